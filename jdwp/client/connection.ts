@@ -1,0 +1,199 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { CodecError, FabricError, FabricErrorCode } from '../errors';
+import { PacketFramer } from '../codec/framer';
+import { decodePacket, encodeCommand, encodeReply, HANDSHAKE, type CommandPacket, type ReplyPacket } from '../codec/packet';
+
+/** Which side of JDWP this end plays: the debugger sends the handshake first, the target answers it. */
+export type Role = 'debugger' | 'target';
+
+/** Options of a connection. */
+export interface ConnectionOptions {
+  role: Role;
+  /** How long the handshake may take; default 10 s. */
+  handshakeTimeoutMs?: number;
+  /** Default per-request timeout; 0 waits forever. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** The largest packet accepted. */
+  maxPacketSize?: number;
+  /** A name for this connection in error messages. */
+  label?: string;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Overrides the connection's request timeout; 0 waits forever. */
+  timeoutMs?: number;
+  /** A name for the request in error messages. */
+  name?: string;
+}
+
+interface Pending {
+  resolve(reply: ReplyPacket): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  name: string;
+}
+
+/**
+ * One JDWP connection over a byte stream: handshake, framing, packet ids, pipelined requests
+ * matched to replies, per-request timeouts, and incoming command packets (events, or requests
+ * when this end is a target). When the stream dies, every pending request fails at once.
+ */
+export class JdwpConnection extends EventEmitter {
+  /** Settles once the handshake is done. */
+  readonly ready: Promise<void>;
+  /** The reason the connection closed, once it has. */
+  closeReason: Error | undefined;
+  private readonly framer: PacketFramer;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private corked = false;
+  private readonly requestTimeoutMs: number;
+  readonly label: string;
+
+  constructor(
+    readonly stream: Duplex,
+    readonly options: ConnectionOptions,
+  ) {
+    super();
+    this.label = options.label ?? 'jdwp';
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.framer = new PacketFramer({ handshake: true, maxPacketSize: options.maxPacketSize });
+    let handshakeDone!: () => void;
+    let handshakeFailed!: (err: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      handshakeDone = resolve;
+      handshakeFailed = reject;
+    });
+    this.ready.catch(() => {});
+    const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    const timer = setTimeout(() => {
+      const err = new FabricError(FabricErrorCode.HANDSHAKE_TIMEOUT, `${this.label}: no JDWP handshake within ${timeoutMs} ms`);
+      handshakeFailed(err);
+      this.close(err);
+    }, timeoutMs);
+    this.framer.onHandshake = () => {
+      clearTimeout(timer);
+      if (options.role === 'target') this.write(HANDSHAKE);
+      handshakeDone();
+    };
+    this.framer.onPacket = (buf) => this.onPacket(buf);
+    this.framer.onError = (err) => {
+      handshakeFailed(err);
+      this.emit('protocolError', err);
+      this.close(err);
+    };
+    stream.on('data', (chunk: Buffer) => this.framer.push(chunk));
+    stream.on('error', (err) => this.close(new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${this.label}: ${err.message}`)));
+    stream.on('close', () => {
+      clearTimeout(timer);
+      const err = new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${this.label}: connection closed`);
+      handshakeFailed(err);
+      this.close(err);
+    });
+    if (options.role === 'debugger') this.write(HANDSHAKE);
+  }
+
+  /** True once the connection has closed. */
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  /** Requests waiting for their reply. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Sends a command and resolves with its reply, error replies included. Many may be outstanding. */
+  request(commandSet: number, command: number, data: Buffer, options: RequestOptions = {}): Promise<ReplyPacket> {
+    if (this.closeReason) return Promise.reject(this.closedError(options.name));
+    const id = this.allocateId();
+    return new Promise<ReplyPacket>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+      const name = options.name ?? `command ${commandSet}/${command}`;
+      const p: Pending = { resolve, reject, timer: undefined, name };
+      if (timeoutMs > 0) {
+        p.timer = setTimeout(() => {
+          this.pending.delete(id);
+          reject(new FabricError(FabricErrorCode.REQUEST_TIMEOUT, `${this.label}: ${name} got no reply within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.pending.set(id, p);
+      this.write(encodeCommand(id, commandSet, command, data));
+    });
+  }
+
+  /** Sends a command packet that expects no reply (events, from a target). */
+  sendCommand(commandSet: number, command: number, data: Buffer): void {
+    if (!this.closeReason) this.write(encodeCommand(this.allocateId(), commandSet, command, data));
+  }
+
+  /** Answers a command received from the peer. */
+  reply(id: number, errorCode: number, data?: Buffer): void {
+    if (!this.closeReason) this.write(encodeReply(id, errorCode, data));
+  }
+
+  /** Writes a whole packet as is. */
+  writePacket(packet: Buffer): void {
+    if (!this.closeReason) this.write(packet);
+  }
+
+  /** Closes the stream and fails every pending request. */
+  close(reason?: Error): void {
+    if (this.closeReason) return;
+    this.closeReason = reason ?? new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${this.label}: closed`);
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(this.closedError(p.name));
+    }
+    this.stream.destroy();
+    this.emit('close', this.closeReason);
+  }
+
+  private closedError(name?: string): FabricError {
+    const why = this.closeReason?.message ?? 'closed';
+    return new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${name ?? 'request'} failed: ${why}`);
+  }
+
+  private allocateId(): number {
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    return id;
+  }
+
+  private write(buf: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.stream.uncork();
+      });
+    }
+    this.stream.write(buf);
+  }
+
+  private onPacket(buf: Buffer): void {
+    let packet;
+    try {
+      packet = decodePacket(buf);
+    } catch (err) {
+      this.emit('protocolError', err as CodecError);
+      return;
+    }
+    if (packet.reply) {
+      const p = this.pending.get(packet.id);
+      if (!p) {
+        this.emit('strayReply', packet);
+        return;
+      }
+      this.pending.delete(packet.id);
+      if (p.timer) clearTimeout(p.timer);
+      p.resolve(packet);
+    } else {
+      this.emit('command', packet as CommandPacket);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Options for starting a JVM with the JDWP agent. */
+export interface JvmOptions {
+  classPath: string[];
+  mainClass: string;
+  args?: string[];
+  /** 'listen' starts the agent with server=y on a free loopback port; 'dial' makes the JVM dial `dialAddress`. */
+  mode?: 'listen' | 'dial';
+  /** HOST:PORT the JVM dials in 'dial' mode. */
+  dialAddress?: string;
+  /** Start suspended until a debugger resumes it. */
+  suspend?: boolean;
+  vmArgs?: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Path of the java executable; defaults to $JAVA_HOME/bin/java or java on PATH. */
+  java?: string;
+  /** Called with each line the program prints. */
+  onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** How long to wait for the agent to listen; default 20 s. */
+  startTimeoutMs?: number;
+}
+
+/** A started JVM. */
+export interface Jvm {
+  process: ChildProcess;
+  /** The agent's port in 'listen' mode. */
+  port: number;
+  /** Every line printed so far. */
+  output: string[];
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  /** Kills the JVM and waits for it. */
+  kill(): Promise<void>;
+}
+
+/** Small and quick JVM flags for tests, benchmarks and the demo cluster. */
+export const SMALL_JVM_FLAGS = ['-Xmx64m', '-Xss512k', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto'];
+
+/** The java executable to use. */
+export function javaExecutable(name: 'java' | 'javac' | 'jdb' = 'java'): string {
+  const home = process.env.JAVA_HOME;
+  if (home && fs.existsSync(path.join(home, 'bin', name))) return path.join(home, 'bin', name);
+  return name;
+}
+
+function newestMtime(dir: string, ext: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let newest = 0;
+  for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    if (f.endsWith(ext)) newest = Math.max(newest, fs.statSync(path.join(dir, f)).mtimeMs);
+  }
+  return newest;
+}
+
+function javaSources(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.java')).map((f) => path.join(dir, f));
+}
+
+/** Compiles every .java file under srcDir into outDir with full debug info, unless outDir is newer. */
+export function compileJava(srcDir: string, outDir: string, extraClassPath: string[] = []): string {
+  const stamp = path.join(outDir, '.compiled');
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newestMtime(srcDir, '.java')) return outDir;
+  fs.mkdirSync(outDir, { recursive: true });
+  const cp = extraClassPath.length ? ['-cp', extraClassPath.join(path.delimiter)] : [];
+  const res = spawnSync(javaExecutable('javac'), ['-g', '-encoding', 'UTF-8', '-d', outDir, ...cp, ...javaSources(srcDir)], { encoding: 'utf8' });
+  if (res.error) throw new Error(`javac could not run: ${res.error.message} (install a JDK, e.g. openjdk-17-jdk-headless)`);
+  if (res.status !== 0) throw new Error(`javac failed for ${srcDir}:\n${res.stderr}`);
+  fs.writeFileSync(stamp, new Date().toISOString());
+  return outDir;
+}
+
+/** Starts a JVM with -agentlib:jdwp and waits until its agent listens (or, in dial mode, until it runs). */
+export function startJvm(options: JvmOptions): Promise<Jvm> {
+  const mode = options.mode ?? 'listen';
+  const address = mode === 'listen' ? '127.0.0.1:0' : options.dialAddress;
+  if (!address) throw new Error('dial mode needs dialAddress');
+  const agent = `-agentlib:jdwp=transport=dt_socket,server=${mode === 'listen' ? 'y' : 'n'},suspend=${options.suspend ? 'y' : 'n'},address=${address}`;
+  const argv = [agent, ...(options.vmArgs ?? SMALL_JVM_FLAGS), '-cp', options.classPath.join(path.delimiter), options.mainClass, ...(options.args ?? [])];
+  const child = spawn(options.java ?? javaExecutable('java'), argv, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise<Jvm>((resolve, reject) => {
+    let settled = false;
+    const jvm: Jvm = {
+      process: child,
+      port: 0,
+      output,
+      exited,
+      async kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+    };
+    const timer = setTimeout(() => finish(new Error(`JVM ${options.mainClass} did not start within ${options.startTimeoutMs ?? 20000} ms:\n${output.join('\n')}`)), options.startTimeoutMs ?? 20_000);
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        void jvm.kill();
+        reject(err);
+      } else resolve(jvm);
+    };
+    const onLine = (line: string, stream: 'stdout' | 'stderr') => {
+      output.push(line);
+      options.onOutput?.(line, stream);
+      const m = /Listening for transport dt_socket at address: (\d+)/.exec(line);
+      if (m) {
+        jvm.port = Number(m[1]);
+        finish();
+      }
+    };
+    for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        rest += chunk;
+        let nl;
+        while ((nl = rest.indexOf('\n')) >= 0) {
+          onLine(rest.slice(0, nl).replace(/\r$/, ''), name);
+          rest = rest.slice(nl + 1);
+        }
+      });
+    }
+    child.once('error', (err) => finish(new Error(`java could not start: ${err.message}`)));
+    void exited.then((code) => finish(new Error(`JVM exited with ${code} before it was ready:\n${output.join('\n')}`)));
+    if (mode === 'dial') finish();
+  });
+}

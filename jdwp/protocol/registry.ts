@@ -1,0 +1,59 @@
+import { Layout } from '../codec/layout';
+import type { CommandSetSpec, CommandSpec } from './kinds';
+import { COMMAND_SETS, CONSTANTS } from './spec-table';
+
+/** A command of the table with its compiled layouts. */
+export interface CommandInfo {
+  readonly set: CommandSetSpec;
+  readonly spec: CommandSpec;
+  /** "CommandSet.Command", as the spec spells it. */
+  readonly fullName: string;
+  /** (set id << 8) | command id. */
+  readonly key: number;
+  /** The layout of the command packet's data (the event layout for Event.Composite). */
+  readonly out: Layout;
+  /** The layout of the reply's data; null for Event.Composite, which has no reply. */
+  readonly reply: Layout | null;
+}
+
+const byKey = new Map<number, CommandInfo>();
+const byName = new Map<string, CommandInfo>();
+
+for (const set of COMMAND_SETS) {
+  for (const spec of set.commands) {
+    const fullName = `${set.name}.${spec.name}`;
+    const info: CommandInfo = {
+      set,
+      spec,
+      fullName,
+      key: (set.id << 8) | spec.id,
+      out: new Layout(spec.out ?? spec.event ?? [], `${fullName} out`),
+      reply: spec.reply ? new Layout(spec.reply, `${fullName} reply`) : null,
+    };
+    byKey.set(info.key, info);
+    byName.set(fullName, info);
+  }
+}
+
+/** The command with the given set and command numbers, if the table has it. */
+export function commandById(setId: number, cmdId: number): CommandInfo | undefined {
+  return byKey.get((setId << 8) | cmdId);
+}
+
+/** The command named "CommandSet.Command"; throws if the table lacks it. */
+export function commandByName(fullName: string): CommandInfo {
+  const info = byName.get(fullName);
+  if (!info) throw new Error(`no such JDWP command: ${fullName}`);
+  return info;
+}
+
+/** Every command of the table, in spec order. */
+export function allCommands(): CommandInfo[] {
+  return [...byKey.values()];
+}
+
+/** The Event.Composite command, which carries every event. */
+export const COMPOSITE = commandByName('Event.Composite');
+
+/** JDWP constants: Error, EventKind, Tag, TypeTag, SuspendPolicy, StepSize, StepDepth and the rest. */
+export const JDWP = CONSTANTS;
