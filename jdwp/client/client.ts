@@ -7,6 +7,7 @@ import type { ReplyPacket } from '../codec/packet';
 import { DEFAULT_ID_SIZES, type IdSizes } from '../codec/types';
 import { allCommands, commandByName, COMPOSITE, type CommandInfo } from '../protocol/registry';
 import type { Event_Composite_Event, JdwpApi } from '../protocol/spec-types';
+import type { FabricApi } from '../protocol/fabric-table';
 import { JdwpConnection, type ConnectionOptions, type RequestOptions } from './connection';
 import { dialTcp, type Address } from '../transport/tcp';
 
@@ -19,7 +20,7 @@ export interface ClientOptions extends Omit<ConnectionOptions, 'role'> {
 const INVOKES = new Set(['ClassType.InvokeMethod', 'ClassType.NewInstance', 'InterfaceType.InvokeMethod', 'ObjectReference.InvokeMethod']);
 
 /** The typed client: every command of the table as `client.Set.Command(...)`, plus events and a raw escape hatch. */
-export interface JdwpClient extends JdwpApi {}
+export interface JdwpClient extends JdwpApi, FabricApi {}
 
 /**
  * A JDWP debugger-side client over one connection. Calls are typed from the protocol table,

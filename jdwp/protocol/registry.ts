@@ -1,6 +1,7 @@
 import { Layout } from '../codec/layout';
 import type { CommandSetSpec, CommandSpec } from './kinds';
 import { COMMAND_SETS, CONSTANTS } from './spec-table';
+import { FABRIC_COMMAND_SET } from './fabric-table';
 
 /** A command of the table with its compiled layouts. */
 export interface CommandInfo {
@@ -19,7 +20,7 @@ export interface CommandInfo {
 const byKey = new Map<number, CommandInfo>();
 const byName = new Map<string, CommandInfo>();
 
-for (const set of COMMAND_SETS) {
+for (const set of [...COMMAND_SETS, FABRIC_COMMAND_SET]) {
   for (const spec of set.commands) {
     const fullName = `${set.name}.${spec.name}`;
     const info: CommandInfo = {
@@ -47,7 +48,7 @@ export function commandByName(fullName: string): CommandInfo {
   return info;
 }
 
-/** Every command of the table, in spec order. */
+/** Every command of the table in spec order, then the vendor Fabric set. */
 export function allCommands(): CommandInfo[] {
   return [...byKey.values()];
 }

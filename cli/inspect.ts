@@ -1,0 +1,32 @@
+import { JdwpClient } from '../jdwp/client/client';
+import { parseAddress } from '../jdwp/transport/tcp';
+import type { ThreadGroupID } from '../jdwp/codec/types';
+
+/** `jdwp-fabric inspect HOST:PORT`: prints a VM's version, thread groups with their threads, and loaded class count. */
+export async function inspect(args: string[], out: (line: string) => void = console.log): Promise<number> {
+  if (args.length !== 1 || args[0].startsWith('-')) {
+    out('usage: jdwp-fabric inspect HOST:PORT');
+    return 2;
+  }
+  const vm = await JdwpClient.attach(parseAddress(args[0]));
+  try {
+    const version = await vm.VirtualMachine.Version();
+    out(`VM: ${version.vmName} ${version.vmVersion} (JDWP ${version.jdwpMajor}.${version.jdwpMinor})`);
+    for (const line of version.description.split('\n')) out(`  ${line}`);
+    const { groups } = await vm.VirtualMachine.TopLevelThreadGroups();
+    const walk = async (group: ThreadGroupID, depth: number): Promise<void> => {
+      const [{ groupName }, children] = await Promise.all([vm.ThreadGroupReference.Name(group), vm.ThreadGroupReference.Children(group)]);
+      out(`${'  '.repeat(depth)}group ${groupName}`);
+      const names = await Promise.all(children.childThreads.map((t) => vm.ThreadReference.Name(t)));
+      for (const n of names) out(`${'  '.repeat(depth + 1)}thread ${n.threadName}`);
+      for (const g of children.childGroups) await walk(g, depth + 1);
+    };
+    out('Thread groups:');
+    for (const g of groups) await walk(g, 1);
+    const { classes } = await vm.VirtualMachine.AllClasses();
+    out(`Loaded classes: ${classes.length}`);
+  } finally {
+    await vm.dispose();
+  }
+  return 0;
+}

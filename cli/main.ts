@@ -1,0 +1,26 @@
+import { inspect } from './inspect';
+
+const USAGE = `usage: jdwp-fabric <command> [options]
+
+commands:
+  inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
+
+Run "jdwp-fabric <command> --help" for a command's options.`;
+
+/** The CLI entry point; resolves with the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'inspect':
+      return inspect(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`jdwp-fabric: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
