@@ -1,0 +1,26 @@
+/**
+ * The session mirror: a JDI-like, cached model of one target VM over a JdwpClient.
+ *
+ *   const mirror = new VmMirror(client);
+ *   const [type] = await mirror.classesByName('demo.OrderService');
+ *   const locations = await mirror.locationsOfLine(type, 42);
+ *   // ... on a Breakpoint event for `thread`:
+ *   const [top] = await mirror.frames(thread, 0, 20);
+ *   const vars = await mirror.visibleVariables(top.location);
+ *   const values = await mirror.localValues(top, vars ?? []);
+ *   // ... when the thread resumes:
+ *   mirror.invalidateThread(thread);
+ */
+export { VmMirror, threadStatusName, type MirrorOptions, type ThreadInfo } from './mirror';
+export type { FrameInfo } from './frames';
+export type { InvokeOptions } from './invoke';
+export { InvocationException, INVOCATION_EXCEPTION_CODE } from './errors';
+export {
+  Modifier, isJdwpError, locationKey, sameLocation,
+  type FieldInfo, type MethodInfo, type RefType, type LineTable, type LocalVariable, type VariableTable,
+} from './types';
+export {
+  signatureToName, nameToSignature, simpleName, displayName, packageOf, outermostName, componentSignature,
+  parseMethodSignature, isPrimitiveSignature, isReferenceSignature, type MethodSignature,
+} from './names';
+export { lineAt, firstIndexOfLine, linesOf, visibleAt } from './lines';

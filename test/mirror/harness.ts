@@ -1,0 +1,69 @@
+import { JdwpClient } from '../../jdwp/client/client';
+import type { ThreadID } from '../../jdwp/codec/types';
+import type { Jvm } from '../../jdwp/launch/java';
+import { VmMirror, type RefType } from '../../jdwp/mirror';
+import { JDWP } from '../../jdwp/protocol/registry';
+import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
+import { killAll, lineOf, startFixture } from '../support/fixtures';
+
+/** A fixture JVM suspended at a breakpoint: the client, the mirror and the stopped thread. */
+export interface Stopped {
+  jvms: Jvm[];
+  vm: JdwpClient;
+  mirror: VmMirror;
+  thread: ThreadID;
+  type: RefType;
+  line: number;
+}
+
+async function loadedType(mirror: VmMirror, name: string, timeoutMs = 15_000): Promise<RefType> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [type] = await mirror.classesByName(name);
+    if (type) return type;
+    if (Date.now() > deadline) throw new Error(`${name} was not loaded within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts the evalfix fixture and suspends its main thread at the BREAK_EVAL line (suspending only that thread). */
+export async function stopInEvalFixture(): Promise<Stopped> {
+  const jvms: Jvm[] = [];
+  try {
+    const jvm = await startFixture(jvms, 'evalfix.EvalFixture');
+    const vm = await JdwpClient.attach({ host: '127.0.0.1', port: jvm.port });
+    const mirror = new VmMirror(vm);
+    const type = await loadedType(mirror, 'evalfix.EvalFixture');
+    const line = lineOf('evalfix/EvalFixture.java', 'BREAK_EVAL');
+    const [location] = await mirror.locationsOfLine(type, line);
+    if (!location) throw new Error(`no code at EvalFixture.java:${line}`);
+    const hit = new Promise<ThreadID>((resolve) => {
+      const onEvent = (e: Event_Composite_Event) => {
+        for (const ev of e.events) {
+          if (ev.eventKind === JDWP.EventKind.BREAKPOINT) {
+            vm.off('event', onEvent);
+            resolve(ev.thread);
+          }
+        }
+      };
+      vm.on('event', onEvent);
+    });
+    const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.BREAKPOINT, JDWP.SuspendPolicy.EVENT_THREAD, [
+      { modKind: 1, count: 1 },
+      { modKind: 7, loc: location },
+    ]);
+    const thread = await hit;
+    await vm.EventRequest.Clear(JDWP.EventKind.BREAKPOINT, requestID).catch(() => undefined);
+    return { jvms, vm, mirror, thread, type, line };
+  } catch (err) {
+    await killAll(jvms);
+    throw err;
+  }
+}
+
+/** Resumes everything, disposes the connection and kills the JVM. */
+export async function release(stopped: Stopped | undefined): Promise<void> {
+  if (!stopped) return;
+  await stopped.vm.dispose();
+  await killAll(stopped.jvms);
+}
