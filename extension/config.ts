@@ -1,0 +1,258 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAddress } from '../jdwp/transport/tcp';
+
+/** The debug type the extension contributes. */
+export const DEBUG_TYPE = 'jdwp-fabric';
+
+/** Stable numbered codes of launch configuration errors, shown as "jdwp-fabric [code]: message". */
+export const ConfigErrorCode = {
+  /** `request` is neither "attach" nor "launch". */
+  BAD_REQUEST: 3001,
+  /** An attach configuration has neither `port` nor `nodes`. */
+  MISSING_TARGET: 3002,
+  /** An attach configuration has both `port` and `nodes`. */
+  CONFLICTING_TARGETS: 3003,
+  /** `port` is not an integer from 1 to 65535. */
+  BAD_PORT: 3004,
+  /** An entry of `nodes` is not "host:port". */
+  BAD_NODE: 3005,
+  /** A launch configuration has no `mainClass`. */
+  MISSING_MAIN_CLASS: 3006,
+  /** An attribute has the wrong type or value. */
+  BAD_ATTRIBUTE: 3007,
+} as const;
+
+/** A configuration error: a stable code and a message that names the attribute. */
+export class ConfigError extends Error {
+  constructor(
+    readonly code: (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Java debugger style step filters. */
+export interface StepFilters {
+  skipClasses?: string[];
+  skipSynthetics?: boolean;
+  skipStaticInitializers?: boolean;
+  skipConstructors?: boolean;
+}
+
+/** A jdwp-fabric launch configuration after defaults are filled in. */
+export interface FabricDebugConfiguration {
+  type: typeof DEBUG_TYPE;
+  name: string;
+  request: 'attach' | 'launch';
+  hostName?: string;
+  port?: number;
+  nodes?: string[];
+  mainClass?: string;
+  classPaths?: string[];
+  vmArgs?: string[];
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  sourcePaths: string[];
+  /** The workspace folders, which the adapter searches for sources too. */
+  workspaceFolders: string[];
+  stepFilters?: StepFilters;
+  suspendScope?: 'thread' | 'node' | 'cluster';
+  timeout?: number;
+  [other: string]: unknown;
+}
+
+/** What the resolver knows about the workspace. */
+export interface WorkspaceContext {
+  /** The folder the configuration belongs to (the one ${workspaceFolder} means), if any. */
+  folder?: string;
+  /** Every workspace folder. */
+  folders: string[];
+  /** Checks that a directory exists; defaults to the file system. */
+  isDirectory?: (dir: string) => boolean;
+}
+
+/** The configuration used when there is no launch.json: attach to a proxy or JVM on localhost:5005. */
+export const DEFAULT_CONFIGURATION = {
+  type: DEBUG_TYPE,
+  name: 'Attach to jdwp-fabric (localhost:5005)',
+  request: 'attach',
+  hostName: 'localhost',
+  port: 5005,
+} as const;
+
+/** Source roots looked for under each workspace folder: the first tier that exists wins, the folder itself last. */
+export const CONVENTIONAL_SOURCE_ROOTS = [['src/main/java', 'src/test/java'], ['src']];
+
+/** True when a configuration carries nothing but perhaps empty type/name/request, as VS Code sends without launch.json. */
+export function isEmptyConfiguration(config: Record<string, unknown>): boolean {
+  return Object.entries(config).every(([key, value]) => ['type', 'name', 'request'].includes(key) && !value);
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function bad(attribute: string, expected: string, value: unknown): ConfigError {
+  return new ConfigError(ConfigErrorCode.BAD_ATTRIBUTE, `"${attribute}" must be ${expected}, not ${JSON.stringify(value)}`);
+}
+
+function stringList(config: Record<string, unknown>, attribute: string): string[] | undefined {
+  const value = config[attribute];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw bad(attribute, 'an array of strings', value);
+  return value as string[];
+}
+
+/** Splits a command line into words: whitespace separates, single and double quotes group, backslash escapes. */
+export function splitCommandLine(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length) word += line[++i];
+      else word += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new ConfigError(ConfigErrorCode.BAD_ATTRIBUTE, `unclosed ${quote} in "${line}"`);
+  if (inWord) words.push(word);
+  return words;
+}
+
+function argumentList(config: Record<string, unknown>, attribute: string): string[] | undefined {
+  const value = config[attribute];
+  if (typeof value === 'string') return splitCommandLine(value);
+  return stringList(config, attribute);
+}
+
+function toPort(value: unknown, attribute: string): number {
+  const port = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(ConfigErrorCode.BAD_PORT, `"${attribute}" must be a port number from 1 to 65535, not ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+function toNodes(value: unknown): string[] {
+  const list = typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError(ConfigErrorCode.BAD_NODE, `"nodes" must be a non-empty array of "host:port" strings, not ${JSON.stringify(value)}`);
+  }
+  return list.map((entry) => {
+    if (typeof entry !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(entry.trim())) {
+      throw new ConfigError(ConfigErrorCode.BAD_NODE, `node ${JSON.stringify(entry)} is not "host:port"`);
+    }
+    const { port } = parseAddress(entry.trim());
+    toPort(port, `nodes: ${entry}`);
+    return entry.trim();
+  });
+}
+
+function absolute(dir: string, base: string | undefined): string {
+  return path.isAbsolute(dir) || !base ? path.normalize(dir) : path.resolve(base, dir);
+}
+
+/** The conventional source roots that exist under the given folders, in folder order. */
+export function discoverSourceRoots(folders: string[], exists: (dir: string) => boolean = isDirectory): string[] {
+  const roots: string[] = [];
+  for (const folder of folders) {
+    const tier = CONVENTIONAL_SOURCE_ROOTS.map((t) => t.map((r) => path.resolve(folder, r)).filter(exists)).find((t) => t.length);
+    roots.push(...(tier ?? [path.resolve(folder)]));
+  }
+  return roots;
+}
+
+/**
+ * Validates a configuration after variable substitution and fills in its defaults: hostName, absolute cwd and
+ * classPaths, and sourcePaths extended with the source roots of the workspace folders. Throws ConfigError.
+ */
+export function resolveConfiguration(input: Record<string, unknown>, context: WorkspaceContext): FabricDebugConfiguration {
+  const request = input.request ?? 'attach';
+  if (request !== 'attach' && request !== 'launch') {
+    throw new ConfigError(ConfigErrorCode.BAD_REQUEST, `"request" must be "attach" or "launch", not ${JSON.stringify(request)}`);
+  }
+  const base = context.folder ?? context.folders[0];
+  const exists = context.isDirectory ?? isDirectory;
+  const config: FabricDebugConfiguration = { ...input, type: DEBUG_TYPE, request, name: '', sourcePaths: [], workspaceFolders: context.folders.map((f) => path.resolve(f)) };
+  const mainClass = typeof input.mainClass === 'string' ? input.mainClass.trim() : '';
+  config.name = typeof input.name === 'string' && input.name ? input.name : request === 'launch' ? `Launch ${mainClass}`.trim() : 'Attach to jdwp-fabric';
+
+  if (request === 'attach') {
+    if (input.port !== undefined && input.nodes !== undefined) {
+      throw new ConfigError(ConfigErrorCode.CONFLICTING_TARGETS, 'an attach configuration takes either "hostName"/"port" (a proxy or one JVM) or "nodes", not both');
+    }
+    if (input.nodes !== undefined) {
+      config.nodes = toNodes(input.nodes);
+    } else if (input.port !== undefined) {
+      config.port = toPort(input.port, 'port');
+      if (input.hostName !== undefined && (typeof input.hostName !== 'string' || !input.hostName.trim())) throw bad('hostName', 'a host name', input.hostName);
+      config.hostName = typeof input.hostName === 'string' ? input.hostName.trim() : 'localhost';
+    } else {
+      throw new ConfigError(ConfigErrorCode.MISSING_TARGET, 'an attach configuration needs "port" (with "hostName", for a proxy or one JVM) or "nodes" (["host:port", ...])');
+    }
+  } else {
+    if (!mainClass) {
+      throw new ConfigError(ConfigErrorCode.MISSING_MAIN_CLASS, 'a launch configuration needs "mainClass", the fully qualified name of the class with main()');
+    }
+    config.mainClass = mainClass;
+    if (input.cwd !== undefined && typeof input.cwd !== 'string') throw bad('cwd', 'a directory path', input.cwd);
+    config.cwd = input.cwd ? absolute(input.cwd as string, base) : base ?? process.cwd();
+    config.classPaths = (stringList(input, 'classPaths') ?? [config.cwd]).map((p) => absolute(p, config.cwd));
+    config.vmArgs = argumentList(input, 'vmArgs') ?? [];
+    config.args = argumentList(input, 'args') ?? [];
+    if (input.env !== undefined) {
+      const env = input.env;
+      if (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string')) {
+        throw bad('env', 'an object of string values', env);
+      }
+      config.env = env as Record<string, string>;
+    }
+  }
+
+  const sourcePaths = (stringList(input, 'sourcePaths') ?? []).map((p) => absolute(p, base));
+  for (const root of discoverSourceRoots(context.folders, exists)) if (!sourcePaths.includes(root)) sourcePaths.push(root);
+  config.sourcePaths = sourcePaths;
+
+  if (input.stepFilters !== undefined) config.stepFilters = checkStepFilters(input.stepFilters);
+  if (input.suspendScope !== undefined && !['thread', 'node', 'cluster'].includes(input.suspendScope as string)) {
+    throw bad('suspendScope', '"thread", "node" or "cluster"', input.suspendScope);
+  }
+  if (input.timeout !== undefined && (typeof input.timeout !== 'number' || !(input.timeout > 0))) {
+    throw bad('timeout', 'a positive number of milliseconds', input.timeout);
+  }
+  return config;
+}
+
+function checkStepFilters(value: unknown): StepFilters {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('stepFilters', 'an object', value);
+  const filters = value as Record<string, unknown>;
+  stringList(filters, 'skipClasses');
+  for (const flag of ['skipSynthetics', 'skipStaticInitializers', 'skipConstructors']) {
+    if (filters[flag] !== undefined && typeof filters[flag] !== 'boolean') throw bad(`stepFilters.${flag}`, 'true or false', filters[flag]);
+  }
+  return filters as StepFilters;
+}

@@ -1,0 +1,153 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ConfigError,
+  ConfigErrorCode,
+  DEFAULT_CONFIGURATION,
+  discoverSourceRoots,
+  isEmptyConfiguration,
+  resolveConfiguration,
+  splitCommandLine,
+  type WorkspaceContext,
+} from '../../extension/config';
+
+function rejects(config: Record<string, unknown>, code: number, pattern: RegExp, context: WorkspaceContext = { folders: [] }): void {
+  assert.throws(
+    () => resolveConfiguration(config, context),
+    (err: unknown) => err instanceof ConfigError && err.code === code && pattern.test(err.message),
+  );
+}
+
+describe('extension configuration provider logic', () => {
+  let workspace: string;
+  before(() => {
+    workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'jdwp-fabric-ws-'));
+    fs.mkdirSync(path.join(workspace, 'svc', 'src', 'main', 'java'), { recursive: true });
+    fs.mkdirSync(path.join(workspace, 'svc', 'src', 'test', 'java'), { recursive: true });
+    fs.mkdirSync(path.join(workspace, 'demo', 'src'), { recursive: true });
+    fs.mkdirSync(path.join(workspace, 'flat'), { recursive: true });
+  });
+  after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  it('treats what VS Code sends without launch.json as empty, and a real configuration as not', () => {
+    assert.equal(isEmptyConfiguration({}), true);
+    assert.equal(isEmptyConfiguration({ type: '', name: '', request: '' }), true);
+    assert.equal(isEmptyConfiguration({ type: 'jdwp-fabric', request: 'attach', port: 5005 }), false);
+    assert.equal(isEmptyConfiguration({ type: 'jdwp-fabric', name: 'x', request: 'attach' }), false);
+  });
+
+  it('resolves the no-launch.json default to an attach on localhost:5005', () => {
+    const c = resolveConfiguration({ ...DEFAULT_CONFIGURATION }, { folders: [] });
+    assert.equal(c.request, 'attach');
+    assert.equal(c.hostName, 'localhost');
+    assert.equal(c.port, 5005);
+    assert.equal(c.nodes, undefined);
+  });
+
+  it('fills in hostName, type, name and a numeric port for an attach to a proxy', () => {
+    const c = resolveConfiguration({ type: 'jdwp-fabric', request: 'attach', port: '7000' }, { folders: [] });
+    assert.deepEqual([c.type, c.name, c.hostName, c.port], ['jdwp-fabric', 'Attach to jdwp-fabric', 'localhost', 7000]);
+  });
+
+  it('keeps node lists and accepts them as one comma separated string', () => {
+    const a = resolveConfiguration({ request: 'attach', nodes: ['localhost:5005', ' 127.0.0.1:5006', '[::1]:5007'] }, { folders: [] });
+    assert.deepEqual(a.nodes, ['localhost:5005', '127.0.0.1:5006', '[::1]:5007']);
+    assert.equal(a.hostName, undefined);
+    const b = resolveConfiguration({ request: 'attach', nodes: 'a:1, b:2' }, { folders: [] });
+    assert.deepEqual(b.nodes, ['a:1', 'b:2']);
+  });
+
+  it('rejects attach configurations without a target, with both targets, or with bad addresses', () => {
+    rejects({ request: 'attach' }, ConfigErrorCode.MISSING_TARGET, /needs "port".*"nodes"/);
+    rejects({ request: 'attach', port: 5005, nodes: ['a:1'] }, ConfigErrorCode.CONFLICTING_TARGETS, /not both/);
+    rejects({ request: 'attach', port: 70000 }, ConfigErrorCode.BAD_PORT, /"port" must be a port number.*70000/);
+    rejects({ request: 'attach', port: 'abc' }, ConfigErrorCode.BAD_PORT, /"abc"/);
+    rejects({ request: 'attach', port: 1.5 }, ConfigErrorCode.BAD_PORT, /1\.5/);
+    rejects({ request: 'attach', nodes: [] }, ConfigErrorCode.BAD_NODE, /non-empty array/);
+    rejects({ request: 'attach', nodes: ['localhost'] }, ConfigErrorCode.BAD_NODE, /"localhost" is not "host:port"/);
+    rejects({ request: 'attach', nodes: ['h:0'] }, ConfigErrorCode.BAD_PORT, /nodes: h:0/);
+    rejects({ request: 'attach', nodes: [5005] }, ConfigErrorCode.BAD_NODE, /5005 is not/);
+    rejects({ request: 'attach', port: 5005, hostName: '' }, ConfigErrorCode.BAD_ATTRIBUTE, /"hostName"/);
+  });
+
+  it('rejects unknown requests and badly typed common attributes', () => {
+    rejects({ request: 'debug' }, ConfigErrorCode.BAD_REQUEST, /"attach" or "launch", not "debug"/);
+    rejects({ port: 1, suspendScope: 'all' }, ConfigErrorCode.BAD_ATTRIBUTE, /suspendScope/);
+    rejects({ port: 1, timeout: -5 }, ConfigErrorCode.BAD_ATTRIBUTE, /timeout/);
+    rejects({ port: 1, stepFilters: ['java.*'] }, ConfigErrorCode.BAD_ATTRIBUTE, /stepFilters/);
+    rejects({ port: 1, stepFilters: { skipClasses: 'java.*' } }, ConfigErrorCode.BAD_ATTRIBUTE, /skipClasses/);
+    rejects({ port: 1, stepFilters: { skipSynthetics: 'yes' } }, ConfigErrorCode.BAD_ATTRIBUTE, /stepFilters.skipSynthetics/);
+    rejects({ port: 1, sourcePaths: 'src' }, ConfigErrorCode.BAD_ATTRIBUTE, /sourcePaths/);
+  });
+
+  it('accepts every suspend scope and keeps step filters as given', () => {
+    for (const scope of ['thread', 'node', 'cluster']) {
+      assert.equal(resolveConfiguration({ port: 1, suspendScope: scope }, { folders: [] }).suspendScope, scope);
+    }
+    const filters = { skipClasses: ['$JDK', 'com.acme.gen.*'], skipSynthetics: false };
+    assert.deepEqual(resolveConfiguration({ port: 1, stepFilters: filters }, { folders: [] }).stepFilters, filters);
+  });
+
+  it('fills in cwd, class path, arguments and sources of a launch from the workspace folder', () => {
+    const folder = path.join(workspace, 'demo');
+    const c = resolveConfiguration(
+      { request: 'launch', mainClass: ' demo.OrderService ', classPaths: ['out', '/abs/lib.jar'], vmArgs: '-Xmx64m "-Dname=a b"', args: ['200', '2'] },
+      { folder, folders: [folder] },
+    );
+    assert.equal(c.name, 'Launch demo.OrderService');
+    assert.equal(c.mainClass, 'demo.OrderService');
+    assert.equal(c.cwd, folder);
+    assert.deepEqual(c.classPaths, [path.join(folder, 'out'), '/abs/lib.jar']);
+    assert.deepEqual(c.vmArgs, ['-Xmx64m', '-Dname=a b']);
+    assert.deepEqual(c.args, ['200', '2']);
+    assert.deepEqual(c.sourcePaths, [path.join(folder, 'src')]);
+    assert.deepEqual(c.workspaceFolders, [folder]);
+  });
+
+  it('defaults the class path to cwd and resolves a relative cwd against the folder', () => {
+    const folder = path.join(workspace, 'flat');
+    const c = resolveConfiguration({ request: 'launch', mainClass: 'Main', cwd: 'bin', env: { A: '1' } }, { folder, folders: [folder] });
+    assert.equal(c.cwd, path.join(folder, 'bin'));
+    assert.deepEqual(c.classPaths, [path.join(folder, 'bin')]);
+    assert.deepEqual(c.env, { A: '1' });
+    assert.deepEqual(c.vmArgs, []);
+  });
+
+  it('rejects launch configurations without a main class or with a bad env', () => {
+    rejects({ request: 'launch' }, ConfigErrorCode.MISSING_MAIN_CLASS, /"mainClass"/);
+    rejects({ request: 'launch', mainClass: '  ' }, ConfigErrorCode.MISSING_MAIN_CLASS, /"mainClass"/);
+    rejects({ request: 'launch', mainClass: 'M', env: { A: 1 } }, ConfigErrorCode.BAD_ATTRIBUTE, /"env"/);
+    rejects({ request: 'launch', mainClass: 'M', env: ['A=1'] }, ConfigErrorCode.BAD_ATTRIBUTE, /"env"/);
+    rejects({ request: 'launch', mainClass: 'M', vmArgs: '-Da="x' }, ConfigErrorCode.BAD_ATTRIBUTE, /unclosed "/);
+    rejects({ request: 'launch', mainClass: 'M', args: [1, 2] }, ConfigErrorCode.BAD_ATTRIBUTE, /"args"/);
+  });
+
+  it('puts configured source paths first, resolved against the folder, then the discovered roots', () => {
+    const folders = [path.join(workspace, 'svc'), path.join(workspace, 'demo')];
+    const c = resolveConfiguration({ port: 1, sourcePaths: ['gen', '/elsewhere/src', 'src'] }, { folder: folders[1], folders });
+    assert.deepEqual(c.sourcePaths, [
+      path.join(workspace, 'demo', 'gen'),
+      '/elsewhere/src',
+      path.join(workspace, 'demo', 'src'),
+      path.join(workspace, 'svc', 'src', 'main', 'java'),
+      path.join(workspace, 'svc', 'src', 'test', 'java'),
+    ]);
+  });
+
+  it('discovers Maven roots, else src, else the folder itself', () => {
+    assert.deepEqual(discoverSourceRoots([path.join(workspace, 'svc'), path.join(workspace, 'demo'), path.join(workspace, 'flat')]), [
+      path.join(workspace, 'svc', 'src', 'main', 'java'),
+      path.join(workspace, 'svc', 'src', 'test', 'java'),
+      path.join(workspace, 'demo', 'src'),
+      path.join(workspace, 'flat'),
+    ]);
+  });
+
+  it('splits command lines with quotes and escapes', () => {
+    assert.deepEqual(splitCommandLine(`  -Xmx64m  -Dp="a b" 'c "d"' e\\ f "" `), ['-Xmx64m', '-Dp=a b', 'c "d"', 'e f', '']);
+    assert.deepEqual(splitCommandLine(''), []);
+    assert.throws(() => splitCommandLine("'open"), ConfigError);
+  });
+});
