@@ -410,6 +410,7 @@ function compileField(f: Field, what: string): Compiled {
         walk: (r, s, v) => {
           const n = r.i32(what);
           if (n < 0) throw new CodecError(FabricErrorCode.TRUNCATED, `${what}: negative count ${n}`);
+          if (n > r.end - r.pos) throw new CodecError(FabricErrorCode.TRUNCATED, `${what}: count ${n} exceeds the ${r.end - r.pos} byte(s) left`);
           for (let i = 0; i < n; i++) item.walk(r, s, v);
         },
       };
