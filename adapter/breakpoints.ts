@@ -1,0 +1,479 @@
+import * as fs from 'node:fs';
+import { BreakpointEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Location, ReferenceTypeID } from '../jdwp/codec/types';
+import { nameToSignature, type MethodInfo, type RefType } from '../jdwp/mirror';
+import { JDWP } from '../jdwp/protocol/registry';
+import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../jdwp/protocol/spec-types';
+import type { AdapterContext } from './context';
+import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import type { StopDecision } from './events';
+import { checkCondition, conditionHolds, logMessage } from './evaluate';
+import { primaryClassOfSource, packageOfSource } from './sources';
+
+/** A parsed hit condition: stop when `test(hits)` holds. */
+export interface HitCondition {
+  text: string;
+  test(hits: number): boolean;
+}
+
+/**
+ * Parses a hit condition: "5" or "== 5" (the 5th hit), "> 5", ">= 5", "< 5", "<= 5", "% 5"
+ * (every 5th hit). Throws BAD_HIT_CONDITION otherwise.
+ */
+export function parseHitCondition(text: string): HitCondition {
+  const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new AdapterError(AdapterErrorCode.BAD_HIT_CONDITION, `hit condition "${text}" is not a count such as "5", ">= 5" or "% 5"`);
+  const n = Number(m[2]);
+  const op = m[1] ?? '==';
+  if (op === '%' && n === 0) throw new AdapterError(AdapterErrorCode.BAD_HIT_CONDITION, 'hit condition "% 0" divides by zero');
+  const tests: Record<string, (h: number) => boolean> = {
+    '==': (h) => h === n,
+    '>': (h) => h > n,
+    '>=': (h) => h >= n,
+    '<': (h) => h < n,
+    '<=': (h) => h <= n,
+    '%': (h) => h % n === 0,
+  };
+  return { text, test: tests[op] };
+}
+
+/** What a breakpoint does when hit, shared by line and function breakpoints. */
+interface Behaviour {
+  condition?: string;
+  hitCondition?: HitCondition;
+  logMessage?: string;
+}
+
+/** One breakpoint the client set, with the JDWP requests that implement it. */
+interface Bp extends Behaviour {
+  id: number;
+  kind: 'line' | 'function' | 'entry';
+  /** The key that decides whether a re-sent breakpoint is the same one. */
+  key: string;
+  /** The line the client asked for (line breakpoints). */
+  line?: number;
+  /** The method name (function breakpoints). */
+  method?: string;
+  hits: number;
+  verified: boolean;
+  /** The line it is bound to, once bound. */
+  boundLine?: number;
+  message?: string;
+  /** A problem that keeps it from ever binding (bad hit condition, bad condition). */
+  invalid?: string;
+  /** Breakpoint requests by the type they are set in. */
+  requests: Map<ReferenceTypeID, number[]>;
+  /** Types being bound or bound already, so ClassPrepare and setBreakpoints never bind twice. */
+  seen: Set<ReferenceTypeID>;
+}
+
+/** The breakpoints of one group (one source file, or the function breakpoints, or the entry), with their ClassPrepare watches. */
+interface Group {
+  bps: Bp[];
+  /** Class patterns watched for ClassPrepare. */
+  patterns: string[];
+  prepareRequests: number[];
+  /** Which breakpoints a newly prepared type may carry. */
+  matches(type: RefType): Bp[];
+}
+
+/** The breakpoint state of a session. */
+class Breakpoints {
+  readonly bySource = new Map<string, Group>();
+  functions?: Group;
+  entry?: Group;
+  exceptionRequests: number[] = [];
+  nextId = 1;
+  /** setBreakpoints requests per source run one after another. */
+  readonly queues = new Map<string, Promise<unknown>>();
+}
+
+const states = new WeakMap<AdapterContext, Breakpoints>();
+
+function state(ctx: AdapterContext): Breakpoints {
+  let s = states.get(ctx);
+  if (!s) states.set(ctx, (s = new Breakpoints()));
+  return s;
+}
+
+function serial<T>(ctx: AdapterContext, key: string, task: () => Promise<T>): Promise<T> {
+  const s = state(ctx);
+  const run = (s.queues.get(key) ?? Promise.resolve()).then(task, task);
+  s.queues.set(
+    key,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
+function policyFor(ctx: AdapterContext, bp: Behaviour): number {
+  if (bp.logMessage !== undefined) return JDWP.SuspendPolicy.EVENT_THREAD;
+  return ctx.settings.suspendScope === 'thread' ? JDWP.SuspendPolicy.EVENT_THREAD : JDWP.SuspendPolicy.ALL;
+}
+
+function toClientLine(ctx: AdapterContext, line: number): number {
+  return ctx.linesStartAt1 ? line : line - 1;
+}
+
+function dapBreakpoint(ctx: AdapterContext, bp: Bp): DebugProtocol.Breakpoint {
+  const out: DebugProtocol.Breakpoint = { id: bp.id, verified: bp.verified };
+  const line = bp.boundLine ?? bp.line;
+  if (line !== undefined) out.line = toClientLine(ctx, line);
+  const message = bp.invalid ?? bp.message;
+  if (message) out.message = message;
+  return out;
+}
+
+function newBp(ctx: AdapterContext, kind: Bp['kind'], key: string, behaviour: Behaviour & { line?: number; method?: string }): Bp {
+  return { ...behaviour, id: state(ctx).nextId++, kind, key, hits: 0, verified: false, requests: new Map(), seen: new Set() };
+}
+
+/** Reads condition, hit condition and log message of a DAP breakpoint; problems go to `invalid`. */
+function behaviourOf(src: { condition?: string; hitCondition?: string; logMessage?: string }): Behaviour & { invalid?: string } {
+  const b: Behaviour & { invalid?: string } = {};
+  if (src.condition?.trim()) {
+    b.condition = src.condition.trim();
+    const problem = checkCondition(b.condition);
+    if (problem) b.invalid = problem;
+  }
+  if (src.hitCondition?.trim()) {
+    try {
+      b.hitCondition = parseHitCondition(src.hitCondition);
+    } catch (err) {
+      b.invalid = `${(err as Error).message} (jdwp-fabric error ${AdapterErrorCode.BAD_HIT_CONDITION})`;
+    }
+  }
+  if (src.logMessage !== undefined && src.logMessage !== '') b.logMessage = src.logMessage;
+  return b;
+}
+
+// ---- hits ----
+
+async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Promise<StopDecision | undefined> {
+  if (!('thread' in e)) return undefined;
+  const thread = e.thread;
+  if (bp.condition !== undefined) {
+    const verdict = await conditionHolds(ctx, thread, bp.condition);
+    if (verdict.error) {
+      ctx.output(`Breakpoint condition "${bp.condition}" failed: ${verdict.error}`, 'stderr');
+      return { reason: 'breakpoint', hitBreakpointIds: [bp.id], description: 'Breakpoint condition failed', text: verdict.error };
+    }
+    if (!verdict.holds) return undefined;
+  }
+  bp.hits++;
+  if (bp.hitCondition && !bp.hitCondition.test(bp.hits)) return undefined;
+  if (bp.logMessage !== undefined) {
+    ctx.output(await logMessage(ctx, thread, bp.logMessage), 'console');
+    return undefined;
+  }
+  if (bp.kind === 'entry') {
+    await clearEntry(ctx);
+    return { reason: 'entry' };
+  }
+  return { reason: bp.kind === 'function' ? 'function breakpoint' : 'breakpoint', hitBreakpointIds: [bp.id] };
+}
+
+async function setRequest(ctx: AdapterContext, bp: Bp, location: Location): Promise<number> {
+  const vm = ctx.requireVm();
+  const modifiers: EventRequest_Set_Modifier[] = [{ modKind: 7, loc: location }];
+  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.BREAKPOINT, policyFor(ctx, bp), modifiers);
+  ctx.events.on(requestID, (e) => onHit(ctx, bp, e));
+  return requestID;
+}
+
+async function clearRequests(ctx: AdapterContext, bps: Bp[]): Promise<void> {
+  const vm = ctx.vm;
+  const ids = bps.flatMap((bp) => [...bp.requests.values()].flat());
+  for (const id of ids) ctx.events.off(id);
+  for (const bp of bps) bp.requests.clear();
+  if (!vm || vm.connection.closed) return;
+  await Promise.all(ids.map((id) => vm.EventRequest.Clear(JDWP.EventKind.BREAKPOINT, id).catch(() => undefined)));
+}
+
+/** The "bound on b/t nodes" note of a breakpoint through the virtual VM, from Fabric.RequestInfo. */
+async function boundNote(ctx: AdapterContext, bp: Bp): Promise<string | undefined> {
+  if (!ctx.fabric || bp.requests.size === 0) return undefined;
+  const vm = ctx.requireVm();
+  const perType = await Promise.all(
+    [...bp.requests.values()].map(async (ids) => {
+      const infos = await Promise.all(ids.map((id) => vm.Fabric.RequestInfo(id).catch(() => undefined)));
+      const known = infos.filter((i): i is NonNullable<typeof i> => i !== undefined);
+      return known.length ? { bound: Math.max(...known.map((i) => i.boundNodes)), total: Math.max(...known.map((i) => i.totalNodes)) } : undefined;
+    }),
+  );
+  const known = perType.filter((p): p is NonNullable<typeof p> => p !== undefined);
+  if (!known.length) return undefined;
+  const total = Math.max(...known.map((k) => k.total));
+  const bound = Math.min(total, known.reduce((sum, k) => sum + k.bound, 0));
+  return `bound on ${bound}/${total} nodes`;
+}
+
+// ---- binding ----
+
+/** The locations a breakpoint binds to in one type. */
+async function locationsIn(ctx: AdapterContext, bp: Bp, type: RefType): Promise<Array<{ location: Location; line?: number }>> {
+  if (bp.kind === 'line') {
+    return (await ctx.mirror.locationsOfLine(type, bp.line!)).map((location) => ({ location, line: bp.line }));
+  }
+  const methods = type.methods.filter((m) => m.name === bp.method && !m.isAbstract && !m.isNative);
+  return Promise.all(methods.map(async (m) => firstLocation(ctx, type, m)));
+}
+
+async function firstLocation(ctx: AdapterContext, type: RefType, m: MethodInfo): Promise<{ location: Location; line?: number }> {
+  const table = await ctx.mirror.lineTable(type.id, m.id);
+  let index = table ? table.start : 0n;
+  let line: number | undefined;
+  if (table && table.lines.length) {
+    const first = table.lines.reduce((a, b) => (b.index < a.index ? b : a));
+    index = first.index;
+    line = first.line;
+  }
+  return { location: { typeTag: type.tag, classID: type.id as Location['classID'], methodID: m.id, index }, line };
+}
+
+/** Binds a breakpoint in one type; answers true when it gained a request. */
+async function bindIn(ctx: AdapterContext, bp: Bp, type: RefType): Promise<boolean> {
+  if (bp.invalid || bp.seen.has(type.id)) return false;
+  bp.seen.add(type.id);
+  const found = await locationsIn(ctx, bp, type);
+  if (!found.length) return false;
+  const ids = await Promise.all(found.map((f) => setRequest(ctx, bp, f.location)));
+  bp.requests.set(type.id, ids);
+  bp.verified = true;
+  bp.boundLine ??= found.find((f) => f.line !== undefined)?.line;
+  return true;
+}
+
+async function refreshMessage(ctx: AdapterContext, bp: Bp): Promise<void> {
+  if (bp.invalid) return;
+  if (bp.verified) bp.message = await boundNote(ctx, bp);
+  else bp.message = bp.kind === 'line' ? `pending: no loaded class has code at line ${bp.line}` : `pending: ${bp.method} is not in a loaded class`;
+}
+
+/** Watches a group's class patterns for ClassPrepare, binding its breakpoints in each new type. */
+async function watchGroup(ctx: AdapterContext, group: Group): Promise<void> {
+  const vm = ctx.requireVm();
+  const replies = await Promise.all(
+    group.patterns.map((classPattern) => vm.EventRequest.Set(JDWP.EventKind.CLASS_PREPARE, JDWP.SuspendPolicy.EVENT_THREAD, [{ modKind: 5, classPattern }])),
+  );
+  group.prepareRequests = replies.map((r) => r.requestID);
+  for (const id of group.prepareRequests) {
+    ctx.events.on(id, async (e) => {
+      if (e.eventKind !== JDWP.EventKind.CLASS_PREPARE) return undefined;
+      const type = await ctx.mirror.type(e.typeID);
+      await Promise.all(
+        group.matches(type).map(async (bp) => {
+          const wasVerified = bp.verified;
+          if (!(await bindIn(ctx, bp, type))) return;
+          await refreshMessage(ctx, bp);
+          if (!wasVerified || ctx.fabric) ctx.send(new BreakpointEvent('changed', dapBreakpoint(ctx, bp)) as DebugProtocol.BreakpointEvent);
+        }),
+      );
+      return undefined;
+    });
+  }
+}
+
+async function unwatchGroup(ctx: AdapterContext, group: Group): Promise<void> {
+  const vm = ctx.vm;
+  const ids = group.prepareRequests.splice(0);
+  for (const id of ids) ctx.events.off(id);
+  if (!vm || vm.connection.closed) return;
+  await Promise.all(ids.map((id) => vm.EventRequest.Clear(JDWP.EventKind.CLASS_PREPARE, id).catch(() => undefined)));
+}
+
+/** Binds breakpoints in the loaded types that match them. */
+async function bindLoaded(ctx: AdapterContext, bps: Bp[], loaded: RefType[], matches: (type: RefType) => Bp[]): Promise<void> {
+  await Promise.all(loaded.map((type) => Promise.all(matches(type).filter((bp) => bps.includes(bp)).map((bp) => bindIn(ctx, bp, type)))));
+  await Promise.all(bps.map((bp) => refreshMessage(ctx, bp)));
+}
+
+/** The loaded types named `className` and every type nested in them. */
+async function loadedWithNested(ctx: AdapterContext, className: string): Promise<RefType[]> {
+  const outer = await ctx.mirror.classesBySignature(nameToSignature(className));
+  const nested = await Promise.all(outer.map((t) => ctx.mirror.nestedTypes(t, true).catch(() => [] as RefType[])));
+  return [...outer, ...nested.flat()];
+}
+
+// ---- line breakpoints ----
+
+/** The `setBreakpoints` request: line breakpoints of one source file, verified when bound and pending until their class loads. */
+export function setBreakpoints(ctx: AdapterContext, args: DebugProtocol.SetBreakpointsArguments): Promise<DebugProtocol.SetBreakpointsResponse['body']> {
+  const file = args.source.path;
+  if (!file) {
+    const bps = args.breakpoints ?? [];
+    return Promise.resolve({ breakpoints: bps.map(() => ({ verified: false, message: 'breakpoints need a source file with a path' })) });
+  }
+  return serial(ctx, `source:${file}`, () => setSourceBreakpoints(ctx, file, args));
+}
+
+async function setSourceBreakpoints(ctx: AdapterContext, file: string, args: DebugProtocol.SetBreakpointsArguments): Promise<DebugProtocol.SetBreakpointsResponse['body']> {
+  const s = state(ctx);
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    // A file the adapter cannot read still names its class by file name; the package is then unknown.
+  }
+  const className = primaryClassOfSource(file, text);
+  ctx.sources.remember(file, packageOfSource(text));
+  const wanted = (args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? []).map((b) => {
+    const line = ctx.linesStartAt1 ? b.line : b.line + 1;
+    const sb = b as DebugProtocol.SourceBreakpoint;
+    return { line, behaviour: behaviourOf(sb), key: JSON.stringify([line, sb.condition, sb.hitCondition, sb.logMessage]) };
+  });
+  const group = s.bySource.get(file);
+  const old = group?.bps ?? [];
+  const keep = new Map(old.map((bp) => [bp.key, bp]));
+  const bps: Bp[] = wanted.map((w) => {
+    const same = keep.get(w.key);
+    if (same) {
+      keep.delete(w.key);
+      return same;
+    }
+    return newBp(ctx, 'line', w.key, { ...w.behaviour, line: w.line });
+  });
+  await clearRequests(ctx, [...keep.values()]);
+  const fresh = bps.filter((bp) => !old.includes(bp));
+  const nestedPrefix = `${className}$`;
+  const matches = (type: RefType): Bp[] => (type.name === className || type.name.startsWith(nestedPrefix) ? current.bps : []);
+  const current: Group = group ?? { bps, patterns: [className, `${className}$*`], prepareRequests: [], matches };
+  current.bps = bps;
+  current.matches = matches;
+  if (bps.length === 0) {
+    await unwatchGroup(ctx, current);
+    s.bySource.delete(file);
+    return { breakpoints: [] };
+  }
+  s.bySource.set(file, current);
+  if (!group) await watchGroup(ctx, current);
+  if (fresh.length) await bindLoaded(ctx, fresh, await loadedWithNested(ctx, className), matches);
+  return { breakpoints: bps.map((bp) => dapBreakpoint(ctx, bp)) };
+}
+
+// ---- function breakpoints ----
+
+/** Splits "pkg.Class.method" (or "Class#method") into class and method. */
+export function parseFunctionName(name: string): { className: string; method: string } {
+  const m = /^\s*([\w$.]+?)[.#]([\w$<>]+)\s*(?:\(\s*\))?\s*$/.exec(name);
+  if (!m) throw new AdapterError(AdapterErrorCode.BAD_FUNCTION_NAME, `"${name}" is not "Class.method" (e.g. "com.acme.OrderService.place")`);
+  return { className: m[1], method: m[2] };
+}
+
+/** The `setFunctionBreakpoints` request: a breakpoint at the first line of every method `Class.method`. */
+export function setFunctionBreakpoints(ctx: AdapterContext, args: DebugProtocol.SetFunctionBreakpointsArguments): Promise<DebugProtocol.SetFunctionBreakpointsResponse['body']> {
+  return serial(ctx, 'functions', async () => {
+    const s = state(ctx);
+    if (s.functions) {
+      await clearRequests(ctx, s.functions.bps);
+      await unwatchGroup(ctx, s.functions);
+      s.functions = undefined;
+    }
+    const bps = args.breakpoints.map((fb) => {
+      const behaviour = behaviourOf(fb);
+      try {
+        const { className, method } = parseFunctionName(fb.name);
+        return Object.assign(newBp(ctx, 'function', fb.name, { ...behaviour, method }), { className });
+      } catch (err) {
+        const bp = newBp(ctx, 'function', fb.name, behaviour);
+        bp.invalid = `${(err as Error).message} (jdwp-fabric error ${toAdapterError(err).code})`;
+        return Object.assign(bp, { className: '' });
+      }
+    });
+    if (bps.length === 0) return { breakpoints: [] };
+    const valid = bps.filter((bp) => !bp.invalid);
+    const patterns = [...new Set(valid.flatMap((bp) => (bp.className.includes('.') ? [bp.className] : [bp.className, `*.${bp.className}`])))];
+    const matches = (type: RefType): Bp[] => valid.filter((bp) => type.name === bp.className || type.name.endsWith(`.${bp.className}`));
+    const group: Group = { bps, patterns, prepareRequests: [], matches };
+    s.functions = group;
+    if (patterns.length) await watchGroup(ctx, group);
+    const loaded = await loadedClassesNamed(ctx, [...new Set(valid.map((bp) => bp.className))]);
+    await bindLoaded(ctx, valid, loaded, matches);
+    return { breakpoints: bps.map((bp) => dapBreakpoint(ctx, bp)) };
+  });
+}
+
+/** Loaded types by qualified name, or by simple name (any package) when the name has no dot. */
+async function loadedClassesNamed(ctx: AdapterContext, names: string[]): Promise<RefType[]> {
+  if (names.length === 0) return [];
+  const qualified = names.filter((n) => n.includes('.'));
+  const simple = names.filter((n) => !n.includes('.'));
+  const found = await Promise.all(qualified.map((n) => ctx.mirror.classesByName(n)));
+  if (simple.length) {
+    const { classes } = await ctx.requireVm().VirtualMachine.AllClasses();
+    const wanted = classes.filter((c) => c.status & JDWP.ClassStatus.PREPARED && simple.some((n) => c.signature.endsWith(`/${n};`) || c.signature === `L${n};`));
+    found.push(await Promise.all(wanted.map((c) => ctx.mirror.type(c.typeID))));
+  }
+  return found.flat();
+}
+
+/** For launch with stopOnEntry: a one-shot breakpoint at the start of `mainClass.main`. */
+export async function installEntryBreakpoint(ctx: AdapterContext, mainClass: string): Promise<void> {
+  const className = mainClass.includes('/') ? mainClass.slice(mainClass.indexOf('/') + 1) : mainClass;
+  const bp = newBp(ctx, 'entry', 'entry', { method: 'main' });
+  const group: Group = { bps: [bp], patterns: [className], prepareRequests: [], matches: (t) => (t.name === className ? [bp] : []) };
+  state(ctx).entry = group;
+  await watchGroup(ctx, group);
+  await bindLoaded(ctx, [bp], await ctx.mirror.classesByName(className), group.matches);
+}
+
+/** Clears the entry breakpoint after its one hit. */
+async function clearEntry(ctx: AdapterContext): Promise<void> {
+  const group = state(ctx).entry;
+  if (!group) return;
+  state(ctx).entry = undefined;
+  await Promise.all([clearRequests(ctx, group.bps), unwatchGroup(ctx, group)]);
+}
+
+// ---- exception breakpoints ----
+
+/** A class filter of an exception breakpoint: a name, "pkg.*" or "*Suffix". */
+function filterMatches(pattern: string, name: string): boolean {
+  if (pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1));
+  if (pattern.startsWith('*')) return name.endsWith(pattern.slice(1));
+  return name === pattern;
+}
+
+/** The `setExceptionBreakpoints` request: caught and uncaught, each with an optional list of exception classes. */
+export function setExceptionBreakpoints(ctx: AdapterContext, args: DebugProtocol.SetExceptionBreakpointsArguments): Promise<DebugProtocol.SetExceptionBreakpointsResponse['body']> {
+  return serial(ctx, 'exceptions', async () => {
+    const s = state(ctx);
+    const vm = ctx.requireVm();
+    const old = s.exceptionRequests.splice(0);
+    for (const id of old) ctx.events.off(id);
+    await Promise.all(old.map((id) => vm.EventRequest.Clear(JDWP.EventKind.EXCEPTION, id).catch(() => undefined)));
+    const options: DebugProtocol.ExceptionFilterOptions[] = [...(args.filterOptions ?? []), ...args.filters.map((filterId) => ({ filterId }))];
+    const policy = ctx.settings.suspendScope === 'thread' ? JDWP.SuspendPolicy.EVENT_THREAD : JDWP.SuspendPolicy.ALL;
+    const breakpoints: DebugProtocol.Breakpoint[] = [];
+    for (const opt of options) {
+      const caught = opt.filterId === 'caught';
+      if (!caught && opt.filterId !== 'uncaught') {
+        breakpoints.push({ verified: false, message: `unknown exception filter "${opt.filterId}"` });
+        continue;
+      }
+      const classes = (opt.condition ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
+      const modifiers: EventRequest_Set_Modifier[] = [{ modKind: 8, exceptionOrNull: 0n as ReferenceTypeID, caught, uncaught: !caught }];
+      const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.EXCEPTION, policy, modifiers);
+      s.exceptionRequests.push(requestID);
+      ctx.events.on(requestID, (e) => onException(ctx, e, classes, caught));
+      breakpoints.push({ verified: true });
+    }
+    return { breakpoints };
+  });
+}
+
+async function onException(ctx: AdapterContext, e: Event_Composite_Events, classes: string[], caught: boolean): Promise<StopDecision | undefined> {
+  if (e.eventKind !== JDWP.EventKind.EXCEPTION) return undefined;
+  const type = await ctx.mirror.typeOfObject(e.exception.objectID);
+  if (classes.length) {
+    const names = (await ctx.mirror.superclasses(type)).map((t) => t.name);
+    if (!classes.some((c) => names.some((n) => filterMatches(c, n)))) return undefined;
+  }
+  const message = await ctx.mirror.throwableMessage(e.exception.objectID).catch(() => undefined);
+  ctx.lastException.set(e.thread, { exception: e.exception.objectID, typeName: type.name, message, caught });
+  return { reason: 'exception', description: `${caught ? 'Exception' : 'Uncaught exception'}: ${type.name}`, text: message ?? type.name };
+}

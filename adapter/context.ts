@@ -1,0 +1,135 @@
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { OutputEvent } from '@vscode/debugadapter';
+import type { JdwpClient } from '../jdwp/client/client';
+import type { VmMirror } from '../jdwp/mirror';
+import type { FrameID, Location, ObjectID, ThreadID } from '../jdwp/codec/types';
+import { SourceLocator } from './sources';
+import { resolveSettings, type SessionSettings, type TargetConfig } from './config';
+import { AdapterError, AdapterErrorCode } from './errors';
+import { IdMap, RefTable } from './refs';
+import { EventRouter } from './events';
+
+/** A DAP frameId's meaning: one frame of one suspended thread. */
+export interface FrameRef {
+  thread: ThreadID;
+  frameID: FrameID;
+  /** Depth from the top, 0 for the top frame. */
+  depth: number;
+  location: Location;
+}
+
+/** Something that ends with the session: a launched JVM, an in-process virtual VM. */
+export interface Disposable {
+  dispose(): Promise<void>;
+  /** True for the launched JVM, which disconnect only ends when asked to terminate it. */
+  launchedJvm?: boolean;
+}
+
+/**
+ * The state of one debug session shared by the request handlers: the VM connection, the
+ * settings, the handle tables (threads, frames, variables) and who is suspended.
+ */
+export class AdapterContext {
+  /** The connection to the JVM or the virtual VM, once launch or attach has finished. */
+  vm: JdwpClient | undefined;
+  /** The session's cached model of the VM. */
+  mirror!: VmMirror;
+  settings: SessionSettings = resolveSettings({});
+  target: TargetConfig | undefined;
+  /** True when the target answers the Fabric command set (it is the virtual VM). */
+  fabric = false;
+  /** The VM name and version, from VirtualMachine.Version. */
+  vmDescription = '';
+  /** True while a VM that started suspended waits for configurationDone. */
+  startHeld = false;
+  /** True after configurationDone. */
+  configured = false;
+  /** True once the session has ended (disconnect, terminate or VM death). */
+  ended = false;
+  /** Client conventions from initialize. */
+  linesStartAt1 = true;
+  columnsStartAt1 = true;
+  supportsVariableType = false;
+  supportsRunInTerminal = false;
+  readonly threadIds = new IdMap<ThreadID>();
+  readonly frames = new RefTable<FrameRef>(1);
+  /** Variables containers; the value type belongs to variables.ts. */
+  readonly vars = new RefTable<unknown>(1);
+  readonly events: EventRouter;
+  /** How many times every thread is suspended by stops or pauses of ours (each needs a VirtualMachine.Resume). */
+  allSuspendCount = 0;
+  /** Threads suspended on their own by a stop of ours (scope "thread"). */
+  readonly suspendedThreads = new Set<ThreadID>();
+  /** Finds source files for classes. */
+  sources = new SourceLocator([], []);
+  /** The exception each thread last stopped on, for exceptionInfo. */
+  readonly lastException = new Map<ThreadID, { exception: ObjectID; typeName: string; message?: string; caught: boolean }>();
+  /** Things to dispose of when the session ends, last added first. */
+  readonly resources: Disposable[] = [];
+
+  constructor(private readonly sink: (event: DebugProtocol.Event) => void) {
+    this.events = new EventRouter(this);
+  }
+
+  /** Sends a DAP event to the client. */
+  send(event: DebugProtocol.Event): void {
+    if (!this.ended || event.event === 'terminated' || event.event === 'exited' || event.event === 'output') this.sink(event);
+  }
+
+  /** Prints to the Debug Console. */
+  output(text: string, category: 'console' | 'stdout' | 'stderr' | 'important' = 'console'): void {
+    this.send(new OutputEvent(text.endsWith('\n') ? text : `${text}\n`, category));
+  }
+
+  /** The VM connection; fails with NOT_CONNECTED before launch or attach. */
+  requireVm(): JdwpClient {
+    if (!this.vm || this.ended) throw new AdapterError(AdapterErrorCode.NOT_CONNECTED, 'not connected to a VM (launch or attach first)');
+    return this.vm;
+  }
+
+  /** The JDWP thread of a DAP threadId. */
+  thread(threadId: number | undefined): ThreadID {
+    const t = threadId === undefined ? undefined : this.threadIds.key(threadId);
+    if (t === undefined) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `unknown thread ${threadId}`);
+    return t;
+  }
+
+  /** The frame of a DAP frameId. */
+  frame(frameId: number | undefined): FrameRef {
+    const f = frameId === undefined ? undefined : this.frames.get(frameId);
+    if (!f) throw new AdapterError(AdapterErrorCode.UNKNOWN_FRAME, `frame ${frameId} is unknown or no longer valid (the thread has resumed)`);
+    return f;
+  }
+
+  /** True while every thread is suspended by a stop or pause of ours. */
+  get allSuspended(): boolean {
+    return this.allSuspendCount > 0;
+  }
+
+  /** True when the thread is suspended by a stop or pause of ours. */
+  isSuspended(thread: ThreadID): boolean {
+    return this.allSuspended || this.suspendedThreads.has(thread);
+  }
+
+  /** Records a stop; `all` when every thread is suspended. */
+  markStopped(thread: ThreadID | undefined, all: boolean): void {
+    if (all) this.allSuspendCount++;
+    else if (thread !== undefined) this.suspendedThreads.add(thread);
+  }
+
+  /** Records a resume of one thread, or of all when `thread` is undefined, and drops the handles that died with it. */
+  markResumed(thread?: ThreadID): void {
+    if (thread === undefined) {
+      this.allSuspendCount = 0;
+      this.suspendedThreads.clear();
+      this.frames.clear();
+      this.vars.clear();
+      this.mirror?.invalidateThreads();
+    } else {
+      this.suspendedThreads.delete(thread);
+      this.frames.dropWhere((f) => f.thread === thread);
+      this.vars.dropWhere((v) => (v as { thread?: ThreadID }).thread === thread);
+      this.mirror?.invalidateThread(thread);
+    }
+  }
+}

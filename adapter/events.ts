@@ -1,0 +1,130 @@
+import { StoppedEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { ThreadID } from '../jdwp/codec/types';
+import type { Event_Composite_Event, Event_Composite_Events } from '../jdwp/protocol/spec-types';
+import { JDWP } from '../jdwp/protocol/registry';
+import type { AdapterContext } from './context';
+import { cancelStep } from './stepping';
+
+/** Why a thread stops, as a DAP stopped event tells it. */
+export interface StopDecision {
+  reason: 'breakpoint' | 'step' | 'exception' | 'pause' | 'entry' | 'function breakpoint' | 'restart';
+  description?: string;
+  text?: string;
+  hitBreakpointIds?: number[];
+}
+
+/** What a handler wants: stop (with a stopped event), hold the VM silently ('hold'), or go on (undefined). */
+export type EventDecision = StopDecision | 'hold' | undefined;
+
+/** Handles one event and decides what happens to the threads it suspended. */
+export type EventHandler = (event: Event_Composite_Events, suspendPolicy: number) => Promise<EventDecision> | EventDecision;
+
+/**
+ * Routes JDWP events to the handler of their request, one composite at a time per thread, and
+ * makes exactly one decision per composite: send one stopped event, or resume what the
+ * composite's suspend policy suspended.
+ */
+export class EventRouter {
+  private readonly byRequest = new Map<number, EventHandler>();
+  private readonly byKind = new Map<number, EventHandler>();
+  private readonly queues = new Map<ThreadID | 0n, Promise<void>>();
+  /** Composites being handled or waiting; tests and disconnect wait for them. */
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly ctx: AdapterContext) {}
+
+  /** Routes the events of a request ID to a handler. */
+  on(requestID: number, handler: EventHandler): void {
+    this.byRequest.set(requestID, handler);
+  }
+
+  /** Stops routing a request ID. */
+  off(requestID: number): void {
+    this.byRequest.delete(requestID);
+  }
+
+  /** Handles events of a kind that no registered request claims (VMStart, VMDeath, automatic events). */
+  onKind(eventKind: number, handler: EventHandler): void {
+    this.byKind.set(eventKind, handler);
+  }
+
+  /** Resolves when no composite is being handled. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Takes one Event.Composite from the VM. */
+  dispatch(composite: Event_Composite_Event): void {
+    const withThread = composite.events.find((e) => 'thread' in e) as { thread: ThreadID } | undefined;
+    const key = withThread?.thread ?? 0n;
+    this.inFlight++;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.handle(composite, withThread?.thread)).finally(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+      if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    });
+    this.queues.set(key, next);
+  }
+
+  private async handle(composite: Event_Composite_Event, thread: ThreadID | undefined): Promise<void> {
+    const stops: StopDecision[] = [];
+    let hold = false;
+    for (const event of composite.events) {
+      const handler = this.byRequest.get(event.requestID) ?? this.byKind.get(event.eventKind);
+      if (!handler) continue;
+      try {
+        const decision = await handler(event, composite.suspendPolicy);
+        if (decision === 'hold') hold = true;
+        else if (decision) stops.push(decision);
+      } catch (err) {
+        this.ctx.output(`jdwp-fabric: error while handling a ${eventName(event.eventKind)} event: ${(err as Error).message}`, 'stderr');
+      }
+    }
+    if (this.ctx.ended) return;
+    if (stops.length > 0 && thread !== undefined) {
+      this.stop(thread, composite.suspendPolicy, stops);
+      return;
+    }
+    if (hold) {
+      if (composite.suspendPolicy !== JDWP.SuspendPolicy.NONE) this.ctx.markStopped(thread, composite.suspendPolicy === JDWP.SuspendPolicy.ALL);
+      return;
+    }
+    await this.release(composite.suspendPolicy, thread);
+  }
+
+  private stop(thread: ThreadID, policy: number, stops: StopDecision[]): void {
+    const all = policy === JDWP.SuspendPolicy.ALL;
+    this.ctx.markStopped(thread, all);
+    void cancelStep(this.ctx, thread);
+    const first = stops[0];
+    const ids = stops.flatMap((s) => s.hitBreakpointIds ?? []);
+    const event = new StoppedEvent(first.reason, this.ctx.threadIds.number(thread)) as DebugProtocol.StoppedEvent;
+    event.body.allThreadsStopped = all;
+    if (first.description) event.body.description = first.description;
+    if (first.text) event.body.text = first.text;
+    if (ids.length) event.body.hitBreakpointIds = [...new Set(ids)];
+    this.ctx.send(event);
+  }
+
+  /** Resumes what a composite's suspend policy suspended. */
+  private async release(policy: number, thread: ThreadID | undefined): Promise<void> {
+    const vm = this.ctx.vm;
+    if (!vm || vm.connection.closed) return;
+    try {
+      if (policy === JDWP.SuspendPolicy.ALL) await vm.VirtualMachine.Resume();
+      else if (policy === JDWP.SuspendPolicy.EVENT_THREAD && thread !== undefined) await vm.ThreadReference.Resume(thread);
+    } catch (err) {
+      if (!vm.connection.closed) this.ctx.output(`jdwp-fabric: could not resume after an event: ${(err as Error).message}`, 'stderr');
+    }
+  }
+}
+
+const KIND_NAMES = new Map<number, string>(Object.entries(JDWP.EventKind).map(([k, v]) => [v as number, k]));
+
+/** The spec's name of an event kind. */
+export function eventName(kind: number): string {
+  return KIND_NAMES.get(kind) ?? `kind ${kind}`;
+}

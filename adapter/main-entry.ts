@@ -1,0 +1,3 @@
+import { runDebugAdapter } from './main';
+
+runDebugAdapter();

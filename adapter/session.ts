@@ -1,0 +1,116 @@
+import { InitializedEvent, LoggingDebugSession, Logger, logger, Response } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { AdapterContext } from './context';
+import { resolveAttach, resolveLaunch, resolveSettings } from './config';
+import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import { connect } from './launch';
+import { configurationDone, disconnect, startSession, terminate } from './lifecycle';
+import { continue_, pause, threads } from './threads';
+import { fabricDivergentClasses, fabricHeapPool, fabricNodes } from './fabric';
+import { capabilities } from './capabilities';
+import { setBreakpoints, setExceptionBreakpoints, setFunctionBreakpoints } from './breakpoints';
+import { next, stepIn, stepOut } from './stepping';
+import { restartFrame, stackTrace } from './stack';
+import { scopes, setVariable, variables } from './variables';
+import { evaluate } from './evaluate';
+import { exceptionInfo } from './exceptions';
+import { SourceLocator } from './sources';
+
+type Handler = (ctx: AdapterContext, args: any, session: FabricDebugSession) => Promise<unknown>;
+
+/** Every request the adapter answers, by DAP command; each answers the response body. */
+const HANDLERS: Record<string, Handler> = {
+  initialize: async (ctx, args: DebugProtocol.InitializeRequestArguments) => {
+    ctx.linesStartAt1 = args.linesStartAt1 ?? true;
+    ctx.columnsStartAt1 = args.columnsStartAt1 ?? true;
+    ctx.supportsVariableType = args.supportsVariableType ?? false;
+    return capabilities();
+  },
+  launch: async (ctx, args, session) => {
+    ctx.settings = resolveSettings(args);
+    if (ctx.settings.workspaceFolders.length === 0 && typeof args.cwd === 'string') ctx.settings.workspaceFolders.push(args.cwd);
+    ctx.sources = new SourceLocator(ctx.settings.sourcePaths, ctx.settings.workspaceFolders);
+    if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
+    await connect(ctx, resolveLaunch(args));
+    await session.afterConnect();
+  },
+  attach: async (ctx, args, session) => {
+    ctx.settings = resolveSettings(args);
+    ctx.sources = new SourceLocator(ctx.settings.sourcePaths, ctx.settings.workspaceFolders);
+    if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
+    await connect(ctx, resolveAttach(args));
+    await session.afterConnect();
+  },
+  configurationDone: (ctx) => configurationDone(ctx),
+  disconnect: (ctx, args) => disconnect(ctx, args),
+  terminate: (ctx) => terminate(ctx),
+  threads: (ctx) => threads(ctx),
+  pause: (ctx, args) => pause(ctx, args),
+  continue: (ctx, args) => continue_(ctx, args),
+  next: (ctx, args) => next(ctx, args),
+  stepIn: (ctx, args) => stepIn(ctx, args),
+  stepOut: (ctx, args) => stepOut(ctx, args),
+  setBreakpoints: (ctx, args) => setBreakpoints(ctx, args),
+  setFunctionBreakpoints: (ctx, args) => setFunctionBreakpoints(ctx, args),
+  setExceptionBreakpoints: (ctx, args) => setExceptionBreakpoints(ctx, args),
+  exceptionInfo: (ctx, args) => exceptionInfo(ctx, args),
+  stackTrace: (ctx, args) => stackTrace(ctx, args),
+  restartFrame: (ctx, args) => restartFrame(ctx, args),
+  scopes: (ctx, args) => scopes(ctx, args),
+  variables: (ctx, args) => variables(ctx, args),
+  setVariable: (ctx, args) => setVariable(ctx, args),
+  evaluate: (ctx, args) => evaluate(ctx, args),
+  'fabric.nodes': (ctx) => fabricNodes(ctx),
+  'fabric.heapPool': (ctx, args) => fabricHeapPool(ctx, args ?? {}),
+  'fabric.divergentClasses': (ctx) => fabricDivergentClasses(ctx),
+};
+
+/** Requests that may come before launch or attach has finished. */
+const BEFORE_CONNECT = new Set(['initialize', 'launch', 'attach', 'disconnect', 'terminate']);
+
+/**
+ * The jdwp-fabric debug adapter: DAP on one side, JDWP to a JVM or the virtual VM on the other.
+ * Every request runs in its own handler module; every failure answers a numbered DAP error.
+ */
+export class FabricDebugSession extends LoggingDebugSession {
+  /** The session's state; exposed for tests and the extension's diagnostics. */
+  readonly ctx: AdapterContext;
+  constructor() {
+    super();
+    this.ctx = new AdapterContext((event) => this.sendEvent(event));
+  }
+
+  /** Called by launch and attach once the VM is reached: tells the client to send its configuration. */
+  async afterConnect(): Promise<void> {
+    await startSession(this.ctx);
+    this.sendEvent(new InitializedEvent());
+  }
+
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const handler = HANDLERS[request.command];
+    const response = new Response(request);
+    if (!handler) {
+      this.fail(response, new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `the request "${request.command}" is not supported`));
+      return;
+    }
+    void this.run(handler, request, response);
+  }
+
+  private async run(handler: Handler, request: DebugProtocol.Request, response: DebugProtocol.Response): Promise<void> {
+    try {
+      if (!BEFORE_CONNECT.has(request.command) && !this.ctx.vm && !this.ctx.ended) {
+        throw new AdapterError(AdapterErrorCode.NOT_CONNECTED, `"${request.command}" needs a launch or attach first`);
+      }
+      const body = await handler(this.ctx, request.arguments ?? {}, this);
+      if (body !== undefined) response.body = body;
+      this.sendResponse(response);
+    } catch (err) {
+      this.fail(response, err);
+    }
+  }
+
+  private fail(response: DebugProtocol.Response, err: unknown): void {
+    const error = toAdapterError(err);
+    this.sendErrorResponse(response, { id: error.code, format: '{_message} (jdwp-fabric error {_code})', variables: { _message: error.message, _code: String(error.code) }, showUser: true });
+  }
+}

@@ -1,0 +1,70 @@
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import * as path from 'node:path';
+import { displayName, isJdwpError, signatureToName, simpleName, type FrameInfo } from '../jdwp/mirror';
+import type { AdapterContext } from './context';
+import { AdapterError, AdapterErrorCode } from './errors';
+import { stepAfterRestart } from './stepping';
+
+/** How a frame reads in the call stack: `Fixture.work(int)`; constructors read `Fixture.<init>(int, String)`. */
+export async function frameName(ctx: AdapterContext, frame: { location: FrameInfo['location'] }): Promise<string> {
+  const [type, method] = await Promise.all([ctx.mirror.type(frame.location.classID), ctx.mirror.method(frame.location.classID, frame.location.methodID)]);
+  const args = method.argumentSignatures.map((s) => simpleName(signatureToName(s))).join(', ');
+  return `${displayName(type.name)}.${method.name}(${args})`;
+}
+
+/** The DAP source of a type: its file when found, else a de-emphasized name-only source. */
+export async function sourceOf(ctx: AdapterContext, classID: FrameInfo['location']['classID']): Promise<DebugProtocol.Source | undefined> {
+  const type = await ctx.mirror.type(classID);
+  const file = ctx.sources.locate(type);
+  if (file) return { name: path.basename(file), path: file };
+  if (!type.sourceFile) return undefined;
+  return { name: type.sourceFile, presentationHint: 'deemphasize', origin: 'source not found' };
+}
+
+/** The `stackTrace` request: one page of frames (startFrame, levels) with names, sources and lines. */
+export async function stackTrace(ctx: AdapterContext, args: DebugProtocol.StackTraceArguments): Promise<DebugProtocol.StackTraceResponse['body']> {
+  const thread = ctx.thread(args.threadId);
+  const start = Math.max(0, args.startFrame ?? 0);
+  const levels = args.levels && args.levels > 0 ? args.levels : undefined;
+  let frames: FrameInfo[];
+  let total: number;
+  try {
+    [total, frames] = await Promise.all([ctx.mirror.frameCount(thread), ctx.mirror.frames(thread, start, levels)]);
+  } catch (err) {
+    if (isJdwpError(err, 'THREAD_NOT_SUSPENDED')) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread is running; pause it to see its stack');
+    if (isJdwpError(err, 'INVALID_THREAD', 'INVALID_OBJECT')) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `thread ${args.threadId} has ended`);
+    throw err;
+  }
+  const stackFrames = await Promise.all(
+    frames.map(async (f): Promise<DebugProtocol.StackFrame> => {
+      const [name, source, line] = await Promise.all([frameName(ctx, f), sourceOf(ctx, f.location.classID), ctx.mirror.lineOf(f.location)]);
+      const id = ctx.frames.create({ thread, frameID: f.id, depth: f.depth, location: f.location });
+      const frame: DebugProtocol.StackFrame = { id, name, line: line ?? 0, column: line === undefined ? 0 : ctx.columnsStartAt1 ? 1 : 0 };
+      if (line !== undefined && !ctx.linesStartAt1) frame.line = line - 1;
+      if (source) frame.source = source;
+      if (!source?.path || line === undefined) frame.presentationHint = 'subtle';
+      return frame;
+    }),
+  );
+  return { stackFrames, totalFrames: total };
+}
+
+/** The `restartFrame` request: pops the frame and its callees (StackFrame.PopFrames), then steps into the call again. */
+export async function restartFrame(ctx: AdapterContext, args: DebugProtocol.RestartFrameArguments): Promise<void> {
+  const frame = ctx.frame(args.frameId);
+  const vm = ctx.requireVm();
+  const count = await ctx.mirror.frameCount(frame.thread);
+  if (frame.depth + 1 >= count) throw new AdapterError(AdapterErrorCode.RESTART_FRAME_FAILED, 'the bottom frame of a thread cannot be restarted');
+  try {
+    await vm.StackFrame.PopFrames(frame.thread, frame.frameID);
+  } catch (err) {
+    if (isJdwpError(err, 'OPAQUE_FRAME', 'NOT_IMPLEMENTED', 'INVALID_FRAMEID', 'THREAD_NOT_SUSPENDED')) {
+      throw new AdapterError(AdapterErrorCode.RESTART_FRAME_FAILED, `this frame cannot be restarted (${(err as Error).message})`);
+    }
+    throw err;
+  }
+  ctx.frames.dropWhere((f) => f.thread === frame.thread);
+  ctx.vars.dropWhere((v) => (v as { thread?: unknown }).thread === frame.thread);
+  ctx.mirror.invalidateThread(frame.thread);
+  await stepAfterRestart(ctx, frame.thread);
+}

@@ -1,0 +1,93 @@
+import { StoppedEvent, ThreadEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { ThreadID } from '../jdwp/codec/types';
+import { JDWP } from '../jdwp/protocol/registry';
+import type { AdapterContext } from './context';
+import { AdapterError, AdapterErrorCode } from './errors';
+
+/** The `threads` request: every live thread with its name (through the virtual VM, names carry their node). */
+export async function threads(ctx: AdapterContext): Promise<DebugProtocol.ThreadsResponse['body']> {
+  const vm = ctx.requireVm();
+  const { threads: ids } = await vm.VirtualMachine.AllThreads();
+  const names = await Promise.all(
+    ids.map((t) =>
+      vm.ThreadReference.Name(t).then(
+        (r) => r.threadName as string,
+        () => undefined,
+      ),
+    ),
+  );
+  const result: DebugProtocol.Thread[] = [];
+  ids.forEach((t, i) => {
+    const name = names[i];
+    if (name !== undefined) result.push({ id: ctx.threadIds.number(t), name });
+  });
+  return { threads: result };
+}
+
+/** Asks for thread start and death events (without suspending) to keep the client's thread list fresh. */
+export async function watchThreads(ctx: AdapterContext, onChange?: () => void): Promise<void> {
+  const vm = ctx.requireVm();
+  const { NONE } = JDWP.SuspendPolicy;
+  const [start, death] = await Promise.all([
+    vm.EventRequest.Set(JDWP.EventKind.THREAD_START, NONE, []),
+    vm.EventRequest.Set(JDWP.EventKind.THREAD_DEATH, NONE, []),
+  ]);
+  ctx.events.on(start.requestID, (e) => {
+    if ('thread' in e) ctx.send(new ThreadEvent('started', ctx.threadIds.number(e.thread)));
+    onChange?.();
+    return undefined;
+  });
+  ctx.events.on(death.requestID, (e) => {
+    if ('thread' in e) {
+      ctx.send(new ThreadEvent('exited', ctx.threadIds.number(e.thread)));
+      ctx.markResumed(e.thread);
+      ctx.suspendedThreads.delete(e.thread);
+    }
+    onChange?.();
+    return undefined;
+  });
+}
+
+/** The `pause` request: suspends the thread (scope "thread") or every thread, and reports the stop. */
+export async function pause(ctx: AdapterContext, args: DebugProtocol.PauseArguments): Promise<void> {
+  const vm = ctx.requireVm();
+  const thread = ctx.thread(args.threadId);
+  const all = ctx.settings.suspendScope !== 'thread';
+  if (all ? !ctx.allSuspended : !ctx.isSuspended(thread)) {
+    if (all) await vm.VirtualMachine.Suspend();
+    else await vm.ThreadReference.Suspend(thread);
+    ctx.markStopped(thread, all);
+  }
+  const event = new StoppedEvent('pause', args.threadId) as DebugProtocol.StoppedEvent;
+  event.body.allThreadsStopped = ctx.allSuspended;
+  ctx.send(event);
+}
+
+/**
+ * Resumes after a stop: every thread when they were all suspended (unless `singleThread`),
+ * otherwise the one thread. Answers true when all threads continued.
+ */
+export async function resume(ctx: AdapterContext, thread: ThreadID | undefined, singleThread = false): Promise<boolean> {
+  const vm = ctx.requireVm();
+  const one = thread !== undefined && (singleThread || (!ctx.allSuspended && ctx.suspendedThreads.has(thread)));
+  if (!one) {
+    const resumes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < ctx.allSuspendCount; i++) resumes.push(vm.VirtualMachine.Resume());
+    for (const t of ctx.suspendedThreads) resumes.push(vm.ThreadReference.Resume(t).catch(() => undefined));
+    ctx.markResumed();
+    await Promise.all(resumes);
+    return true;
+  }
+  ctx.markResumed(thread);
+  await vm.ThreadReference.Resume(thread!);
+  return false;
+}
+
+/** The `continue` request. */
+export async function continue_(ctx: AdapterContext, args: DebugProtocol.ContinueArguments): Promise<DebugProtocol.ContinueResponse['body']> {
+  const thread = ctx.threadIds.key(args.threadId);
+  if (thread === undefined && args.singleThread) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `unknown thread ${args.threadId}`);
+  return { allThreadsContinued: await resume(ctx, thread, args.singleThread ?? false) };
+}
+

@@ -1,0 +1,87 @@
+import * as net from 'node:net';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { FabricDebugSession } from '../../adapter/session';
+
+/** One DAP message as the test saw it, in order. */
+export interface TranscriptEntry {
+  dir: 'request' | 'response' | 'event';
+  command?: string;
+  event?: string;
+  success?: boolean;
+  body?: unknown;
+  arguments?: unknown;
+}
+
+/** A DebugClient that records every request, response and event it sees. */
+export class RecordingClient extends DebugClient {
+  readonly transcript: TranscriptEntry[] = [];
+  recording = true;
+
+  override send(command: string, args?: any): Promise<any> {
+    if (this.recording) this.transcript.push({ dir: 'request', command, arguments: args });
+    const record = (r: DebugProtocol.Response) => {
+      if (this.recording) this.transcript.push({ dir: 'response', command, success: r.success, body: r.success ? r.body : { message: r.message, error: r.body?.error } });
+    };
+    return (super.send as (c: string, a?: unknown) => Promise<DebugProtocol.Response>)(command, args).then(
+      (r) => {
+        record(r);
+        return r;
+      },
+      (err: Error) => {
+        if (this.recording) this.transcript.push({ dir: 'response', command, success: false, body: { message: err.message } });
+        throw err;
+      },
+    );
+  }
+
+  override emit(name: string | symbol, ...args: any[]): boolean {
+    const e = args[0] as DebugProtocol.Event | undefined;
+    if (this.recording && e && e.type === 'event') this.transcript.push({ dir: 'event', event: e.event, body: e.body });
+    return super.emit(name, ...args);
+  }
+}
+
+/** An adapter served in-process on a loopback port, with a client connected to it. */
+export interface AdapterUnderTest {
+  dc: RecordingClient;
+  /** The session object behind the connection, for white-box checks. */
+  session(): FabricDebugSession;
+  close(): Promise<void>;
+}
+
+/** Starts the adapter in this process (server mode) and connects a recording DebugClient. */
+export async function startAdapter(): Promise<AdapterUnderTest> {
+  let current: FabricDebugSession | undefined;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const session = new FabricDebugSession();
+    session.setRunAsServer(true);
+    session.start(socket, socket);
+    current = session;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const dc = new RecordingClient('node', 'unused', 'jdwp-fabric');
+  dc.defaultTimeout = 20_000;
+  await dc.start(port);
+  return {
+    dc,
+    session: () => {
+      if (!current) throw new Error('no session yet');
+      return current;
+    },
+    close: async () => {
+      await dc.stop().catch(() => undefined);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Waits for the next stopped event. */
+export async function nextStop(dc: DebugClient, timeoutMs = 20_000): Promise<DebugProtocol.StoppedEvent> {
+  return (await dc.waitForEvent('stopped', timeoutMs)) as DebugProtocol.StoppedEvent;
+}
