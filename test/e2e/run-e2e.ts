@@ -1,0 +1,221 @@
+/**
+ * End-to-end test in a real VS Code: code-server 4.100.3 in headless Chromium, driven by playwright-core.
+ * Builds and installs the .vsix, starts the demo cluster, opens the demo workspace, sets a breakpoint at the
+ * DEMO_BREAKPOINT line, starts the jdwp-fabric configuration and checks the Call Stack, Variables and Fabric views.
+ * Screenshots go to test-artifacts/e2e/. Run with `npm run test:e2e`; `--workbench-only` stops after opening the
+ * workspace (a check of the code-server and Chromium set-up).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { ensureCodeServer, freePort, installExtension, startCodeServer, writeUserSettings, type CodeServerDirs } from './code-server';
+import { startDemoNodes } from './cluster';
+import { cleanupAll, onCleanup } from './processes';
+import { Workbench } from './workbench';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const WORK = path.join(ROOT, '.tmp', 'e2e');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const NODE_COUNT = 3;
+const CONFIG_NAME = 'Attach to demo nodes';
+const started = Date.now();
+
+function log(message: string): void {
+  console.log(`e2e [${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+}
+
+/** Installs Debian's chromium when it is missing (CI runs as root, like the code-server install script). */
+function ensureChromium(): void {
+  if (fs.existsSync(CHROMIUM)) return;
+  log('installing chromium from Debian');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let res = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { env, stdio: 'ignore' });
+  if (res.status !== 0) {
+    spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
+    res = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { env, stdio: 'inherit' });
+  }
+  if (res.status !== 0 || !fs.existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM} and apt-get install chromium failed`);
+}
+
+function buildVsix(): string {
+  const vsix = path.join(WORK, 'jdwp-fabric.vsix');
+  const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'package.mjs'), vsix], { cwd: ROOT, encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`packaging failed:\n${res.stdout}\n${res.stderr}`);
+  return vsix;
+}
+
+/** Strips the // comments of a JSON-with-comments file whose strings hold no "//". */
+function parseJsonc(text: string): any {
+  return JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
+}
+
+/** Copies the demo workspace and points its node configuration at the running cluster, first in the list. */
+function prepareWorkspace(nodes: string[]): string {
+  const workspace = path.join(WORK, 'workspace', 'demo');
+  fs.cpSync(path.join(ROOT, 'demo', 'src'), path.join(workspace, 'src'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'demo', '.vscode'), path.join(workspace, '.vscode'), { recursive: true });
+  const launchFile = path.join(workspace, '.vscode', 'launch.json');
+  const launch = parseJsonc(fs.readFileSync(launchFile, 'utf8'));
+  const config = launch.configurations.find((c: { name: string }) => c.name === CONFIG_NAME);
+  if (!config) throw new Error(`demo/.vscode/launch.json has no configuration named "${CONFIG_NAME}"`);
+  config.nodes = nodes;
+  launch.configurations = [config, ...launch.configurations.filter((c: unknown) => c !== config)];
+  fs.writeFileSync(launchFile, JSON.stringify(launch, null, 2));
+  return workspace;
+}
+
+function breakpointLine(): number {
+  const lines = fs.readFileSync(path.join(ROOT, 'demo', 'src', 'demo', 'OrderService.java'), 'utf8').split('\n');
+  const index = lines.findIndex((l) => l.includes('DEMO_BREAKPOINT'));
+  if (index < 0) throw new Error('no DEMO_BREAKPOINT marker in demo/src/demo/OrderService.java');
+  return index + 1;
+}
+
+const results: Array<{ name: string; ok: boolean; detail?: string }> = [];
+
+async function check(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+    results.push({ name, ok: true });
+    log(`ok   ${name}`);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    results.push({ name, ok: false, detail });
+    log(`FAIL ${name}: ${detail}`);
+  }
+}
+
+/** Polls until `probe` returns a value that `accept` takes, and returns it; throws with the last value otherwise. */
+async function until<T>(what: string, probe: () => Promise<T>, accept: (value: T) => boolean, timeout = 30_000): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (accept(last)) return last;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what}: timed out after ${timeout} ms; last seen ${JSON.stringify(last)}`);
+}
+
+async function main(): Promise<void> {
+  const workbenchOnly = process.argv.includes('--workbench-only');
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.rmSync(ARTIFACTS, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+  const bin = ensureCodeServer(ROOT);
+  ensureChromium();
+  log(`code-server at ${bin}`);
+  const dirs: CodeServerDirs = { userData: path.join(WORK, 'user-data'), extensions: path.join(WORK, 'extensions'), xdg: path.join(WORK, 'xdg') };
+
+  let nodes: string[] = [];
+  let names: string[] = [];
+  if (!workbenchOnly) {
+    const vsix = buildVsix();
+    log(`built ${path.relative(ROOT, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB)`);
+    const report = installExtension(bin, dirs, vsix);
+    if (!/successfully installed/i.test(report)) throw new Error(`unexpected install report:\n${report}`);
+    log('installed the .vsix into a fresh extensions directory');
+    const cluster = await startDemoNodes(ROOT, NODE_COUNT);
+    onCleanup(() => cluster.close());
+    nodes = cluster.nodes;
+    names = cluster.names;
+    log(`demo cluster up: ${nodes.join(', ')}`);
+  }
+
+  const workspace = prepareWorkspace(nodes.length ? nodes : ['127.0.0.1:1']);
+  writeUserSettings(dirs);
+  const port = await freePort();
+  await startCodeServer(bin, dirs, port, path.join(ARTIFACTS, 'code-server.log'));
+  log(`code-server listening on 127.0.0.1:${port}`);
+
+  const context: BrowserContext = await chromium.launchPersistentContext(path.join(WORK, 'chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  onCleanup(() => context.close());
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(30_000);
+  const wb = new Workbench(page, ARTIFACTS);
+  onCleanup(async () => {
+    if (results.some((r) => !r.ok)) await wb.screenshot('failure').catch(() => undefined);
+  });
+
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await check('the workbench opens the demo workspace', async () => {
+    await wb.ready();
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'src' }).first().waitFor();
+    log(`screenshot ${path.relative(ROOT, await wb.screenshot('workspace'))}`);
+  });
+  if (workbenchOnly || results.some((r) => !r.ok)) return;
+
+  const line = breakpointLine();
+  await check(`a breakpoint is set at OrderService.java:${line}`, async () => {
+    await wb.openFile('OrderService.java');
+    await wb.goToLine(line);
+    await page.keyboard.press('F9');
+    await page.locator('.monaco-editor .codicon-debug-breakpoint, .monaco-editor .codicon-debug-breakpoint-unverified').first().waitFor();
+    await wb.screenshot('breakpoint');
+  });
+
+  await check('the jdwp-fabric session stops at the breakpoint', async () => {
+    await wb.command('Debug: Select and Start Debugging');
+    await wb.pick(CONFIG_NAME);
+    await wb.pane('Call Stack').locator('.monaco-list-row', { hasText: /Paused on breakpoint/i }).first().waitFor({ timeout: 90_000 });
+    await page.locator('.monaco-editor .debug-top-stack-frame, .monaco-editor .codicon-debug-stackframe').first().waitFor();
+    await wb.screenshot('stopped');
+  });
+
+  await check('the Call Stack lists threads of every node', async () => {
+    const rows = await until('call stack rows', () => wb.rows('Call Stack'), (r) => names.every((n) => r.some((row) => row.includes(n))));
+    log(`call stack: ${rows.length} rows, e.g. ${rows.slice(0, 4).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+  });
+
+  await check('the Variables view shows the locals', async () => {
+    const rows = await until('variables rows', () => wb.rows('Variables'), (r) => ['order', 'wanted'].every((v) => r.some((row) => new RegExp(`^\\s*${v}\\b`).test(row))));
+    log(`variables: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+    await wb.screenshot('variables');
+  });
+
+  await check('the Fabric view lists the nodes and the status bar counts them', async () => {
+    await wb.command('View: Focus on Fabric View');
+    const rows = await until('fabric rows', () => wb.rows('Fabric'), (r) => names.every((n) => r.some((row) => row.includes(n))));
+    log(`fabric view: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+    await page.locator('.part.statusbar', { hasText: `fabric: ${NODE_COUNT} nodes` }).waitFor();
+    await wb.screenshot('fabric-view');
+  });
+
+  await check('disconnecting ends the session', async () => {
+    await page.keyboard.press('Shift+F5');
+    await page.locator('.part.statusbar', { hasText: 'fabric:' }).waitFor({ state: 'detached', timeout: 30_000 });
+    await wb.screenshot('disconnected');
+  });
+}
+
+main()
+  .catch((err) => {
+    results.push({ name: 'set-up', ok: false, detail: err instanceof Error ? err.stack ?? err.message : String(err) });
+    console.error(`e2e: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  })
+  .finally(async () => {
+    await cleanupAll();
+    const failed = results.filter((r) => !r.ok).length;
+    log(`done; screenshots in ${path.relative(ROOT, ARTIFACTS)}`);
+    console.log(`${results.length - failed} passed, ${failed} failed`);
+    process.exit(failed ? 1 : 0);
+  });
