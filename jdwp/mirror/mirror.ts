@@ -1,6 +1,6 @@
 import type { JdwpClient } from '../client/client';
 import type {
-  ArrayID, ClassObjectID, FieldID, Location, MethodID, ObjectID, ReferenceTypeID, StringID, ThreadGroupID, ThreadID, Value,
+  ArrayID, ArrayTypeID, ClassObjectID, FieldID, Location, MethodID, ObjectID, ReferenceTypeID, StringID, ThreadGroupID, ThreadID, Value,
 } from '../codec/types';
 import { JDWP } from '../protocol/registry';
 import { InvocationException } from './errors';
@@ -73,6 +73,7 @@ export class VmMirror {
   private readonly strings: Memo<ObjectID, string>;
   private readonly arrayLengths: Memo<ObjectID, number>;
   private readonly byName = new Map<string, Promise<RefType[]>>();
+  private allClasses?: { at: number; list: Promise<Array<{ typeID: ReferenceTypeID; signature: string }>> };
   private readonly lineTables = new Memo<string, LineTable | undefined>();
   private readonly variableTables = new Memo<string, VariableTable | undefined>();
   private readonly visible = new Memo<string, LocalVariable[] | undefined>(10_000);
@@ -130,9 +131,28 @@ export class VmMirror {
     return this.classesBySignature(nameToSignature(name));
   }
 
-  /** Forgets what classesByName found, after a class was unloaded or redefined. */
+  /** Forgets what classesByName and classesBySimpleName found, after a class was unloaded or redefined. */
   forgetClassNames(): void {
     this.byName.clear();
+    this.allClasses = undefined;
+  }
+
+  /**
+   * Loaded classes whose name without package is `simple` (nested classes match by their last part, `Entry`
+   * for `java.util.Map$Entry`). Reads AllClasses once and again at most every 5 s when a name is not found.
+   */
+  async classesBySimpleName(simple: string): Promise<RefType[]> {
+    const scan = async (list: Promise<Array<{ typeID: ReferenceTypeID; signature: string }>>) => {
+      const suffixes = [`/${simple};`, `$${simple};`];
+      const hits = (await list).filter((c) => c.signature === `L${simple};` || suffixes.some((x) => c.signature.endsWith(x)));
+      return Promise.all(hits.map((c) => this.type(c.typeID)));
+    };
+    const now = Date.now();
+    if (!this.allClasses) this.allClasses = { at: now, list: this.vm.VirtualMachine.AllClasses().then((r) => r.classes) };
+    const found = await scan(this.allClasses.list);
+    if (found.length || now - this.allClasses.at < 5000) return found;
+    this.allClasses = { at: now, list: this.vm.VirtualMachine.AllClasses().then((r) => r.classes) };
+    return scan(this.allClasses.list);
   }
 
   /** The type and its superclasses, nearest first, ending with java.lang.Object (arrays and interfaces: just the type). */
@@ -461,6 +481,14 @@ export class VmMirror {
   async createString(text: string): Promise<StringID> {
     const id = (await this.vm.VirtualMachine.CreateString(text)).stringObject;
     this.strings.get(id, () => Promise.resolve(text));
+    return id;
+  }
+
+  /** Creates an array of a loaded array type (e.g. `[Ljava/lang/String;`) holding `values`. */
+  async newArray(type: RefType, values: Value[]): Promise<ArrayID> {
+    const { newArray } = await this.vm.ArrayType.NewInstance(type.id as ArrayTypeID, values.length);
+    const id = newArray.objectID as ArrayID;
+    if (values.length) await this.vm.ArrayReference.SetValues(id, 0, values);
     return id;
   }
 
