@@ -380,6 +380,8 @@ async function evalCast(e: CastExpr, scope: Scope): Promise<EvalValue> {
     const actual = v.kind === 'ref' ? (await scope.mirror.typeOfObject(v.id)).name : 'java.lang.String';
     throw err(EvalErrorCode.CLASS_CAST, `${actual} cannot be cast to ${target}`, e.pos);
   }
-  return v.kind === 'text' ? v : { ...v, sig };
+  if (v.kind !== 'text') return { ...v, sig };
+  if (sig === STRING) return v;
+  return { kind: 'ref', sig, id: await scope.mirror.createString(v.value), tag: JDWP.Tag.STRING };
 }
 
