@@ -1,8 +1,10 @@
 import { inspect } from './inspect';
+import { proxy } from './proxy';
 
 const USAGE = `usage: jdwp-fabric <command> [options]
 
 commands:
+  proxy --listen ...    serve one virtual JVM over many JVM nodes (see proxy --help)
   inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
 
 Run "jdwp-fabric <command> --help" for a command's options.`;
@@ -13,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'inspect':
       return inspect(rest);
+    case 'proxy':
+      return proxy(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -1,0 +1,169 @@
+import { EventEmitter } from 'node:events';
+import type { CommandPacket } from '../codec/packet';
+import { ProxyObjects } from './proxy-objects';
+import type { NodeLink } from './node-link';
+import { Translator } from './translate';
+import { TypeRegistry, type Logger } from './types';
+
+/** Behaviour switches of the virtual VM. */
+export interface ClusterOptions {
+  /** 'node': an event suspends only its own node; 'cluster': a SUSPEND_ALL event suspends every node. */
+  suspendScope: 'node' | 'cluster';
+  /** Refuse commands that change the target: InvokeMethod, NewInstance, SetValues, RedefineClasses, PopFrames, ForceEarlyReturn, Exit. */
+  readOnly: boolean;
+  /** Let VirtualMachine.Exit through (to every node). */
+  allowExit: boolean;
+  /** Prefix thread names with "[node] ". */
+  threadNamePrefix: boolean;
+  /**
+   * 'cluster' (default): one top-level group, "cluster", whose children are the node groups, so tools that list
+   * the first top-level group (jdb's `threads`) list every node; 'per-node': the node groups are top-level.
+   */
+  threadGroups: 'cluster' | 'per-node';
+  /** How long a fan-out waits for one node before answering without it. */
+  fanoutTimeoutMs: number;
+  /** How long a command routed to one node may take (0: no limit). */
+  requestTimeoutMs: number;
+  log: Logger;
+}
+
+/** Default options. */
+export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
+  suspendScope: 'node',
+  readOnly: false,
+  allowExit: false,
+  threadNamePrefix: true,
+  threadGroups: 'cluster',
+  fanoutTimeoutMs: 5_000,
+  requestTimeoutMs: 0,
+  log: (line) => console.error(line),
+};
+
+/** A configured node and its current state, for Fabric.Nodes. */
+export interface NodeEntry {
+  name: string;
+  address: string;
+  state: 'connecting' | 'up' | 'down';
+  link?: NodeLink;
+}
+
+/** Receives a node's command packets (its events), one at a time per node, in the order they came. */
+export type NodeEventHandler = (link: NodeLink, packet: CommandPacket) => Promise<void>;
+
+/**
+ * The shared state of the virtual VM: the live node links, the type registry, proxy-made objects, the ID
+ * translator and the focus node. Emits 'nodeUp' (link) and 'nodeDown' (link, threads).
+ */
+export class Cluster extends EventEmitter {
+  readonly options: ClusterOptions;
+  readonly registry = new TypeRegistry();
+  readonly objects = new ProxyObjects();
+  readonly translator = new Translator(this.registry, this.objects);
+  readonly links = new Map<number, NodeLink>();
+  readonly entries: NodeEntry[] = [];
+  /** The node of the thread the debugger addressed most recently; per-node state of merged types comes from it. */
+  focus: NodeLink | undefined;
+  private nextSlot = 1;
+  /** Where node events go. */
+  onNodeEvent: NodeEventHandler = async () => {};
+
+  constructor(options: Partial<ClusterOptions> = {}) {
+    super();
+    this.options = { ...DEFAULT_CLUSTER_OPTIONS, ...options };
+  }
+
+  /** Hands out a slot; slots are never reused. */
+  allocateSlot(): number {
+    return this.nextSlot++;
+  }
+
+  /** The live links, in slot order. */
+  live(): NodeLink[] {
+    return [...this.links.values()].filter((l) => !l.down).sort((a, b) => a.slot - b.slot);
+  }
+
+  /** The live link of a slot. */
+  link(slot: number): NodeLink | undefined {
+    const l = this.links.get(slot);
+    return l && !l.down ? l : undefined;
+  }
+
+  /** The focus node if it is live, else the first live node. */
+  focusOrFirst(): NodeLink | undefined {
+    if (this.focus && !this.focus.down) return this.focus;
+    return this.live()[0];
+  }
+
+  /**
+   * Registers a link that finished its handshake. Its events (those that came while it opened first) flow in
+   * order through `onNodeEvent`, once `ready` settles, so the node gets the debugger's requests before it runs on.
+   */
+  addLink(link: NodeLink, ready: Promise<unknown>): void {
+    this.links.set(link.slot, link);
+    let chain: Promise<void> = ready.then(
+      () => undefined,
+      () => undefined,
+    );
+    const enqueue = (packet: CommandPacket) => {
+      chain = chain.then(async () => {
+        try {
+          await this.onNodeEvent(link, packet);
+        } catch (err) {
+          this.options.log(`[fabric] node ${link.name}: event dropped: ${(err as Error).message}`);
+        }
+      });
+    };
+    link.stopBuffering();
+    for (const packet of link.early.splice(0)) enqueue(packet);
+    link.client.connection.on('command', enqueue);
+    this.emit('nodeUp', link);
+  }
+
+  /** Drops a link that went down. */
+  removeLink(link: NodeLink, reason: string, threads: bigint[]): void {
+    if (!this.links.has(link.slot) || link.down) {
+      link.down = true;
+      return;
+    }
+    link.down = true;
+    this.options.log(`[fabric] node ${link.name} left (slot ${link.slot}): ${reason}`);
+    if (this.focus === link) this.focus = undefined;
+    this.registry.forgetNode(link);
+    this.objects.forgetNode(link);
+    this.emit('nodeDown', link, threads);
+  }
+
+  /**
+   * Runs `fn` on every live node in parallel. A node that fails is logged and left out; a node that takes longer
+   * than the fan-out timeout is logged as stalled and left out, so one slow node never holds up the answer.
+   */
+  async fanout<T>(what: string, fn: (link: NodeLink) => Promise<T>, links: NodeLink[] = this.live()): Promise<Array<{ link: NodeLink; value: T }>> {
+    const timeoutMs = this.options.fanoutTimeoutMs;
+    const results = await Promise.all(
+      links.map(
+        (link) =>
+          new Promise<{ link: NodeLink; value: T } | undefined>((resolve) => {
+            const timer =
+              timeoutMs > 0
+                ? setTimeout(() => {
+                    this.options.log(`[fabric] node ${link.name} stalled: no answer to ${what} within ${timeoutMs} ms; answering without it`);
+                    resolve(undefined);
+                  }, timeoutMs)
+                : undefined;
+            fn(link).then(
+              (value) => {
+                if (timer) clearTimeout(timer);
+                resolve({ link, value });
+              },
+              (err: Error) => {
+                if (timer) clearTimeout(timer);
+                if (!link.down) this.options.log(`[fabric] node ${link.name} error in ${what}: ${err.message}`);
+                resolve(undefined);
+              },
+            );
+          }),
+      ),
+    );
+    return results.filter((r): r is { link: NodeLink; value: T } => r !== undefined);
+  }
+}

@@ -1,0 +1,147 @@
+import type { CommandPacket } from '../codec/packet';
+import type { ThreadID } from '../codec/types';
+import { COMPOSITE, JDWP } from '../protocol/registry';
+import type { Event_Composite_Event, Event_Composite_Events } from '../protocol/spec-types';
+import type { Cluster } from './cluster';
+import type { NodeLink } from './node-link';
+import type { RequestManager } from './requests';
+import { isRefType, VIRTUAL_SIZES } from './translate';
+
+const K = JDWP.EventKind;
+const P = JDWP.SuspendPolicy;
+
+/** The debugger side the router forwards events to. */
+export interface EventSink {
+  readonly requests: RequestManager;
+  /** True once this debugger has been sent a VMStart. */
+  vmStartSent: boolean;
+  /** True once the debugger has gone. */
+  readonly closed: boolean;
+  /** Sends a virtual Event.Composite to the debugger. */
+  sendEvent(data: Buffer): void;
+}
+
+function threadOf(ev: Event_Composite_Events): bigint | undefined {
+  return 'thread' in ev ? (ev.thread as bigint) : undefined;
+}
+
+/**
+ * Routes node events to the debugger: internal events (thread tracking, ClassPrepare watches) are absorbed,
+ * requests get their virtual IDs back, a ClassPrepare of a class the debugger already knows is absorbed once
+ * the node has the debugger's requests, Count modifiers count across the cluster, and the debugger sees one
+ * VMStart. Whatever the debugger will not see is resumed as its suspend policy requires.
+ */
+export class EventRouter {
+  /** The attached debugger, if any. */
+  sink: EventSink | undefined;
+
+  constructor(private readonly cluster: Cluster) {}
+
+  /** Serves one command packet a node sent. */
+  async onNodeEvent(link: NodeLink, packet: CommandPacket): Promise<void> {
+    if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id) {
+      this.cluster.options.log(`[fabric] node ${link.name}: ignored command packet ${packet.commandSet}/${packet.command}`);
+      return;
+    }
+    const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, packet.data);
+    const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
+    const sink = this.sink && !this.sink.closed ? this.sink : undefined;
+    const forward: Event_Composite_Events[] = [];
+    let forwardPolicy: number = P.NONE;
+    let thread: bigint | undefined;
+    for (const ev of composite.events) {
+      thread ??= threadOf(ev);
+      if (this.track(link, ev)) continue;
+      if (ev.requestID === 0) {
+        if (ev.eventKind === K.VM_START && sink && !sink.vmStartSent) {
+          sink.vmStartSent = true;
+          forward.push(ev);
+          forwardPolicy = Math.max(forwardPolicy, composite.suspendPolicy);
+        }
+        continue;
+      }
+      if (!sink) continue;
+      if (ev.eventKind === K.CLASS_PREPARE) {
+        const vtype = this.cluster.registry.byId.get(ev.typeID);
+        if (vtype) await sink.requests.prepared(link, vtype);
+        if (sink.requests.isWatch(link, ev.requestID) || !vtype || vtype.knownToDebugger) continue;
+      }
+      const req = sink.requests.lookup(link, ev.requestID);
+      if (!req || req.expired) continue;
+      if (req.count !== undefined) {
+        req.seen++;
+        if (req.seen < req.count) continue;
+        sink.requests.expire(req);
+      }
+      ev.requestID = req.id;
+      forward.push(ev);
+      forwardPolicy = Math.max(forwardPolicy, req.suspendPolicy);
+    }
+    let policy = composite.suspendPolicy;
+    if (!forward.length || !sink || forwardPolicy === P.NONE) {
+      await this.resume(link, policy, thread);
+      policy = P.NONE;
+    }
+    if (!forward.length || !sink) return;
+    const out = COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: policy, events: forward });
+    this.announce(out);
+    sink.sendEvent(out);
+    if (policy === P.ALL && this.cluster.options.suspendScope === 'cluster') {
+      await this.cluster.fanout('VirtualMachine.Suspend', (l) => l.client.VirtualMachine.Suspend(), this.cluster.live().filter((l) => l !== link));
+    }
+  }
+
+  /** Keeps the node's thread list from the proxy's own ThreadStart and ThreadDeath requests. */
+  private track(link: NodeLink, ev: Event_Composite_Events): boolean {
+    if (ev.requestID === 0 || (ev.requestID !== link.trackStartId && ev.requestID !== link.trackDeathId)) return false;
+    const raw = link.ids.toRaw((ev as { thread: bigint }).thread);
+    if (raw !== undefined) {
+      if (ev.eventKind === K.THREAD_START) link.threads.add(raw);
+      else link.threads.delete(raw);
+    }
+    return true;
+  }
+
+  /** Marks the types an event carries as known to the debugger. */
+  private announce(data: Buffer): void {
+    const registry = this.cluster.registry;
+    COMPOSITE.out.walk(data, 0, data.length, VIRTUAL_SIZES, {
+      id(kind, offset) {
+        if (!isRefType(kind)) return;
+        const vtype = registry.byId.get(data.readBigUInt64BE(offset));
+        if (vtype) vtype.knownToDebugger = true;
+      },
+      untaggedTag: () => 0,
+    });
+  }
+
+  /** Undoes a suspension the debugger will not hear about. */
+  private async resume(link: NodeLink, policy: number, thread: bigint | undefined): Promise<void> {
+    if (link.down) return;
+    if (policy === P.ALL) await link.client.VirtualMachine.Resume();
+    else if (policy === P.EVENT_THREAD && thread !== undefined) {
+      const raw = link.ids.toRaw(thread);
+      if (raw !== undefined) await link.client.ThreadReference.Resume(raw as ThreadID);
+    }
+  }
+
+  /** Tells the debugger about the threads of a node that joined, where it asked for ThreadStart. */
+  nodeJoined(link: NodeLink): void {
+    this.synthesize(K.THREAD_START, [...link.threads].map((t) => link.ids.toVirtual(t)));
+  }
+
+  /** Tells the debugger about the threads of a node that left, where it asked for ThreadDeath. */
+  nodeLeft(threads: bigint[]): void {
+    this.synthesize(K.THREAD_DEATH, threads);
+  }
+
+  private synthesize(eventKind: number, threads: bigint[]): void {
+    const sink = this.sink;
+    if (!sink || sink.closed || !threads.length) return;
+    for (const req of sink.requests.requests.values()) {
+      if (req.eventKind !== eventKind || req.expired || req.scope.kind !== 'all') continue;
+      const events = threads.map((thread) => ({ eventKind, requestID: req.id, thread }));
+      sink.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.NONE, events }));
+    }
+  }
+}

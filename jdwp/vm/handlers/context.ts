@@ -1,0 +1,23 @@
+import type { CommandInfo } from '../../protocol/registry';
+import type { Cluster } from '../cluster';
+import type { RequestManager } from '../requests';
+
+/** What a command handler needs of the debugger's session. */
+export interface SessionState {
+  readonly requests: RequestManager;
+  /** Objects whose collection the debugger disabled, to re-enable when it leaves. */
+  readonly disabledObjects: Set<bigint>;
+  /** True while the debugger holds events. */
+  eventsHeld: boolean;
+  /** Ends the session as VirtualMachine.Dispose asks. */
+  dispose(): void;
+}
+
+/** The context of one command. */
+export interface Ctx {
+  readonly cluster: Cluster;
+  readonly session: SessionState;
+}
+
+/** Serves one command: resolves with the virtual reply data, or throws a ProxyError. */
+export type Handler = (ctx: Ctx, info: CommandInfo, data: Buffer) => Promise<Buffer>;

@@ -1,0 +1,125 @@
+import { tagOfSignature } from '../../codec/tags';
+import type { ThreadGroupID } from '../../codec/types';
+import { JDWP } from '../../protocol/registry';
+import { ROOT_GROUP } from '../proxy-objects';
+import { ProxyError, VIRTUAL_SIZES } from '../translate';
+import type { Handler } from './context';
+import { firstIds, forward, pickNode, routeCommand, vtypeOf } from './route';
+import { decodeOut, encodeReply } from './vm';
+
+const E = JDWP.Error;
+
+const signature: Handler = async (ctx, info, data) => {
+  const { refType } = decodeOut<{ refType: bigint }>(info, data);
+  return encodeReply(info, { signature: vtypeOf(ctx, refType).signature });
+};
+
+const instances: Handler = async (ctx, info, data) => {
+  const { refType, maxInstances } = decodeOut<{ refType: bigint; maxInstances: number }>(info, data);
+  const vtype = vtypeOf(ctx, refType);
+  const { cluster } = ctx;
+  await Promise.all(cluster.live().map((l) => cluster.registry.ensureOn(vtype, l).catch(() => undefined)));
+  const perNode = await cluster.fanout(
+    info.fullName,
+    async (link) => info.reply!.decode(...bufArgs(await forward(ctx, link, info, info.out.encode(VIRTUAL_SIZES, { refType, maxInstances }), vtype))),
+    cluster.live().filter((l) => vtype.members.has(l)),
+  );
+  let all = perNode.flatMap((p) => p.value.instances as unknown[]);
+  if (maxInstances > 0) all = all.slice(0, maxInstances);
+  return encodeReply(info, { instances: all });
+};
+
+function bufArgs(b: Buffer): [Buffer, number, number, typeof VIRTUAL_SIZES] {
+  return [b, 0, b.length, VIRTUAL_SIZES];
+}
+
+const threadName: Handler = async (ctx, info, data) => {
+  const { link } = await pickNode(ctx, info, data);
+  const out = await forward(ctx, link, info, data);
+  if (!ctx.cluster.options.threadNamePrefix) return out;
+  const { threadName: name } = info.reply!.decode(...bufArgs(out)) as { threadName: string };
+  return encodeReply(info, { threadName: `[${link.name}] ${name}` });
+};
+
+function nodeGroupLink(ctx: Parameters<Handler>[0], data: Buffer) {
+  const group = data.readBigUInt64BE(0);
+  const slot = ctx.cluster.objects.groupSlot(group);
+  if (slot === undefined) return undefined;
+  const link = ctx.cluster.link(slot);
+  if (!link) throw new ProxyError(E.INVALID_THREAD_GROUP, `the node of group ${group} is gone`);
+  return link;
+}
+
+const ROOT_NAME = 'cluster';
+
+function isRoot(data: Buffer): boolean {
+  return data.readBigUInt64BE(0) === ROOT_GROUP;
+}
+
+const groupName: Handler = async (ctx, info, data) => {
+  if (isRoot(data)) return encodeReply(info, { groupName: ROOT_NAME });
+  const link = nodeGroupLink(ctx, data);
+  if (link) return encodeReply(info, { groupName: link.name });
+  return routeCommand(ctx, info, data);
+};
+
+const groupParent: Handler = async (ctx, info, data) => {
+  const rootParent = ctx.cluster.options.threadGroups === 'cluster' ? ROOT_GROUP : 0n;
+  if (isRoot(data)) return encodeReply(info, { parentGroup: 0n });
+  if (nodeGroupLink(ctx, data)) return encodeReply(info, { parentGroup: rootParent });
+  const { link } = await pickNode(ctx, info, data);
+  const out = await forward(ctx, link, info, data);
+  const { parentGroup } = info.reply!.decode(...bufArgs(out)) as { parentGroup: bigint };
+  return parentGroup === 0n ? encodeReply(info, { parentGroup: ctx.cluster.objects.groupId(link.slot) }) : out;
+};
+
+const groupChildren: Handler = async (ctx, info, data) => {
+  if (isRoot(data)) return encodeReply(info, { childThreads: [], childGroups: ctx.cluster.live().map((l) => ctx.cluster.objects.groupId(l.slot)) });
+  const link = nodeGroupLink(ctx, data);
+  if (!link) return routeCommand(ctx, info, data);
+  const { groups } = await link.client.VirtualMachine.TopLevelThreadGroups();
+  return encodeReply(info, { childThreads: [], childGroups: groups.map((g: ThreadGroupID) => link.ids.toVirtual(g)) });
+};
+
+const stringValue: Handler = async (ctx, info, data) => {
+  const id = data.readBigUInt64BE(0);
+  const value = ctx.cluster.objects.stringValue(id);
+  if (value !== undefined) return encodeReply(info, { stringValue: value });
+  return routeCommand(ctx, info, data);
+};
+
+const arraySetValues: Handler = async (ctx, info, data) => {
+  const { link } = await pickNode(ctx, info, data);
+  const raw = link.ids.toRaw(firstIds(info, data).objectId);
+  if (raw === undefined) throw new ProxyError(E.INVALID_ARRAY, 'array of another node');
+  const { typeID } = await link.client.ObjectReference.ReferenceType(raw as never);
+  const { signature: sig } = await link.client.ReferenceType.Signature(typeID);
+  return forward(ctx, link, info, data, undefined, { untaggedTag: tagOfSignature(sig.slice(1)) });
+};
+
+const disableCollection: Handler = async (ctx, info, data) => {
+  const out = await routeCommand(ctx, info, data);
+  ctx.session.disabledObjects.add(firstIds(info, data).objectId);
+  return out;
+};
+
+const enableCollection: Handler = async (ctx, info, data) => {
+  const id = firstIds(info, data).objectId;
+  const out = await routeCommand(ctx, info, data);
+  ctx.session.disabledObjects.delete(id);
+  return out;
+};
+
+/** Handlers of object, thread, group, string and array commands that need more than routing. */
+export const OBJECT_HANDLERS: Record<string, Handler> = {
+  'ReferenceType.Signature': signature,
+  'ReferenceType.Instances': instances,
+  'ThreadReference.Name': threadName,
+  'ThreadGroupReference.Name': groupName,
+  'ThreadGroupReference.Parent': groupParent,
+  'ThreadGroupReference.Children': groupChildren,
+  'StringReference.Value': stringValue,
+  'ArrayReference.SetValues': arraySetValues,
+  'ObjectReference.DisableCollection': disableCollection,
+  'ObjectReference.EnableCollection': enableCollection,
+};

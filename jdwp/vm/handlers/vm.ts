@@ -1,0 +1,219 @@
+import type { WireRecord } from '../../codec/layout';
+import type { ReferenceTypeID } from '../../codec/types';
+import { JDWP, type CommandInfo } from '../../protocol/registry';
+import { slotOf } from '../ids';
+import { ROOT_GROUP } from '../proxy-objects';
+import type { NodeLink } from '../node-link';
+import { ProxyError, VIRTUAL_SIZES } from '../translate';
+import type { VType } from '../types';
+import type { Ctx, Handler } from './context';
+import { forward, vtypeOf } from './route';
+
+const E = JDWP.Error;
+
+/** Decodes a virtual out packet. */
+export function decodeOut<T = WireRecord>(info: CommandInfo, data: Buffer): T {
+  return info.out.decode(data, 0, data.length, VIRTUAL_SIZES) as T;
+}
+
+/** Encodes a virtual reply. */
+export function encodeReply(info: CommandInfo, rec: object): Buffer {
+  return info.reply!.encode(VIRTUAL_SIZES, rec as WireRecord);
+}
+
+function decodeReply<T = WireRecord>(info: CommandInfo, data: Buffer): T {
+  return info.reply!.decode(data, 0, data.length, VIRTUAL_SIZES) as T;
+}
+
+/** Sends the same command to every node and answers with an empty reply. */
+const fanoutEmpty: Handler = async (ctx, info, data) => {
+  await ctx.cluster.fanout(info.fullName, async (link) => {
+    const reply = await link.send(info.set.id, info.spec.id, Buffer.from(data));
+    if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${info.fullName} answered ${reply.errorCode}`);
+  });
+  return Buffer.alloc(0);
+};
+
+/** Forwards to every node and concatenates one repeated field of their replies. */
+function concatFrom(field: string): Handler {
+  return async (ctx, info, data) => {
+    const parts = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.from(data))));
+    return encodeReply(info, { [field]: parts.flatMap((p) => p.value[field] as unknown[]) });
+  };
+}
+
+const version: Handler = async (ctx, info) => {
+  const links = ctx.cluster.live();
+  const vs = links.map((l) => l.version);
+  const major = vs.length ? Math.min(...vs.map((v) => v.jdwpMajor)) : 17;
+  const minor = vs.length ? Math.min(...vs.filter((v) => v.jdwpMajor === major).map((v) => v.jdwpMinor)) : 0;
+  const first = vs[0];
+  return encodeReply(info, {
+    description: [`jdwp-fabric virtual VM over ${links.length} node(s)`, ...links.map((l) => `${l.name}: ${l.version.vmName} ${l.version.vmVersion}`)].join('\n'),
+    jdwpMajor: major,
+    jdwpMinor: minor,
+    vmVersion: first?.vmVersion ?? 'unknown',
+    vmName: `${first?.vmName ?? 'JVM'} [jdwp-fabric: ${links.length} node(s)]`,
+  });
+};
+
+const idSizes: Handler = async (_ctx, info) => encodeReply(info, VIRTUAL_SIZES);
+
+const topLevelThreadGroups: Handler = async (ctx, info) =>
+  encodeReply(info, {
+    groups: ctx.cluster.options.threadGroups === 'cluster' ? [ROOT_GROUP] : ctx.cluster.live().map((l) => ctx.cluster.objects.groupId(l.slot)),
+  });
+
+type ClassRow = { refTypeTag: number; typeID: bigint; signature?: string; genericSignature?: string; status: number };
+
+/** Resolves a node's class rows to virtual types and merges them: one row per virtual type. */
+async function mergeClasses(ctx: Ctx, what: string, fetch: (link: NodeLink) => Promise<ClassRow[]>, signature?: string): Promise<Array<{ vtype: VType; row: ClassRow }>> {
+  const { cluster } = ctx;
+  const perNode = await cluster.fanout(what, async (link) => {
+    const rows = await fetch(link);
+    const vtypes = await Promise.all(rows.map((r) => cluster.registry.resolve(link, r.typeID, { signature: r.signature ?? signature, tag: r.refTypeTag })));
+    return rows.map((row, i) => ({ vtype: vtypes[i], row }));
+  });
+  const merged = new Map<VType, { vtype: VType; row: ClassRow }>();
+  const focus = cluster.focus;
+  for (const { link, value } of perNode) {
+    for (const entry of value) {
+      if (!merged.has(entry.vtype) || link === focus) merged.set(entry.vtype, entry);
+    }
+  }
+  for (const vtype of merged.keys()) vtype.knownToDebugger = true;
+  return [...merged.values()];
+}
+
+const classesBySignature: Handler = async (ctx, info, data) => {
+  const { signature } = decodeOut<{ signature: string }>(info, data);
+  const rows = await mergeClasses(ctx, info.fullName, async (link) => (await link.client.VirtualMachine.ClassesBySignature(signature)).classes, signature);
+  return encodeReply(info, { classes: rows.map(({ vtype, row }) => ({ refTypeTag: vtype.tag, typeID: vtype.vid, status: row.status })) });
+};
+
+const allClasses: Handler = async (ctx, info) => {
+  const rows = await mergeClasses(ctx, info.fullName, async (link) => (await link.client.VirtualMachine.AllClasses()).classes);
+  return encodeReply(info, { classes: rows.map(({ vtype, row }) => ({ refTypeTag: vtype.tag, typeID: vtype.vid, signature: vtype.signature, status: row.status })) });
+};
+
+const allClassesWithGeneric: Handler = async (ctx, info) => {
+  const rows = await mergeClasses(ctx, info.fullName, async (link) => (await link.client.VirtualMachine.AllClassesWithGeneric()).classes);
+  return encodeReply(info, {
+    classes: rows.map(({ vtype, row }) => ({ refTypeTag: vtype.tag, typeID: vtype.vid, signature: vtype.signature, genericSignature: row.genericSignature ?? '', status: row.status })),
+  });
+};
+
+const exit: Handler = async (ctx, info, data) => {
+  const { options } = ctx.cluster;
+  if (!options.allowExit || options.readOnly) throw new ProxyError(E.NOT_IMPLEMENTED, 'VirtualMachine.Exit is refused (start the proxy with --allow-exit)');
+  return fanoutEmpty(ctx, info, data);
+};
+
+const createString: Handler = async (ctx, info, data) => {
+  const { utf } = decodeOut<{ utf: string }>(info, data);
+  return encodeReply(info, { stringObject: ctx.cluster.objects.createString(utf) });
+};
+
+const READ_ONLY_OFF = new Set(['canRedefineClasses', 'canAddMethod', 'canUnrestrictedlyRedefineClasses', 'canPopFrames', 'canForceEarlyReturn']);
+
+const capabilities: Handler = async (ctx, info) => {
+  const replies = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.alloc(0))));
+  const out: WireRecord = {};
+  for (const f of info.spec.reply!) {
+    out[f.name] = replies.length > 0 && replies.every((r) => r.value[f.name] === true) && !(ctx.cluster.options.readOnly && READ_ONLY_OFF.has(f.name));
+  }
+  return encodeReply(info, out);
+};
+
+const disposeObjects: Handler = async (ctx, info, data) => {
+  const { requests } = decodeOut<{ requests: Array<{ object: bigint; refCnt: number }> }>(info, data);
+  const bySlot = new Map<NodeLink, typeof requests>();
+  for (const r of requests) {
+    const link = ctx.cluster.link(slotOf(r.object));
+    if (!link) continue;
+    if (!bySlot.has(link)) bySlot.set(link, []);
+    bySlot.get(link)!.push(r);
+  }
+  await ctx.cluster.fanout(info.fullName, (link) => forward(ctx, link, info, info.out.encode(VIRTUAL_SIZES, { requests: bySlot.get(link)! })), [...bySlot.keys()]);
+  return Buffer.alloc(0);
+};
+
+const holdEvents: Handler = async (ctx, info, data) => {
+  ctx.session.eventsHeld = true;
+  return fanoutEmpty(ctx, info, data);
+};
+
+const releaseEvents: Handler = async (ctx, info, data) => {
+  ctx.session.eventsHeld = false;
+  return fanoutEmpty(ctx, info, data);
+};
+
+/** Finds, on every live node, the raw IDs of the given virtual types. */
+async function membersEverywhere(ctx: Ctx, vtypes: VType[]): Promise<void> {
+  await Promise.all(ctx.cluster.live().flatMap((link) => vtypes.map((vt) => ctx.cluster.registry.ensureOn(vt, link).catch(() => undefined))));
+}
+
+const redefineClasses: Handler = async (ctx, info, data) => {
+  const { classes } = decodeOut<{ classes: Array<{ refType: bigint; classfile: number[] }> }>(info, data);
+  const vtypes = classes.map((c) => vtypeOf(ctx, c.refType));
+  await membersEverywhere(ctx, vtypes);
+  const errors: ProxyError[] = [];
+  await ctx.cluster.fanout(info.fullName, async (link) => {
+    const mine = classes.filter((_c, i) => vtypes[i].members.has(link));
+    if (!mine.length) return;
+    try {
+      await forward(ctx, link, info, info.out.encode(VIRTUAL_SIZES, { classes: mine }));
+    } catch (err) {
+      if (err instanceof ProxyError) errors.push(err);
+      throw err;
+    }
+  });
+  for (const vt of vtypes) ctx.cluster.registry.redefined(vt);
+  if (errors.length) throw errors[0];
+  return Buffer.alloc(0);
+};
+
+const instanceCounts: Handler = async (ctx, info, data) => {
+  const { refTypesCount } = decodeOut<{ refTypesCount: bigint[] }>(info, data);
+  const vtypes = refTypesCount.map((id) => vtypeOf(ctx, id));
+  await membersEverywhere(ctx, vtypes);
+  const counts = vtypes.map(() => 0n);
+  const perNode = await ctx.cluster.fanout(info.fullName, async (link) => {
+    const idx = vtypes.map((vt, i) => (vt.members.has(link) ? i : -1)).filter((i) => i >= 0);
+    if (!idx.length) return { idx, counts: [] as bigint[] };
+    const r = await link.client.VirtualMachine.InstanceCounts(idx.map((i) => vtypes[i].members.get(link)! as ReferenceTypeID));
+    return { idx, counts: r.counts };
+  });
+  for (const { value } of perNode) value.idx.forEach((i, k) => (counts[i] += value.counts[k]));
+  return encodeReply(info, { counts });
+};
+
+const dispose: Handler = async (ctx) => {
+  setImmediate(() => ctx.session.dispose());
+  return Buffer.alloc(0);
+};
+
+/** Handlers of the VirtualMachine command set. */
+export const VM_HANDLERS: Record<string, Handler> = {
+  'VirtualMachine.Version': version,
+  'VirtualMachine.ClassesBySignature': classesBySignature,
+  'VirtualMachine.AllClasses': allClasses,
+  'VirtualMachine.AllThreads': concatFrom('threads'),
+  'VirtualMachine.TopLevelThreadGroups': topLevelThreadGroups,
+  'VirtualMachine.Dispose': dispose,
+  'VirtualMachine.IDSizes': idSizes,
+  'VirtualMachine.Suspend': fanoutEmpty,
+  'VirtualMachine.Resume': fanoutEmpty,
+  'VirtualMachine.Exit': exit,
+  'VirtualMachine.CreateString': createString,
+  'VirtualMachine.Capabilities': capabilities,
+  'VirtualMachine.DisposeObjects': disposeObjects,
+  'VirtualMachine.HoldEvents': holdEvents,
+  'VirtualMachine.ReleaseEvents': releaseEvents,
+  'VirtualMachine.CapabilitiesNew': capabilities,
+  'VirtualMachine.RedefineClasses': redefineClasses,
+  'VirtualMachine.SetDefaultStratum': fanoutEmpty,
+  'VirtualMachine.AllClassesWithGeneric': allClassesWithGeneric,
+  'VirtualMachine.InstanceCounts': instanceCounts,
+  'VirtualMachine.AllModules': concatFrom('modules'),
+};

@@ -1,0 +1,100 @@
+import type { Duplex } from 'node:stream';
+import { JdwpClient } from '../client/client';
+import { JdwpConnection } from '../client/connection';
+import type { CommandPacket } from '../codec/packet';
+import type { ReplyPacket } from '../codec/packet';
+import type { VirtualMachine_CapabilitiesNew_Reply, VirtualMachine_Version_Reply } from '../protocol/spec-types';
+import { NodeIdSpace } from './ids';
+import type { VField, VMethod, VType } from './types';
+
+/** How long a node has to answer the commands that open a link. */
+const OPEN_TIMEOUT_MS = 10_000;
+
+/** One live JDWP connection to one node. A node that reconnects gets a new link with a new slot. */
+export class NodeLink {
+  readonly ids: NodeIdSpace;
+  /** "vmName vmVersion" and the full description: equal builds may share JDK class symbols. */
+  readonly build: string;
+  /** Raw reference type ID to the promise of its virtual type. */
+  readonly typePromises = new Map<bigint, Promise<VType>>();
+  /** Raw reference type ID to its virtual type, once resolved. */
+  readonly types = new Map<bigint, VType>();
+  /** Raw method ID (unique per VM) to its virtual method. */
+  readonly methods = new Map<bigint, VMethod>();
+  /** "rawType:rawField" to its virtual field (field IDs are only unique within a type). */
+  readonly fields = new Map<string, VField>();
+  /** The proxy's own ThreadStart and ThreadDeath request IDs on this node. */
+  trackStartId = -1;
+  trackDeathId = -1;
+  /** Raw IDs of the node's live threads, kept by the proxy's own ThreadStart/ThreadDeath requests. */
+  readonly threads = new Set<bigint>();
+  /** Set when the link has gone down. */
+  down = false;
+  private barrier: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly slot: number,
+    readonly name: string,
+    readonly address: string,
+    readonly client: JdwpClient,
+    readonly version: VirtualMachine_Version_Reply,
+    readonly capabilities: VirtualMachine_CapabilitiesNew_Reply,
+  ) {
+    this.ids = new NodeIdSpace(slot);
+    this.build = `${version.vmName}|${version.vmVersion}|${version.description}`;
+  }
+
+  /** Handshakes over a stream to a node and reads what the proxy needs to know about it. */
+  static async open(stream: Duplex, slot: number, name: string, address: string, requestTimeoutMs: number): Promise<NodeLink> {
+    const connection = new JdwpConnection(stream, { role: 'debugger', label: name, requestTimeoutMs, handshakeTimeoutMs: OPEN_TIMEOUT_MS });
+    const early: CommandPacket[] = [];
+    const keep = (p: CommandPacket) => early.push(p);
+    connection.on('command', keep);
+    const client = new JdwpClient(connection);
+    try {
+      await connection.ready;
+      client.sizes = await client.VirtualMachine.IDSizes();
+      const [version, capabilities] = await Promise.all([client.VirtualMachine.Version(), client.VirtualMachine.CapabilitiesNew()]);
+      const link = new NodeLink(slot, name, address, client, version, capabilities);
+      link.early = early;
+      link.stopBuffering = () => connection.removeListener('command', keep);
+      return link;
+    } catch (err) {
+      connection.close(err as Error);
+      throw err;
+    }
+  }
+
+  /** Command packets (events) the node sent while the link was opening; the cluster replays them first. */
+  early: CommandPacket[] = [];
+  /** Stops collecting early packets. */
+  stopBuffering: () => void = () => {};
+
+  /**
+   * Sends a command to the node in the order callers reached this point, even when preparing its data took
+   * time: `prepare` may resolve IDs asynchronously, and later commands wait for earlier ones to be written.
+   */
+  send(commandSet: number, command: number, prepare: Promise<Buffer> | Buffer, timeoutMs?: number): Promise<ReplyPacket> {
+    if (prepare instanceof Promise) prepare.catch(() => {});
+    const previous = this.barrier;
+    let written!: () => void;
+    this.barrier = new Promise<void>((resolve) => (written = resolve));
+    return (async () => {
+      try {
+        await previous;
+        const data = await prepare;
+        const reply = this.client.raw(commandSet, command, data, { timeoutMs, name: `${this.name} ${commandSet}/${command}` });
+        written();
+        return await reply;
+      } finally {
+        written();
+      }
+    })();
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.down = true;
+    this.client.close();
+  }
+}

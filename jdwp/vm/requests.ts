@@ -1,0 +1,344 @@
+import type { ReferenceTypeID } from '../codec/types';
+import { commandByName, JDWP } from '../protocol/registry';
+import type { EventRequest_Set_Modifier, EventRequest_Set_Out } from '../protocol/spec-types';
+import type { Cluster } from './cluster';
+import { slotOf } from './ids';
+import type { NodeLink } from './node-link';
+import { ProxyError, VIRTUAL_SIZES } from './translate';
+import type { VType } from './types';
+
+const SET = commandByName('EventRequest.Set');
+const E = JDWP.Error;
+const K = JDWP.EventKind;
+const M = { Count: 1, ThreadOnly: 3, ClassOnly: 4, ClassMatch: 5, LocationOnly: 7, ExceptionOnly: 8, FieldOnly: 9, Step: 10, InstanceOnly: 11 } as const;
+
+/** Where a request applies: every node, one node, the nodes that run a type, or the nodes that run a symbol. */
+export type Scope =
+  | { kind: 'all' }
+  | { kind: 'node'; slot: number }
+  | { kind: 'type'; vtype: VType }
+  | { kind: 'symbol'; signature: string; hash: string; methodName: string; line: number };
+
+/** One request of the debugger, as the proxy keeps it; bound to one or more raw requests per node. */
+export class VRequest {
+  readonly bindings: Array<{ link: NodeLink; rawId: number }> = [];
+  /** Node types this request is already bound to ("slot:raw"), so late loads never bind twice. */
+  readonly boundTypes = new Set<string>();
+  /** Occurrences seen toward a cluster-wide Count modifier. */
+  seen = 0;
+  /** Set once a Count request has reported its event. */
+  expired = false;
+
+  constructor(
+    readonly id: number,
+    readonly eventKind: number,
+    readonly suspendPolicy: number,
+    /** The modifiers sent to nodes (virtual IDs, Count removed). */
+    readonly modifiers: EventRequest_Set_Modifier[],
+    readonly scope: Scope,
+    /** A Count modifier, counted across the cluster. */
+    readonly count: number | undefined,
+  ) {}
+}
+
+/** Converts a class signature to the name ClassMatch compares against. */
+export function classMatchName(signature: string): string {
+  return signature.slice(1, -1).replace(/\//g, '.');
+}
+
+/**
+ * The debugger's event requests, bound to every node that could match them, and re-bound when a node joins or
+ * loads the type later (through a ClassPrepare watch per class name and node).
+ */
+export class RequestManager {
+  readonly requests = new Map<number, VRequest>();
+  private readonly byRaw = new Map<NodeLink, Map<number, VRequest>>();
+  /** Per node, a ClassPrepare request per class name that some request waits for. */
+  private readonly watches = new Map<NodeLink, Map<string, Promise<number>>>();
+  private readonly watchIds = new Map<NodeLink, Set<number>>();
+  private nextId = 1;
+
+  constructor(private readonly cluster: Cluster) {}
+
+  /** The request behind a node's raw request ID. */
+  lookup(link: NodeLink, rawId: number): VRequest | undefined {
+    return this.byRaw.get(link)?.get(rawId);
+  }
+
+  /** True for a node's internal ClassPrepare watch. */
+  isWatch(link: NodeLink, rawId: number): boolean {
+    return this.watchIds.get(link)?.has(rawId) ?? false;
+  }
+
+  /** EventRequest.Set: decodes the virtual request, works out its scope and binds it on every node it could match. */
+  async set(out: EventRequest_Set_Out): Promise<number> {
+    let count: number | undefined;
+    let slot: number | undefined;
+    let vtype: VType | undefined;
+    const modifiers: EventRequest_Set_Modifier[] = [];
+    const typeOf = (id: bigint): VType => {
+      const t = this.cluster.registry.byId.get(id);
+      if (!t) throw new ProxyError(E.INVALID_CLASS, `unknown reference type ${id}`);
+      return t;
+    };
+    for (const m of out.modifiers) {
+      switch (m.modKind) {
+        case M.Count:
+          count = m.count;
+          continue;
+        case M.ThreadOnly:
+        case M.Step:
+          slot = this.slotFor(m.thread, E.INVALID_THREAD);
+          break;
+        case M.InstanceOnly:
+          slot = this.slotFor(m.instance, E.INVALID_OBJECT);
+          break;
+        case M.LocationOnly:
+          vtype = typeOf(m.loc.classID);
+          break;
+        case M.ClassOnly:
+          vtype = typeOf(m.clazz);
+          break;
+        case M.ExceptionOnly:
+          if (m.exceptionOrNull !== 0n) vtype = typeOf(m.exceptionOrNull);
+          break;
+        case M.FieldOnly:
+          vtype = typeOf(m.declaring);
+          break;
+      }
+      modifiers.push(m);
+    }
+    const scope: Scope = slot !== undefined ? { kind: 'node', slot } : vtype ? { kind: 'type', vtype } : { kind: 'all' };
+    const req = new VRequest(this.nextId++, out.eventKind, out.suspendPolicy, modifiers, scope, count);
+    this.requests.set(req.id, req);
+    const errors = await this.bindEverywhere(req);
+    if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
+      this.requests.delete(req.id);
+      if (errors.length) throw errors[0];
+      throw new ProxyError(E.INVALID_THREAD, 'the node of this request is gone');
+    }
+    return req.id;
+  }
+
+  /** Fabric.SetBreakpointBySymbol: a line breakpoint on every node that runs a symbol (or any version), now or later. */
+  async setBySymbol(signature: string, hash: string, methodName: string, line: number, suspendPolicy: number): Promise<VRequest> {
+    const req = new VRequest(this.nextId++, K.BREAKPOINT, suspendPolicy, [], { kind: 'symbol', signature, hash, methodName, line }, undefined);
+    this.requests.set(req.id, req);
+    await this.bindEverywhere(req);
+    return req;
+  }
+
+  private slotFor(id: bigint, code: number): number {
+    const slot = slotOf(id);
+    if (!this.cluster.link(slot)) throw new ProxyError(code, `ID ${id} belongs to no live node`);
+    return slot;
+  }
+
+  private async bindEverywhere(req: VRequest): Promise<ProxyError[]> {
+    const errors: ProxyError[] = [];
+    const links = req.scope.kind === 'node' ? [this.cluster.link(req.scope.slot)!].filter(Boolean) : this.cluster.live();
+    await Promise.all(
+      links.map((link) =>
+        this.bind(req, link).catch((err: Error) => {
+          if (err instanceof ProxyError) errors.push(err);
+          else if (!link.down) this.cluster.options.log(`[fabric] node ${link.name}: request ${req.id} not set: ${err.message}`);
+        }),
+      ),
+    );
+    return errors;
+  }
+
+  /** Binds a request on one node, if it could match there; type and symbol requests also watch for later loads. */
+  async bind(req: VRequest, link: NodeLink): Promise<void> {
+    const scope = req.scope;
+    if (scope.kind === 'node' && scope.slot !== link.slot) return;
+    if (scope.kind === 'symbol') return this.bindSymbol(req, link, scope);
+    if (scope.kind === 'type') {
+      await this.watch(link, scope.vtype.signature);
+      const raw = await this.cluster.registry.ensureOn(scope.vtype, link);
+      if (raw === undefined) return;
+      const key = `${link.slot}:${raw}`;
+      if (req.boundTypes.has(key)) return;
+      req.boundTypes.add(key);
+    }
+    const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers: req.modifiers });
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set failed with ${reply.errorCode}`);
+    this.addBinding(req, link, reply.data.readInt32BE(0));
+  }
+
+  private addBinding(req: VRequest, link: NodeLink, rawId: number): void {
+    if (req.expired || !this.requests.has(req.id)) {
+      link.client.EventRequest.Clear(req.eventKind, rawId).catch(() => undefined);
+      return;
+    }
+    req.bindings.push({ link, rawId });
+    let map = this.byRaw.get(link);
+    if (!map) this.byRaw.set(link, (map = new Map()));
+    map.set(rawId, req);
+  }
+
+  private async bindSymbol(req: VRequest, link: NodeLink, scope: Extract<Scope, { kind: 'symbol' }>): Promise<void> {
+    await this.watch(link, scope.signature);
+    const { classes } = await link.client.VirtualMachine.ClassesBySignature(scope.signature);
+    for (const c of classes) {
+      const vtype = await this.cluster.registry.resolve(link, c.typeID, { signature: scope.signature, tag: c.refTypeTag });
+      if (scope.hash && vtype.symbolHash !== scope.hash) continue;
+      const key = `${link.slot}:${c.typeID}`;
+      if (req.boundTypes.has(key)) continue;
+      req.boundTypes.add(key);
+      for (const loc of await this.lineLocations(link, vtype, c.typeID, scope.methodName, scope.line)) {
+        const id = await link.client.EventRequest.Set(K.BREAKPOINT, req.suspendPolicy, [{ modKind: M.LocationOnly, loc }]);
+        this.addBinding(req, link, id.requestID);
+      }
+    }
+  }
+
+  private async lineLocations(link: NodeLink, vtype: VType, raw: ReferenceTypeID, methodName: string, line: number) {
+    await this.cluster.registry.methodsOn(vtype, link);
+    const methods = (vtype.methods ?? []).filter((m) => (!methodName || m.name === methodName) && m.raw.has(link));
+    const tables = await Promise.all(
+      methods.map((m) =>
+        link.client.Method.LineTable(raw, m.raw.get(link)! as never).then(
+          (t) => ({ m, t }),
+          () => undefined,
+        ),
+      ),
+    );
+    const locations = [];
+    for (const entry of tables) {
+      if (!entry || !entry.t.lines.length) continue;
+      const hits = line < 0 ? [entry.t.lines.reduce((a, b) => (a.lineCodeIndex <= b.lineCodeIndex ? a : b))] : entry.t.lines.filter((l) => l.lineNumber === line);
+      if (!hits.length) continue;
+      const index = hits.reduce((a, b) => (a.lineCodeIndex <= b.lineCodeIndex ? a : b)).lineCodeIndex;
+      locations.push({ typeTag: vtype.tag, classID: raw as never, methodID: entry.m.raw.get(link)! as never, index });
+    }
+    return locations;
+  }
+
+  /** Keeps a ClassPrepare request on a node for a class name, so requests follow the class when it loads there. */
+  private watch(link: NodeLink, signature: string): Promise<number> {
+    let map = this.watches.get(link);
+    if (!map) this.watches.set(link, (map = new Map()));
+    const name = classMatchName(signature);
+    let p = map.get(name);
+    if (!p) {
+      p = link.client.EventRequest.Set(K.CLASS_PREPARE, JDWP.SuspendPolicy.EVENT_THREAD, [{ modKind: M.ClassMatch, classPattern: name }]).then((r) => {
+        let ids = this.watchIds.get(link);
+        if (!ids) this.watchIds.set(link, (ids = new Set()));
+        ids.add(r.requestID);
+        return r.requestID;
+      });
+      map.set(name, p);
+      p.catch(() => map!.delete(name));
+    }
+    return p;
+  }
+
+  /** A node prepared a type: binds every request waiting for that type or symbol there. */
+  async prepared(link: NodeLink, vtype: VType): Promise<void> {
+    const waiting = [...this.requests.values()].filter(
+      (r) => !r.expired && ((r.scope.kind === 'type' && r.scope.vtype === vtype) || (r.scope.kind === 'symbol' && r.scope.signature === vtype.signature)),
+    );
+    await Promise.all(
+      waiting.map((r) =>
+        this.bind(r, link).catch((err: Error) => this.cluster.options.log(`[fabric] node ${link.name}: request ${r.id} not replicated: ${err.message}`)),
+      ),
+    );
+  }
+
+  /** Replicates every request to a node that joined. */
+  async nodeJoined(link: NodeLink): Promise<void> {
+    await Promise.all(
+      [...this.requests.values()]
+        .filter((r) => !r.expired)
+        .map((r) => this.bind(r, link).catch((err: Error) => this.cluster.options.log(`[fabric] node ${link.name}: request ${r.id} not replicated: ${err.message}`))),
+    );
+  }
+
+  /** Forgets a node that left. */
+  nodeLeft(link: NodeLink): void {
+    for (const r of this.requests.values()) {
+      for (let i = r.bindings.length - 1; i >= 0; i--) if (r.bindings[i].link === link) r.bindings.splice(i, 1);
+      for (const key of [...r.boundTypes]) if (key.startsWith(`${link.slot}:`)) r.boundTypes.delete(key);
+    }
+    this.byRaw.delete(link);
+    this.watches.delete(link);
+    this.watchIds.delete(link);
+  }
+
+  /** Clears a request's raw requests on every node. */
+  async unbind(req: VRequest): Promise<void> {
+    const bindings = req.bindings.splice(0);
+    await Promise.all(
+      bindings.map(({ link, rawId }) => {
+        this.byRaw.get(link)?.delete(rawId);
+        if (link.down) return Promise.resolve();
+        return link.client.EventRequest.Clear(req.eventKind, rawId).then(
+          () => undefined,
+          () => undefined,
+        );
+      }),
+    );
+  }
+
+  /** EventRequest.Clear. */
+  async clear(eventKind: number, id: number): Promise<void> {
+    const req = this.requests.get(id);
+    if (!req || req.eventKind !== eventKind) return;
+    this.requests.delete(id);
+    await this.unbind(req);
+  }
+
+  /** EventRequest.ClearAllBreakpoints. */
+  async clearAllBreakpoints(): Promise<void> {
+    const bps = [...this.requests.values()].filter((r) => r.eventKind === K.BREAKPOINT);
+    for (const r of bps) this.requests.delete(r.id);
+    await Promise.all(bps.map((r) => this.unbind(r)));
+  }
+
+  /** A Count request reached its count: it reports this event and no more. */
+  expire(req: VRequest): void {
+    req.expired = true;
+    void this.unbind(req);
+  }
+
+  /** Clears every request and every watch on every node. */
+  async clearAll(): Promise<void> {
+    const all = [...this.requests.values()];
+    this.requests.clear();
+    await Promise.all(all.map((r) => this.unbind(r)));
+    const watches = [...this.watches.entries()];
+    this.watches.clear();
+    this.watchIds.clear();
+    await Promise.all(
+      watches.flatMap(([link, map]) =>
+        [...map.values()].map((p) =>
+          p.then(
+            (id) => (link.down ? undefined : link.client.EventRequest.Clear(K.CLASS_PREPARE, id).then(() => undefined)),
+            () => undefined,
+          ).catch(() => undefined),
+        ),
+      ),
+    );
+  }
+
+  /** On how many nodes a request is bound, out of those that run its type or symbol, and all live nodes. */
+  info(id: number): { boundNodes: number; eligibleNodes: number; totalNodes: number } {
+    const req = this.requests.get(id);
+    if (!req) throw new ProxyError(E.INVALID_EVENT_TYPE, `no request ${id}`);
+    const live = this.cluster.live();
+    const bound = new Set(req.bindings.filter((b) => !b.link.down).map((b) => b.link));
+    let eligible = live.length;
+    if (req.scope.kind === 'node') eligible = 1;
+    else if (req.scope.kind === 'type') {
+      const vt = req.scope.vtype;
+      eligible = live.filter((l) => vt.members.has(l)).length;
+    } else if (req.scope.kind === 'symbol') {
+      const s = req.scope;
+      const types = this.cluster.registry.withSignature(s.signature).filter((t) => !s.hash || t.symbolHash === s.hash);
+      eligible = live.filter((l) => types.some((t) => t.members.has(l))).length;
+    }
+    return { boundNodes: bound.size, eligibleNodes: Math.max(eligible, bound.size), totalNodes: live.length };
+  }
+}

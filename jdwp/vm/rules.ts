@@ -1,0 +1,144 @@
+/** How the virtual VM serves a command. */
+export type RuleKind =
+  | 'route'
+  | 'route-cached'
+  | 'focus'
+  | 'fanout'
+  | 'merge'
+  | 'intersect'
+  | 'answer'
+  | 'refuse'
+  | 'disconnect'
+  | 'requests';
+
+/** The rule of one command. */
+export interface CommandRule {
+  rule: RuleKind;
+  /** Refused under --read-only. */
+  readOnly?: boolean;
+  /** What the rule means for this command, for the rule table in the docs. */
+  note: string;
+}
+
+const route = (note = 'to the node of its object, thread or frame ID'): CommandRule => ({ rule: 'route', note });
+const cached = (note = 'to a node that runs the type; cached once per symbol'): CommandRule => ({ rule: 'route-cached', note });
+const focus = (note: string): CommandRule => ({ rule: 'focus', note });
+
+/** The explicit rule of every command of the protocol and of the Fabric set. */
+export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
+  'VirtualMachine.Version': { rule: 'answer', note: 'names the virtual VM and its node count; versions are the lowest of the nodes' },
+  'VirtualMachine.ClassesBySignature': { rule: 'merge', note: 'every node; one entry per (signature, symbol hash)' },
+  'VirtualMachine.AllClasses': { rule: 'merge', note: 'every node; one entry per (signature, symbol hash)' },
+  'VirtualMachine.AllThreads': { rule: 'merge', note: 'every node; the union of their threads' },
+  'VirtualMachine.TopLevelThreadGroups': { rule: 'answer', note: 'the "cluster" group, whose children are one group per node named after the node (--thread-groups per-node: the node groups)' },
+  'VirtualMachine.Dispose': { rule: 'disconnect', note: 'clears the debugger\'s requests and resumes what it suspended; nodes stay connected' },
+  'VirtualMachine.IDSizes': { rule: 'answer', note: 'every ID is 8 bytes' },
+  'VirtualMachine.Suspend': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.Resume': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.Exit': { rule: 'refuse', readOnly: true, note: 'NOT_IMPLEMENTED unless --allow-exit, which sends it to every node' },
+  'VirtualMachine.CreateString': { rule: 'answer', note: 'a proxy string, created on the node where it is first used' },
+  'VirtualMachine.Capabilities': { rule: 'intersect', note: 'what every node can do (less under --read-only)' },
+  'VirtualMachine.ClassPaths': focus('from the focus node'),
+  'VirtualMachine.DisposeObjects': { rule: 'route', note: 'each object to its own node' },
+  'VirtualMachine.HoldEvents': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.ReleaseEvents': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.CapabilitiesNew': { rule: 'intersect', note: 'what every node can do (less under --read-only)' },
+  'VirtualMachine.RedefineClasses': { rule: 'fanout', readOnly: true, note: 'to every node that runs the symbol: cluster-wide hot swap' },
+  'VirtualMachine.SetDefaultStratum': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.AllClassesWithGeneric': { rule: 'merge', note: 'every node; one entry per (signature, symbol hash)' },
+  'VirtualMachine.InstanceCounts': { rule: 'merge', note: 'every node that runs each type; counts summed' },
+  'VirtualMachine.AllModules': { rule: 'merge', note: 'every node; the union of their modules' },
+
+  'ReferenceType.Signature': { rule: 'answer', note: 'from the virtual type' },
+  'ReferenceType.ClassLoader': focus('per node: from the focus node if it runs the type'),
+  'ReferenceType.Modifiers': cached(),
+  'ReferenceType.Fields': cached(),
+  'ReferenceType.Methods': cached(),
+  'ReferenceType.GetValues': focus('static values are per node: from the focus node if it runs the type'),
+  'ReferenceType.SourceFile': cached(),
+  'ReferenceType.NestedTypes': focus('from the focus node if it runs the type'),
+  'ReferenceType.Status': focus('per node: from the focus node if it runs the type'),
+  'ReferenceType.Interfaces': focus('from the focus node if it runs the type'),
+  'ReferenceType.ClassObject': focus('per node: from the focus node if it runs the type'),
+  'ReferenceType.SourceDebugExtension': cached(),
+  'ReferenceType.SignatureWithGeneric': cached(),
+  'ReferenceType.FieldsWithGeneric': cached(),
+  'ReferenceType.MethodsWithGeneric': cached(),
+  'ReferenceType.Instances': { rule: 'merge', note: 'every node that runs the type; up to maxInstances in all' },
+  'ReferenceType.ClassFileVersion': cached(),
+  'ReferenceType.ConstantPool': cached(),
+  'ReferenceType.Module': focus('per node: from the focus node if it runs the type'),
+
+  'ClassType.Superclass': focus('from the focus node if it runs the type'),
+  'ClassType.SetValues': { rule: 'focus', readOnly: true, note: 'static values are per node: on the focus node' },
+  'ClassType.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
+  'ClassType.NewInstance': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
+  'ArrayType.NewInstance': { rule: 'focus', readOnly: true, note: 'on the focus node' },
+  'InterfaceType.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
+
+  'Method.LineTable': cached(),
+  'Method.VariableTable': cached(),
+  'Method.Bytecodes': cached(),
+  'Method.IsObsolete': focus('from the focus node if it runs the type'),
+  'Method.VariableTableWithGeneric': cached(),
+
+  'ObjectReference.ReferenceType': route(),
+  'ObjectReference.GetValues': route(),
+  'ObjectReference.SetValues': { rule: 'route', readOnly: true, note: 'to the node of the object' },
+  'ObjectReference.MonitorInfo': route(),
+  'ObjectReference.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the object (the thread must be there too)' },
+  'ObjectReference.DisableCollection': route('to the node of the object; undone when the debugger leaves'),
+  'ObjectReference.EnableCollection': route(),
+  'ObjectReference.IsCollected': route(),
+  'ObjectReference.ReferringObjects': route(),
+
+  'StringReference.Value': route('to the node of the string; proxy strings answer themselves'),
+
+  'ThreadReference.Name': route('to the node of the thread; the name is prefixed with "[node] "'),
+  'ThreadReference.Suspend': route(),
+  'ThreadReference.Resume': route(),
+  'ThreadReference.Status': route(),
+  'ThreadReference.ThreadGroup': route(),
+  'ThreadReference.Frames': route(),
+  'ThreadReference.FrameCount': route(),
+  'ThreadReference.OwnedMonitors': route(),
+  'ThreadReference.CurrentContendedMonitor': route(),
+  'ThreadReference.Stop': route(),
+  'ThreadReference.Interrupt': route(),
+  'ThreadReference.SuspendCount': route(),
+  'ThreadReference.OwnedMonitorsStackDepthInfo': route(),
+  'ThreadReference.ForceEarlyReturn': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
+  'ThreadReference.IsVirtual': route(),
+
+  'ThreadGroupReference.Name': route('the root and node groups answer in the proxy; others go to their node'),
+  'ThreadGroupReference.Parent': route('a node\'s own top-level groups have the node group as parent; node groups the "cluster" group'),
+  'ThreadGroupReference.Children': route('the root\'s children are the node groups; a node group\'s are the node\'s top-level groups'),
+
+  'ArrayReference.Length': route(),
+  'ArrayReference.GetValues': route(),
+  'ArrayReference.SetValues': { rule: 'route', readOnly: true, note: 'to the node of the array' },
+
+  'ClassLoaderReference.VisibleClasses': route(),
+
+  'EventRequest.Set': { rule: 'requests', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster' },
+  'EventRequest.Clear': { rule: 'requests', note: 'every node the request is bound on' },
+  'EventRequest.ClearAllBreakpoints': { rule: 'requests', note: 'every node' },
+
+  'StackFrame.GetValues': route(),
+  'StackFrame.SetValues': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
+  'StackFrame.ThisObject': route(),
+  'StackFrame.PopFrames': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
+
+  'ClassObjectReference.ReflectedType': route(),
+  'ModuleReference.Name': route(),
+  'ModuleReference.ClassLoader': route(),
+
+  'Event.Composite': { rule: 'refuse', note: 'only ever sent by a VM; NOT_IMPLEMENTED from a debugger' },
+
+  'Fabric.Nodes': { rule: 'answer', note: 'each node\'s name, address, VM version, state and thread count' },
+  'Fabric.SymbolInfo': { rule: 'answer', note: 'a type\'s symbol hash and every version of its class with their nodes' },
+  'Fabric.SetBreakpointBySymbol': { rule: 'requests', note: 'a line breakpoint on one symbol (or every version), present and future nodes' },
+  'Fabric.HeapPools': { rule: 'merge', note: 'per node, the top N classes by instance count' },
+  'Fabric.RequestInfo': { rule: 'answer', note: 'on how many nodes a request is bound' },
+  'Fabric.DivergentClasses': { rule: 'merge', note: 'classes loaded in more than one version across the nodes' },
+};

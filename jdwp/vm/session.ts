@@ -1,0 +1,115 @@
+import type { JdwpConnection } from '../client/connection';
+import type { CommandPacket } from '../codec/packet';
+import type { ObjectID, ThreadID } from '../codec/types';
+import { CodecError, FabricError, FabricErrorCode, JdwpReplyError } from '../errors';
+import { commandById, COMPOSITE, JDWP } from '../protocol/registry';
+import type { Cluster } from './cluster';
+import type { EventSink } from './events';
+import { slotOf } from './ids';
+import type { SessionState } from './handlers/context';
+import { dispatch } from './handlers/index';
+import type { NodeLink } from './node-link';
+import { RequestManager } from './requests';
+import { ProxyError } from './translate';
+
+const E = JDWP.Error;
+
+/** The JDWP error a failure of a command becomes on the wire. */
+export function errorCodeOf(err: unknown): number {
+  if (err instanceof ProxyError) return err.errorCode;
+  if (err instanceof JdwpReplyError) return err.errorCode;
+  if (err instanceof CodecError) return E.ILLEGAL_ARGUMENT;
+  if (err instanceof FabricError && err.code === FabricErrorCode.CONNECTION_CLOSED) return E.INVALID_OBJECT;
+  return E.INTERNAL;
+}
+
+/**
+ * One attached debugger. Its commands are served by the rule of each command; when it leaves (or sends
+ * Dispose) every request it made is cleared on every node and every thread it suspended is resumed.
+ */
+export class DebuggerSession implements SessionState, EventSink {
+  readonly requests: RequestManager;
+  readonly disabledObjects = new Set<bigint>();
+  eventsHeld = false;
+  vmStartSent = false;
+  closed = false;
+  /** Resolves when the session has ended and the nodes are clean. */
+  readonly ended: Promise<void>;
+  private endedResolve!: () => void;
+
+  constructor(
+    readonly connection: JdwpConnection,
+    readonly cluster: Cluster,
+    readonly label: string,
+  ) {
+    this.requests = new RequestManager(cluster);
+    this.ended = new Promise((resolve) => (this.endedResolve = resolve));
+    connection.on('command', (packet: CommandPacket) => void this.onCommand(packet));
+    connection.on('protocolError', (err: Error) => cluster.options.log(`[fabric] debugger ${label}: malformed packet: ${err.message}`));
+    connection.on('close', () => void this.end('disconnected'));
+  }
+
+  /** Sends an Event.Composite to the debugger. */
+  sendEvent(data: Buffer): void {
+    this.connection.sendCommand(COMPOSITE.set.id, COMPOSITE.spec.id, data);
+  }
+
+  /** VirtualMachine.Dispose: cleans up, then closes the connection. */
+  dispose(): void {
+    void this.end('Dispose');
+  }
+
+  private async onCommand(packet: CommandPacket): Promise<void> {
+    const info = commandById(packet.commandSet, packet.command);
+    if (!info) {
+      this.cluster.options.log(`[fabric] debugger ${this.label}: unknown command ${packet.commandSet}/${packet.command}`);
+      this.connection.reply(packet.id, E.NOT_IMPLEMENTED);
+      return;
+    }
+    try {
+      const data = await dispatch({ cluster: this.cluster, session: this }, info, packet.data);
+      this.connection.reply(packet.id, 0, data);
+    } catch (err) {
+      const code = errorCodeOf(err);
+      if (code === E.INTERNAL || code === E.ILLEGAL_ARGUMENT) {
+        this.cluster.options.log(`[fabric] debugger ${this.label}: ${info.fullName} failed: ${(err as Error).message}`);
+      }
+      this.connection.reply(packet.id, code);
+    }
+  }
+
+  /** Ends the session: clears requests, releases events, re-enables collection, resumes suspended threads. */
+  async end(reason: string): Promise<void> {
+    if (this.closed) return this.ended;
+    this.closed = true;
+    this.cluster.options.log(`[fabric] debugger ${this.label} left (${reason}); clearing its requests and resuming its threads`);
+    try {
+      await this.requests.clearAll();
+      const live = this.cluster.live();
+      await Promise.all([
+        this.eventsHeld ? this.cluster.fanout('VirtualMachine.ReleaseEvents', (l) => l.client.VirtualMachine.ReleaseEvents()) : undefined,
+        ...[...this.disabledObjects].map((id) => this.reenable(id)),
+        this.cluster.fanout('resume', (l) => resumeAll(l), live),
+      ]);
+    } catch (err) {
+      this.cluster.options.log(`[fabric] debugger ${this.label}: cleanup failed: ${(err as Error).message}`);
+    } finally {
+      this.connection.close();
+      this.endedResolve();
+    }
+  }
+
+  private async reenable(id: bigint): Promise<void> {
+    const link = this.cluster.link(slotOf(id));
+    const raw = link?.ids.toRaw(id);
+    if (link && raw !== undefined) await link.client.ObjectReference.EnableCollection(raw as ObjectID).catch(() => undefined);
+  }
+}
+
+/** Resumes every thread of a node as many times as the debugger suspended it. */
+export async function resumeAll(link: NodeLink): Promise<void> {
+  const { threads } = await link.client.VirtualMachine.AllThreads();
+  const counts = await Promise.all(threads.map((t: ThreadID) => link.client.ThreadReference.SuspendCount(t).then((r) => r.suspendCount, () => 0)));
+  const max = counts.reduce((a, b) => Math.max(a, b), 0);
+  for (let i = 0; i < max; i++) await link.client.VirtualMachine.Resume();
+}

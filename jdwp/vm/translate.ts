@@ -1,0 +1,292 @@
+import { CONSTANTS } from '../protocol/spec-table';
+import type { IdKind } from '../protocol/kinds';
+import type { IdVisitor, Layout } from '../codec/layout';
+import { tagOfSignature } from '../codec/tags';
+import type { IdSizes } from '../codec/types';
+import { slotOf } from './ids';
+import type { NodeLink } from './node-link';
+import type { ProxyObjects } from './proxy-objects';
+import type { TypeRegistry, VType } from './types';
+
+const E = CONSTANTS.Error;
+
+/** A JDWP error the proxy answers with, instead of forwarding a command. */
+export class ProxyError extends Error {
+  constructor(
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProxyError';
+  }
+}
+
+/** The error a debugger gets for an ID of the wrong node or of a node that left. */
+export function invalidIdError(kind: IdKind): number {
+  switch (kind) {
+    case 'threadID':
+      return E.INVALID_THREAD;
+    case 'threadGroupID':
+      return E.INVALID_THREAD_GROUP;
+    case 'frameID':
+      return E.INVALID_FRAMEID;
+    case 'stringID':
+      return E.INVALID_STRING;
+    case 'classLoaderID':
+      return E.INVALID_CLASS_LOADER;
+    case 'arrayID':
+      return E.INVALID_ARRAY;
+    case 'moduleID':
+      return E.INVALID_MODULE;
+    case 'methodID':
+      return E.INVALID_METHODID;
+    case 'fieldID':
+      return E.INVALID_FIELDID;
+    case 'referenceTypeID':
+    case 'classID':
+    case 'interfaceID':
+    case 'arrayTypeID':
+      return E.INVALID_CLASS;
+    default:
+      return E.INVALID_OBJECT;
+  }
+}
+
+const OBJECTLIKE = new Set<IdKind>(['objectID', 'threadID', 'threadGroupID', 'stringID', 'classLoaderID', 'classObjectID', 'arrayID', 'moduleID', 'frameID']);
+const REFTYPE = new Set<IdKind>(['referenceTypeID', 'classID', 'interfaceID', 'arrayTypeID']);
+
+/** True for IDs that live in one node's heap (objects, threads, frames and the rest). */
+export function isObjectLike(kind: IdKind): boolean {
+  return OBJECTLIKE.has(kind);
+}
+
+/** True for reference type IDs. */
+export function isRefType(kind: IdKind): boolean {
+  return REFTYPE.has(kind);
+}
+
+/** The widths the virtual VM serves: every ID is 8 bytes. */
+export const VIRTUAL_SIZES: Readonly<IdSizes> = Object.freeze({ fieldIDSize: 8, methodIDSize: 8, objectIDSize: 8, referenceTypeIDSize: 8, frameIDSize: 8 });
+
+function sameAsVirtual(s: IdSizes): boolean {
+  return s.objectIDSize === 8 && s.referenceTypeIDSize === 8 && s.methodIDSize === 8 && s.fieldIDSize === 8 && s.frameIDSize === 8;
+}
+
+function readId(buf: Buffer, offset: number, width: number): bigint {
+  if (width === 8) return buf.readBigUInt64BE(offset);
+  let v = 0n;
+  for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(buf[offset + i]);
+  return v;
+}
+
+function writeId(buf: Buffer, offset: number, width: number, v: bigint): void {
+  if (width === 8) {
+    buf.writeBigUInt64BE(v, offset);
+    return;
+  }
+  for (let i = width - 1; i >= 0; i--) {
+    buf[offset + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/** Records the IDs of a packet in wire order, with their values. */
+class IdList implements IdVisitor {
+  readonly kinds: IdKind[] = [];
+  readonly offsets: number[] = [];
+  readonly widths: number[] = [];
+  readonly values: bigint[] = [];
+
+  constructor(
+    private readonly buf: Buffer,
+    private readonly tagOf: (list: IdList) => number,
+  ) {}
+
+  id(kind: IdKind, offset: number, width: number): void {
+    this.kinds.push(kind);
+    this.offsets.push(offset);
+    this.widths.push(width);
+    this.values.push(readId(this.buf, offset, width));
+  }
+
+  untaggedTag(): number {
+    return this.tagOf(this);
+  }
+}
+
+/** Writes the mapped IDs: in place when the widths agree, else into a new buffer with the bytes between them copied. */
+function rewrite(buf: Buffer, pos: number, end: number, list: IdList, mapped: bigint[], outWidth: (kind: IdKind) => number, inPlace: boolean): Buffer {
+  if (inPlace) {
+    for (let i = 0; i < mapped.length; i++) writeId(buf, list.offsets[i], list.widths[i], mapped[i]);
+    return buf.subarray(pos, end);
+  }
+  let size = end - pos;
+  for (let i = 0; i < mapped.length; i++) size += outWidth(list.kinds[i]) - list.widths[i];
+  const out = Buffer.allocUnsafe(size);
+  let from = pos;
+  let to = 0;
+  for (let i = 0; i < mapped.length; i++) {
+    to += buf.copy(out, to, from, list.offsets[i]);
+    const w = outWidth(list.kinds[i]);
+    writeId(out, to, w, mapped[i]);
+    to += w;
+    from = list.offsets[i] + list.widths[i];
+  }
+  buf.copy(out, to, from, end);
+  return out;
+}
+
+function widthFor(s: IdSizes): (kind: IdKind) => number {
+  return (kind) =>
+    isRefType(kind) ? s.referenceTypeIDSize : kind === 'methodID' ? s.methodIDSize : kind === 'fieldID' ? s.fieldIDSize : kind === 'frameID' ? s.frameIDSize : s.objectIDSize;
+}
+
+const noUntagged = (): number => {
+  throw new ProxyError(E.INTERNAL, 'untagged value without a known type');
+};
+
+/** Options of a translation toward the virtual side. */
+export interface ToVirtualOptions {
+  /** The raw type that gives field IDs their meaning when no type ID precedes them (ReferenceType.Fields). */
+  contextType?: bigint;
+  /** Mark the types in the packet as seen by the debugger. */
+  announce?: boolean;
+}
+
+/** Options of a translation toward a node. */
+export interface ToNodeOptions {
+  /** The tag of untagged values not preceded by a field ID (ArrayReference.SetValues). */
+  untaggedTag?: number;
+}
+
+/**
+ * Rewrites the IDs of packets between the virtual VM and one node, as the protocol table lays them out: in place
+ * when the widths allow, resolving IDs the proxy has not seen before (types, methods, fields) first.
+ */
+export class Translator {
+  constructor(
+    private readonly registry: TypeRegistry,
+    private readonly objects: ProxyObjects,
+  ) {}
+
+  /** Node IDs to virtual IDs. Resolves unknown reference types, methods and fields on the node first. */
+  async toVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Promise<Buffer> {
+    const list = new IdList(buf, noUntagged);
+    layout.walk(buf, pos, end, node.client.sizes, list);
+    const pending = this.pendingToVirtual(node, list, options.contextType);
+    if (pending.length) await Promise.all(pending);
+    const mapped = new Array<bigint>(list.values.length);
+    let context = options.contextType ?? 0n;
+    for (let i = 0; i < mapped.length; i++) {
+      const kind = list.kinds[i];
+      const raw = list.values[i];
+      if (raw === 0n) {
+        mapped[i] = 0n;
+      } else if (isRefType(kind)) {
+        context = raw;
+        const vtype = node.types.get(raw);
+        if (!vtype) throw new ProxyError(E.INVALID_CLASS, `${node.name}: type ${raw} could not be resolved`);
+        if (options.announce) vtype.knownToDebugger = true;
+        mapped[i] = vtype.vid;
+      } else if (kind === 'methodID') {
+        const vm = node.methods.get(raw);
+        if (!vm) throw new ProxyError(E.INVALID_METHODID, `${node.name}: method ${raw} could not be resolved`);
+        mapped[i] = vm.vid;
+      } else if (kind === 'fieldID') {
+        const vf = node.fields.get(`${context}:${raw}`);
+        if (!vf) throw new ProxyError(E.INVALID_FIELDID, `${node.name}: field ${raw} could not be resolved`);
+        mapped[i] = vf.vid;
+      } else {
+        mapped[i] = node.ids.toVirtual(raw);
+      }
+    }
+    return rewrite(buf, pos, end, list, mapped, widthFor(VIRTUAL_SIZES), sameAsVirtual(node.client.sizes));
+  }
+
+  private pendingToVirtual(node: NodeLink, list: IdList, contextType: bigint | undefined): Promise<unknown>[] {
+    const pending: Promise<unknown>[] = [];
+    let context = contextType ?? 0n;
+    for (let i = 0; i < list.values.length; i++) {
+      const kind = list.kinds[i];
+      const raw = list.values[i];
+      if (raw === 0n) continue;
+      if (isRefType(kind)) {
+        context = raw;
+        if (!node.types.has(raw)) pending.push(this.registry.resolve(node, raw));
+      } else if (kind === 'methodID') {
+        if (!node.methods.has(raw)) {
+          const owner = context;
+          pending.push(this.registry.resolve(node, owner).then((vt) => this.registry.methodsOn(vt, node, vt.methodLoads.has(node))));
+        }
+      } else if (kind === 'fieldID') {
+        if (!node.fields.has(`${context}:${raw}`)) {
+          const owner = context;
+          pending.push(this.registry.resolve(node, owner).then((vt) => this.registry.fieldsOn(vt, node)));
+        }
+      }
+    }
+    return pending;
+  }
+
+  /** Virtual IDs to a node's IDs. An ID of another node answers the INVALID_* error of its kind. */
+  async toNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, pos = 0, end = buf.length): Promise<Buffer> {
+    const list = new IdList(buf, (l) => this.untaggedTag(l, options));
+    layout.walk(buf, pos, end, VIRTUAL_SIZES, list);
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < list.values.length; i++) {
+      const kind = list.kinds[i];
+      const v = list.values[i];
+      if (v === 0n) continue;
+      if (isObjectLike(kind)) {
+        const slot = slotOf(v);
+        if (slot === 0 && this.objects.isString(v)) pending.push(this.objects.materialize(v, node));
+        else if (slot !== node.slot) throw new ProxyError(invalidIdError(kind), `${kind} ${v} does not belong to ${node.name}`);
+      } else if (isRefType(kind)) {
+        const vtype = this.type(v);
+        if (!vtype.members.has(node)) pending.push(this.registry.ensureOn(vtype, node));
+      } else if (kind === 'methodID') {
+        const vm = this.registry.methods.get(v);
+        if (!vm) throw new ProxyError(E.INVALID_METHODID, `unknown method ${v}`);
+        if (!vm.raw.has(node)) pending.push(this.registry.ensureOn(vm.vtype, node).then(() => this.registry.methodsOn(vm.vtype, node)));
+      } else if (kind === 'fieldID') {
+        const vf = this.registry.fields.get(v);
+        if (!vf) throw new ProxyError(E.INVALID_FIELDID, `unknown field ${v}`);
+        if (!vf.raw.has(node)) pending.push(this.registry.ensureOn(vf.vtype, node).then(() => this.registry.fieldsOn(vf.vtype, node)));
+      }
+    }
+    if (pending.length) await Promise.all(pending);
+    const mapped = new Array<bigint>(list.values.length);
+    for (let i = 0; i < mapped.length; i++) {
+      const kind = list.kinds[i];
+      const v = list.values[i];
+      let raw: bigint | undefined;
+      if (v === 0n) raw = 0n;
+      else if (isObjectLike(kind)) raw = slotOf(v) === 0 ? this.objects.rawOn(v, node) : node.ids.toRaw(v);
+      else if (isRefType(kind)) raw = this.type(v).members.get(node);
+      else if (kind === 'methodID') raw = this.registry.methods.get(v)!.raw.get(node);
+      else raw = this.registry.fields.get(v)!.raw.get(node);
+      if (raw === undefined) throw new ProxyError(invalidIdError(kind), `${kind} ${v} is not known on ${node.name}`);
+      mapped[i] = raw;
+    }
+    const sizes = node.client.sizes;
+    return rewrite(buf, pos, end, list, mapped, widthFor(sizes), sameAsVirtual(sizes));
+  }
+
+  private type(v: bigint): VType {
+    const vtype = this.registry.byId.get(v);
+    if (!vtype) throw new ProxyError(E.INVALID_CLASS, `unknown reference type ${v}`);
+    return vtype;
+  }
+
+  private untaggedTag(list: IdList, options: ToNodeOptions): number {
+    for (let i = list.kinds.length - 1; i >= 0; i--) {
+      if (list.kinds[i] === 'fieldID') {
+        const vf = this.registry.fields.get(list.values[i]);
+        if (!vf) throw new ProxyError(E.INVALID_FIELDID, `unknown field ${list.values[i]}`);
+        return tagOfSignature(vf.signature);
+      }
+    }
+    if (options.untaggedTag !== undefined) return options.untaggedTag;
+    return noUntagged();
+  }
+}

@@ -1,0 +1,228 @@
+import type { ReferenceTypeID } from '../codec/types';
+import { JDWP } from '../protocol/registry';
+import type { NodeLink } from './node-link';
+import { computeSymbol, type MethodRow, type SymbolFacts } from './symbols';
+
+const ACC_INTERFACE = 0x200;
+
+/** A method of a virtual type; its ID maps to one raw method ID per node, by name and signature. */
+export class VMethod {
+  readonly raw = new Map<NodeLink, bigint>();
+  constructor(
+    readonly vid: bigint,
+    readonly vtype: VType,
+    readonly name: string,
+    readonly signature: string,
+    readonly modBits: number,
+  ) {}
+}
+
+/** A field of a virtual type; its ID maps to one raw field ID per node, by name and signature. */
+export class VField {
+  readonly raw = new Map<NodeLink, bigint>();
+  constructor(
+    readonly vid: bigint,
+    readonly vtype: VType,
+    readonly name: string,
+    readonly signature: string,
+    readonly modBits: number,
+  ) {}
+}
+
+/** One virtual reference type: a (signature, symbol hash) pair, with its raw type ID on each node that loaded it. */
+export class VType {
+  /** Raw type ID per node. */
+  readonly members = new Map<NodeLink, bigint>();
+  methods: VMethod[] | undefined;
+  readonly methodsByKey = new Map<string, VMethod>();
+  fields: VField[] | undefined;
+  readonly fieldsByKey = new Map<string, VField>();
+  /** Set once the debugger has been sent this type's ID. */
+  knownToDebugger = false;
+  readonly methodLoads = new Map<NodeLink, Promise<void>>();
+  readonly fieldLoads = new Map<NodeLink, Promise<void>>();
+
+  constructor(
+    readonly vid: bigint,
+    readonly signature: string,
+    readonly tag: number,
+    public symbolHash: string,
+    readonly basis: SymbolFacts['basis'],
+  ) {}
+
+  /** A live node that has this type, preferring `preferred`. */
+  memberNode(preferred?: NodeLink): NodeLink | undefined {
+    if (preferred && !preferred.down && this.members.has(preferred)) return preferred;
+    for (const n of this.members.keys()) if (!n.down) return n;
+    return undefined;
+  }
+}
+
+/** Logs a line. */
+export type Logger = (line: string) => void;
+
+/**
+ * Every virtual type, method and field of the proxy. Types are merged across nodes by symbol: identical code
+ * on many nodes is one type, and two versions of a class are two types. Symbols are computed lazily, per
+ * (node, type), with their requests pipelined, and cached.
+ */
+export class TypeRegistry {
+  readonly byId = new Map<bigint, VType>();
+  private readonly byKey = new Map<string, VType>();
+  private readonly bySignature = new Map<string, Set<VType>>();
+  readonly methods = new Map<bigint, VMethod>();
+  readonly fields = new Map<bigint, VField>();
+  /** Replies of commands whose answer is fixed per symbol, keyed by command and virtual out data. */
+  readonly replyCache = new Map<string, Buffer>();
+  private nextTypeId = 1n;
+  private nextMethodId = 1n;
+  private nextFieldId = 1n;
+
+  /** Every virtual type with this signature. */
+  withSignature(signature: string): VType[] {
+    return [...(this.bySignature.get(signature) ?? [])];
+  }
+
+  /** The virtual type of a raw type on a node, computing its symbol on first sight. */
+  resolve(node: NodeLink, raw: bigint, hint?: { signature?: string; tag?: number }): Promise<VType> {
+    const known = node.typePromises.get(raw);
+    if (known) return known;
+    const p = this.resolveNew(node, raw, hint);
+    node.typePromises.set(raw, p);
+    p.catch(() => node.typePromises.delete(raw));
+    return p;
+  }
+
+  private async resolveNew(node: NodeLink, raw: bigint, hint?: { signature?: string; tag?: number }): Promise<VType> {
+    const type = raw as ReferenceTypeID;
+    let signature = hint?.signature;
+    let tag = hint?.tag;
+    if (signature === undefined || tag === undefined) {
+      const [sig, mods] = await Promise.all([
+        signature === undefined ? node.client.ReferenceType.Signature(type).then((r) => r.signature) : Promise.resolve(signature),
+        tag === undefined ? node.client.ReferenceType.Modifiers(type).then((r) => r.modBits) : Promise.resolve(0),
+      ]);
+      signature = sig;
+      if (tag === undefined) {
+        tag = sig.startsWith('[') ? JDWP.TypeTag.ARRAY : mods & ACC_INTERFACE ? JDWP.TypeTag.INTERFACE : JDWP.TypeTag.CLASS;
+      }
+    }
+    const facts = await computeSymbol(node, raw, signature, async (elementSig) => {
+      const { classes } = await node.client.VirtualMachine.ClassesBySignature(elementSig);
+      if (classes.length !== 1) return undefined;
+      return (await this.resolve(node, classes[0].typeID, { signature: elementSig, tag: classes[0].refTypeTag })).symbolHash;
+    });
+    const vtype = this.intern(node, raw, signature, tag, facts);
+    if (facts.methods) this.mapMethods(vtype, node, facts.methods);
+    return vtype;
+  }
+
+  private intern(node: NodeLink, raw: bigint, signature: string, tag: number, facts: SymbolFacts): VType {
+    let key = `${signature}#${facts.hash}`;
+    let vtype = this.byKey.get(key);
+    for (let n = 2; vtype && vtype.members.has(node) && vtype.members.get(node) !== raw; n++) {
+      key = `${signature}#${facts.hash}#${n}`;
+      vtype = this.byKey.get(key);
+    }
+    if (!vtype) {
+      vtype = new VType(this.nextTypeId++, signature, tag, facts.hash, facts.basis);
+      this.byId.set(vtype.vid, vtype);
+      this.byKey.set(key, vtype);
+      let set = this.bySignature.get(signature);
+      if (!set) this.bySignature.set(signature, (set = new Set()));
+      set.add(vtype);
+    }
+    vtype.members.set(node, raw);
+    node.types.set(raw, vtype);
+    return vtype;
+  }
+
+  /** The raw ID of a virtual type on a node, looking it up there if the proxy has not seen it yet. */
+  async ensureOn(vtype: VType, node: NodeLink): Promise<bigint | undefined> {
+    const known = vtype.members.get(node);
+    if (known !== undefined || node.down) return known;
+    const { classes } = await node.client.VirtualMachine.ClassesBySignature(vtype.signature);
+    await Promise.all(classes.map((c) => this.resolve(node, c.typeID, { signature: vtype.signature, tag: c.refTypeTag })));
+    return vtype.members.get(node);
+  }
+
+  private mapMethods(vtype: VType, node: NodeLink, rows: MethodRow[]): void {
+    if (!vtype.methods) {
+      vtype.methods = rows.map((m) => {
+        const vm = new VMethod(this.nextMethodId++, vtype, m.name, m.signature, m.modBits);
+        this.methods.set(vm.vid, vm);
+        vtype.methodsByKey.set(m.name + m.signature, vm);
+        return vm;
+      });
+    }
+    for (const m of rows) {
+      const vm = vtype.methodsByKey.get(m.name + m.signature);
+      if (!vm) continue;
+      vm.raw.set(node, m.methodID);
+      node.methods.set(m.methodID, vm);
+    }
+    vtype.methodLoads.set(node, Promise.resolve());
+  }
+
+  /** Makes sure the methods of a virtual type are mapped on a node (after its symbol is known there). */
+  methodsOn(vtype: VType, node: NodeLink, reload = false): Promise<void> {
+    const raw = vtype.members.get(node);
+    if (raw === undefined) return Promise.resolve();
+    let p = reload ? undefined : vtype.methodLoads.get(node);
+    if (!p) {
+      p = node.client.ReferenceType.Methods(raw as ReferenceTypeID).then(({ declared }) =>
+        this.mapMethods(
+          vtype,
+          node,
+          declared.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits })),
+        ),
+      );
+      vtype.methodLoads.set(node, p);
+      p.catch(() => vtype.methodLoads.delete(node));
+    }
+    return p;
+  }
+
+  /** Makes sure the fields of a virtual type are mapped on a node. */
+  fieldsOn(vtype: VType, node: NodeLink): Promise<void> {
+    const raw = vtype.members.get(node);
+    if (raw === undefined) return Promise.resolve();
+    let p = vtype.fieldLoads.get(node);
+    if (!p) {
+      p = node.client.ReferenceType.Fields(raw as ReferenceTypeID).then(({ declared }) => {
+        if (!vtype.fields) {
+          vtype.fields = declared.map((f) => {
+            const vf = new VField(this.nextFieldId++, vtype, f.name, f.signature, f.modBits);
+            this.fields.set(vf.vid, vf);
+            vtype.fieldsByKey.set(f.name + f.signature, vf);
+            return vf;
+          });
+        }
+        for (const f of declared) {
+          const vf = vtype.fieldsByKey.get(f.name + f.signature);
+          if (!vf) continue;
+          vf.raw.set(node, f.fieldID);
+          node.fields.set(`${raw}:${f.fieldID}`, vf);
+        }
+      });
+      vtype.fieldLoads.set(node, p);
+      p.catch(() => vtype.fieldLoads.delete(node));
+    }
+    return p;
+  }
+
+  /** Drops cached facts of a type whose class was redefined. */
+  redefined(vtype: VType): void {
+    for (const key of [...this.replyCache.keys()]) if (key.startsWith(`${vtype.vid}:`)) this.replyCache.delete(key);
+    vtype.methodLoads.clear();
+  }
+
+  /** Forgets a node that left: its types lose it as a member. */
+  forgetNode(node: NodeLink): void {
+    for (const vtype of node.types.values()) {
+      vtype.members.delete(node);
+      vtype.methodLoads.delete(node);
+      vtype.fieldLoads.delete(node);
+    }
+  }
+}
