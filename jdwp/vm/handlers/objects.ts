@@ -97,13 +97,34 @@ const arraySetValues: Handler = async (ctx, info, data) => {
   return forward(ctx, link, info, data, undefined, { untaggedTag: tagOfSignature(sig.slice(1)) });
 };
 
+/** True for the proxy's own thread groups (the root and the node groups). */
+function isProxyGroup(ctx: Parameters<Handler>[0], data: Buffer): boolean {
+  const id = data.readBigUInt64BE(0);
+  return id === ROOT_GROUP || ctx.cluster.objects.groupSlot(id) !== undefined;
+}
+
+const objectReferenceType: Handler = async (ctx, info, data) => {
+  if (!isProxyGroup(ctx, data)) return routeCommand(ctx, info, data);
+  const link = ctx.cluster.focusOrFirst();
+  if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
+  const { classes } = await link.client.VirtualMachine.ClassesBySignature('Ljava/lang/ThreadGroup;');
+  if (!classes.length) throw new ProxyError(E.INTERNAL, 'java.lang.ThreadGroup is not loaded');
+  const vtype = await ctx.cluster.registry.resolve(link, classes[0].typeID, { signature: 'Ljava/lang/ThreadGroup;', tag: classes[0].refTypeTag });
+  vtype.knownToDebugger = true;
+  return encodeReply(info, { refTypeTag: vtype.tag, typeID: vtype.vid });
+};
+
+const isCollected: Handler = async (ctx, info, data) => (isProxyGroup(ctx, data) ? encodeReply(info, { isCollected: false }) : routeCommand(ctx, info, data));
+
 const disableCollection: Handler = async (ctx, info, data) => {
+  if (isProxyGroup(ctx, data)) return Buffer.alloc(0);
   const out = await routeCommand(ctx, info, data);
   ctx.session.disabledObjects.add(firstIds(info, data).objectId);
   return out;
 };
 
 const enableCollection: Handler = async (ctx, info, data) => {
+  if (isProxyGroup(ctx, data)) return Buffer.alloc(0);
   const id = firstIds(info, data).objectId;
   const out = await routeCommand(ctx, info, data);
   ctx.session.disabledObjects.delete(id);
@@ -120,6 +141,8 @@ export const OBJECT_HANDLERS: Record<string, Handler> = {
   'ThreadGroupReference.Children': groupChildren,
   'StringReference.Value': stringValue,
   'ArrayReference.SetValues': arraySetValues,
+  'ObjectReference.ReferenceType': objectReferenceType,
+  'ObjectReference.IsCollected': isCollected,
   'ObjectReference.DisableCollection': disableCollection,
   'ObjectReference.EnableCollection': enableCollection,
 };
