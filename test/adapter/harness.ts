@@ -85,3 +85,35 @@ export async function startAdapter(): Promise<AdapterUnderTest> {
 export async function nextStop(dc: DebugClient, timeoutMs = 20_000): Promise<DebugProtocol.StoppedEvent> {
   return (await dc.waitForEvent('stopped', timeoutMs)) as DebugProtocol.StoppedEvent;
 }
+
+/** Initializes, attaches with `args`, sets things up in `configure`, then sends configurationDone. */
+export async function attachAndConfigure(dc: DebugClient, args: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
+  await dc.initializeRequest({ adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsVariableType: true });
+  const initialized = dc.waitForEvent('initialized');
+  await dc.attachRequest(args as DebugProtocol.AttachRequestArguments);
+  await initialized;
+  await configure();
+  await dc.configurationDoneRequest();
+}
+
+/** Initializes and launches with `args`, sets things up in `configure`, then sends configurationDone. */
+export async function launchAndConfigure(dc: DebugClient, args: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
+  await dc.initializeRequest({ adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsVariableType: true });
+  const initialized = dc.waitForEvent('initialized');
+  await dc.launchRequest(args as DebugProtocol.LaunchRequestArguments);
+  await initialized;
+  await configure();
+  await dc.configurationDoneRequest();
+}
+
+/** The DAP error number of a failed request. */
+export async function errorNumber(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+  } catch (err) {
+    const m = /jdwp-fabric error (\d+)/.exec((err as Error).message);
+    if (m) return Number(m[1]);
+    throw new Error(`a DAP error without a number: ${(err as Error).message}`);
+  }
+  throw new Error('the request succeeded; an error was expected');
+}

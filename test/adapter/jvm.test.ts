@@ -1,0 +1,234 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Jvm } from '../../jdwp/launch/java';
+import { killAll, lineOf, ROOT, startFixture } from '../support/fixtures';
+import { attachAndConfigure, errorNumber, nextStop, startAdapter, type AdapterUnderTest } from './harness';
+import { agentPort, suspendedThreads } from './suspension';
+
+const MAIN = path.join(ROOT, 'test/fixtures/java/dapfix/DapMain.java');
+const line = (marker: string) => lineOf('dapfix/DapMain.java', marker);
+
+describe('debug adapter against one JVM', function () {
+  const jvms: Jvm[] = [];
+  let jvm: Jvm;
+  let a: AdapterUnderTest | undefined;
+  /** Debugger sessions so far; the agent listens on a new port after each. */
+  let sessions = 0;
+
+  before(async () => {
+    jvm = await startFixture(jvms, 'dapfix.DapMain');
+  });
+  afterEach(async function () {
+    if (a && this.currentTest?.state === 'failed') console.log(JSON.stringify(a.dc.transcript.slice(-12), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    if (a) {
+      await a.dc.disconnectRequest({}).catch(() => undefined);
+      await a.close();
+      a = undefined;
+    }
+  });
+  after(async () => {
+    await killAll(jvms);
+  });
+
+  async function attach(configure: (a: AdapterUnderTest) => Promise<unknown> = async () => undefined, extra: Record<string, unknown> = {}): Promise<AdapterUnderTest> {
+    const port = await agentPort(jvm, sessions);
+    sessions++;
+    a = await startAdapter();
+    const session = a;
+    await attachAndConfigure(a.dc, { hostName: '127.0.0.1', port, ...extra }, () => configure(session));
+    return a;
+  }
+
+  async function stopAt(marker: string): Promise<{ a: AdapterUnderTest; stop: DebugProtocol.StoppedEvent; bps: DebugProtocol.SetBreakpointsResponse }> {
+    let bps!: DebugProtocol.SetBreakpointsResponse;
+    const session = await attach(async (s) => {
+      bps = await s.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: line(marker) }] });
+    });
+    const stop = await nextStop(session.dc);
+    return { a: session, stop, bps };
+  }
+
+  it('verifies a line breakpoint, stops on it and shows the stack with sources', async () => {
+    const { a, stop, bps } = await stopAt('STEP_CALL');
+    assert.deepEqual(bps.body.breakpoints.map((b) => [b.verified, b.line]), [[true, line('STEP_CALL')]]);
+    assert.equal(stop.body.reason, 'breakpoint');
+    assert.deepEqual(stop.body.hitBreakpointIds, [bps.body.breakpoints[0].id]);
+    assert.equal(stop.body.allThreadsStopped, true);
+    const st = await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 20 });
+    assert.equal(st.body.totalFrames, 2);
+    assert.deepEqual(
+      st.body.stackFrames.map((f) => [f.name, f.line, f.source?.path]),
+      [
+        ['DapMain.work(int)', line('STEP_CALL'), MAIN],
+        ['DapMain.main(String[])', lineOf('dapfix/DapMain.java', 'sum += work(round)'), MAIN],
+      ],
+    );
+    const page = await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 1, levels: 1 });
+    assert.deepEqual(page.body.stackFrames.map((f) => f.name), ['DapMain.main(String[])']);
+    assert.equal(page.body.totalFrames, 2);
+    const threads = await a.dc.threadsRequest();
+    const names = threads.body.threads.map((t) => t.name);
+    assert.ok(names.includes('main'), names.join(', '));
+    assert.equal(threads.body.threads.find((t) => t.id === stop.body.threadId)?.name, 'main');
+  });
+
+  it('steps in, out and over', async () => {
+    const { a, stop } = await stopAt('STEP_CALL');
+    const threadId = stop.body.threadId!;
+    const top = async () => (await a.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    await a.dc.stepInRequest({ threadId });
+    assert.equal((await nextStop(a.dc)).body.reason, 'step');
+    assert.deepEqual([(await top()).name, (await top()).line], ['DapMain.helper(int)', line('HELPER_FIRST')]);
+    await a.dc.nextRequest({ threadId });
+    await nextStop(a.dc);
+    assert.equal((await top()).line, line('HELPER_RETURN'));
+    await a.dc.stepOutRequest({ threadId });
+    await nextStop(a.dc);
+    const back = await top();
+    assert.equal(back.name, 'DapMain.work(int)');
+    assert.ok([line('STEP_CALL'), line('STEP_NEXT')].includes(back.line), `stepped out to line ${back.line}`);
+    await a.dc.nextRequest({ threadId });
+    await nextStop(a.dc);
+    assert.equal((await top()).line, back.line === line('STEP_CALL') ? line('STEP_NEXT') : line('VARS_LINE'));
+  });
+
+  it('skips the step filters: stepping into String.length() stays in our code', async () => {
+    const { a, stop } = await stopAt('STEP_NEXT');
+    const threadId = stop.body.threadId!;
+    await a.dc.stepInRequest({ threadId });
+    await nextStop(a.dc);
+    const frame = (await a.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.equal(frame.name, 'DapMain.work(int)');
+    assert.equal(frame.line, line('VARS_LINE'));
+  });
+
+  it('pauses every thread and continues', async () => {
+    const session = await attach();
+    const threads = (await session.dc.threadsRequest()).body.threads;
+    const main = threads.find((t) => t.name === 'main')!;
+    const stopped = nextStop(session.dc);
+    await session.dc.pauseRequest({ threadId: main.id });
+    const stop = await stopped;
+    assert.equal(stop.body.reason, 'pause');
+    assert.equal(stop.body.allThreadsStopped, true);
+    const st = await session.dc.stackTraceRequest({ threadId: main.id, startFrame: 0, levels: 50 });
+    assert.ok(st.body.stackFrames.length > 0);
+    const cont = await session.dc.continueRequest({ threadId: main.id });
+    assert.equal(cont.body.allThreadsContinued, true);
+    assert.equal(await errorNumber(session.dc.stackTraceRequest({ threadId: main.id, startFrame: 0, levels: 1 })), 3013);
+  });
+
+  it('stops on a function breakpoint Class.method', async () => {
+    let fb!: DebugProtocol.SetFunctionBreakpointsResponse;
+    const session = await attach(async (s) => {
+      fb = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'dapfix.DapMain.helper' }, { name: 'no method here' }] });
+    });
+    assert.equal(fb.body.breakpoints[0].verified, true);
+    assert.equal(fb.body.breakpoints[1].verified, false);
+    assert.match(fb.body.breakpoints[1].message ?? '', /3015/);
+    const stop = await nextStop(session.dc);
+    assert.equal(stop.body.reason, 'function breakpoint');
+    const frame = (await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.deepEqual([frame.name, frame.line], ['DapMain.helper(int)', line('HELPER_FIRST')]);
+  });
+
+  it('stops on caught exceptions of a listed class, with exceptionInfo', async () => {
+    const session = await attach(async (s) => {
+      await s.dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'caught', condition: 'java.lang.RuntimeException' }] });
+    });
+    const stop = await nextStop(session.dc);
+    assert.equal(stop.body.reason, 'exception');
+    assert.match(stop.body.text ?? '', /^caught-\d+$/);
+    const info = await session.dc.exceptionInfoRequest({ threadId: stop.body.threadId! });
+    assert.equal(info.body.exceptionId, 'java.lang.IllegalArgumentException');
+    assert.equal(info.body.breakMode, 'always');
+    const frame = (await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.equal(frame.line, line('THROW_CAUGHT'));
+  });
+
+  it('stops on uncaught exceptions in another thread', async () => {
+    const session = await attach(async (s) => {
+      await s.dc.setExceptionBreakpointsRequest({ filters: ['uncaught'] });
+    });
+    const stop = await nextStop(session.dc);
+    assert.equal(stop.body.reason, 'exception');
+    assert.match(stop.body.text ?? '', /^uncaught-\d+$/);
+    const threads = (await session.dc.threadsRequest()).body.threads;
+    assert.match(threads.find((t) => t.id === stop.body.threadId)?.name ?? '', /^thrower-\d+$/);
+  });
+
+  it('shows locals, this-less static frames, statics, inherited fields and pages arrays', async () => {
+    const { a, stop } = await stopAt('VARS_LINE');
+    const frameId = (await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
+    const scopes = (await a.dc.scopesRequest({ frameId })).body.scopes;
+    assert.deepEqual(scopes.map((s) => s.name), ['Locals', 'Static (DapMain)']);
+    const locals = (await a.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const byName = new Map(locals.map((v) => [v.name, v]));
+    assert.ok(!byName.has('this'));
+    assert.deepEqual(['round', 'small', 'text', 'numbers', 'list', 'set', 'map', 'hashed', 'child', 'h', 'total'].filter((n) => !byName.has(n)), []);
+    const round = Number(byName.get('round')!.value);
+    assert.equal(byName.get('small')!.value, String(round % 7));
+    assert.equal(byName.get('text')!.value, `"round-${round}"`);
+    assert.equal(byName.get('text')!.type, 'String');
+    const numbers = byName.get('numbers')!;
+    assert.equal(numbers.indexedVariables, 250);
+    const page = (await a.dc.variablesRequest({ variablesReference: numbers.variablesReference, filter: 'indexed', start: 200, count: 50 })).body.variables;
+    assert.equal(page.length, 50);
+    assert.deepEqual([page[0].name, page[0].value, page[49].name, page[49].value], ['[200]', String(200 * 200), '[249]', String(249 * 249)]);
+    const child = (await a.dc.variablesRequest({ variablesReference: byName.get('child')!.variablesReference })).body.variables;
+    const fields = new Map(child.map((v) => [v.name, v.value]));
+    assert.equal(fields.get('round'), String(round));
+    assert.equal(fields.get('baseValue'), '10');
+    assert.equal(fields.get('name (Child)'), '"child"');
+    assert.equal(fields.get('name (Base)'), '"base"');
+    const statics = (await a.dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    assert.deepEqual(statics.map((v) => v.name), ['rounds', 'label', 'loadLate']);
+    assert.equal(statics.find((v) => v.name === 'label')?.value, '"dap"');
+  });
+
+  it('answers fabric.nodes, fabric.heapPool and fabric.divergentClasses for a plain JVM', async () => {
+    const session = await attach();
+    const nodes = (await session.dc.customRequest('fabric.nodes')).body.nodes;
+    assert.equal(nodes.length, 1);
+    assert.equal(nodes[0].name, 'jvm');
+    assert.equal(nodes[0].state, 'up');
+    assert.ok(nodes[0].threadCount >= 5, `threadCount ${nodes[0].threadCount}`);
+    assert.match(nodes[0].vmVersion, /17/);
+    const pool = (await session.dc.customRequest('fabric.heapPool', { node: 'jvm', topN: 5 })).body.classes;
+    assert.equal(pool.length, 5);
+    assert.ok(pool.every((c: { count: number }, i: number) => i === 0 || pool[i - 1].count >= c.count));
+    assert.ok(pool.some((c: { name: string }) => c.name === 'java.lang.String' || c.name === 'byte[]'), JSON.stringify(pool));
+    assert.deepEqual((await session.dc.customRequest('fabric.divergentClasses')).body.classes, []);
+    assert.equal(await errorNumber(session.dc.customRequest('fabric.heapPool', { node: 'nope' })), 3023);
+  });
+
+  it('answers numbered errors for bad requests and never dies', async () => {
+    const session = await attach();
+    assert.equal(await errorNumber(session.dc.stackTraceRequest({ threadId: 9999, startFrame: 0, levels: 1 })), 3010);
+    assert.equal(await errorNumber(session.dc.scopesRequest({ frameId: 4242 })), 3011);
+    assert.equal(await errorNumber(session.dc.variablesRequest({ variablesReference: 4242 })), 3012);
+    assert.equal(await errorNumber(session.dc.send('stepBack', { threadId: 1 })), 3022);
+    assert.equal(await errorNumber(session.dc.terminateRequest({})), 3021);
+    assert.ok((await session.dc.threadsRequest()).body.threads.length > 0);
+  });
+
+  it('refuses bad configurations and unreachable VMs with numbered errors', async () => {
+    a = await startAdapter();
+    await a.dc.initializeRequest({ adapterID: 'jdwp-fabric' });
+    assert.equal(await errorNumber(a.dc.attachRequest({ port: 'x' } as any)), 3003);
+    assert.equal(await errorNumber(a.dc.attachRequest({ suspendScope: 'galaxy', port: 1 } as any)), 3003);
+    assert.equal(await errorNumber(a.dc.attachRequest({ hostName: '127.0.0.1', port: 1, timeout: 2000 } as any)), 3004);
+    assert.equal(await errorNumber(a.dc.threadsRequest()), 3002);
+  });
+
+  it('disconnects leaving no thread suspended', async () => {
+    const { a: session } = await stopAt('STEP_CALL');
+    await session.dc.setExceptionBreakpointsRequest({ filters: ['caught'] });
+    await session.dc.disconnectRequest({});
+    await session.close();
+    a = undefined;
+    assert.deepEqual(await suspendedThreads(await agentPort(jvm, sessions++)), []);
+    assert.equal(jvm.process.exitCode, null);
+  });
+});
