@@ -1,9 +1,11 @@
 import { inspect } from './inspect';
 import { proxy } from './proxy';
+import { demo } from './demo';
 
 const USAGE = `usage: jdwp-fabric <command> [options]
 
 commands:
+  demo                  start the demo cluster (3 JVMs) behind the virtual VM and print how to attach
   proxy --listen ...    serve one virtual JVM over many JVM nodes (see proxy --help)
   inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
 
@@ -17,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
       return inspect(rest);
     case 'proxy':
       return proxy(rest);
+    case 'demo':
+      return demo(rest);
     case undefined:
     case '-h':
     case '--help':

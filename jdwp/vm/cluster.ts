@@ -52,7 +52,7 @@ export type NodeEventHandler = (link: NodeLink, packet: CommandPacket) => Promis
 
 /**
  * The shared state of the virtual VM: the live node links, the type registry, proxy-made objects, the ID
- * translator and the focus node. Emits 'nodeUp' (link) and 'nodeDown' (link, threads).
+ * translator and the focus node. Emits 'nodeUp' (link) once a node has joined, and 'nodeDown' (link, threads).
  */
 export class Cluster extends EventEmitter {
   readonly options: ClusterOptions;
@@ -116,7 +116,6 @@ export class Cluster extends EventEmitter {
     link.stopBuffering();
     for (const packet of link.early.splice(0)) enqueue(packet);
     link.client.connection.on('command', enqueue);
-    this.emit('nodeUp', link);
   }
 
   /** Drops a link that went down. */

@@ -93,6 +93,11 @@ export class VirtualVm {
     });
   }
 
+  /** Adds a node to dial, as --node does: "HOST:PORT" or "NAME=HOST:PORT". */
+  addNode(spec: string): void {
+    this.dial(parseNodeSpec(spec));
+  }
+
   private dial(spec: { name: string; address: Address }): void {
     const entry: NodeEntry = { name: spec.name, address: formatAddress(spec.address), state: 'connecting' };
     this.cluster.entries.push(entry);
@@ -186,6 +191,7 @@ export class VirtualVm {
     this.log(`[fabric] node ${link.name} joined (${link.address}, slot ${link.slot}): ${link.version.vmName} ${link.version.vmVersion}, ${threads.length} threads`);
     if (this.session && !this.session.closed) await this.session.requests.nodeJoined(link);
     this.router.nodeJoined(link);
+    this.cluster.emit('nodeUp', link);
   }
 
   private onDebugger(socket: net.Socket): void {
