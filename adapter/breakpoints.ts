@@ -8,7 +8,7 @@ import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../jdwp/
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
 import type { StopDecision } from './events';
-import { checkCondition, conditionHolds, logMessage } from './evaluate';
+import { checkCondition, checkLogMessage, conditionHolds, logMessage } from './evaluate';
 import { primaryClassOfSource, packageOfSource } from './sources';
 
 /** A parsed hit condition: stop when `test(hits)` holds. */
@@ -144,7 +144,11 @@ function behaviourOf(src: { condition?: string; hitCondition?: string; logMessag
       b.invalid = `${(err as Error).message} (jdwp-fabric error ${AdapterErrorCode.BAD_HIT_CONDITION})`;
     }
   }
-  if (src.logMessage !== undefined && src.logMessage !== '') b.logMessage = src.logMessage;
+  if (src.logMessage !== undefined && src.logMessage !== '') {
+    b.logMessage = src.logMessage;
+    const problem = checkLogMessage(b.logMessage);
+    if (problem) b.invalid = problem;
+  }
   return b;
 }
 

@@ -58,6 +58,8 @@ export class AdapterContext {
   readonly events: EventRouter;
   /** How many times every thread is suspended by stops or pauses of ours (each needs a VirtualMachine.Resume). */
   allSuspendCount = 0;
+  /** The thread of the last stopped event, where evaluations without a frame run. */
+  lastStoppedThread: ThreadID | undefined;
   /** Threads suspended on their own by a stop of ours (scope "thread"). */
   readonly suspendedThreads = new Set<ThreadID>();
   /** Finds source files for classes. */
@@ -113,6 +115,7 @@ export class AdapterContext {
 
   /** Records a stop; `all` when every thread is suspended. */
   markStopped(thread: ThreadID | undefined, all: boolean): void {
+    if (thread !== undefined) this.lastStoppedThread = thread;
     if (all) this.allSuspendCount++;
     else if (thread !== undefined) this.suspendedThreads.add(thread);
   }

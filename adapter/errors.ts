@@ -1,4 +1,5 @@
 import { FabricError } from '../jdwp/errors';
+import { EvalError, type EvalErrorCodeValue } from '../jdwp/eval/errors';
 
 /** Stable numbered DAP error codes of the adapter; they never change meaning once released. */
 export const AdapterErrorCode = {
@@ -55,10 +56,13 @@ export const AdapterErrorCode = {
 /** The numbered code of an AdapterError. */
 export type AdapterErrorCodeValue = (typeof AdapterErrorCode)[keyof typeof AdapterErrorCode];
 
-/** A failure the adapter reports to the client as a DAP error with a stable number. */
+/**
+ * A failure the adapter reports to the client as a DAP error with a stable number: one of
+ * AdapterErrorCode, or an expression error's own EvalErrorCode (2001-2012).
+ */
 export class AdapterError extends Error {
   constructor(
-    readonly code: AdapterErrorCodeValue,
+    readonly code: AdapterErrorCodeValue | EvalErrorCodeValue,
     message: string,
   ) {
     super(message);
@@ -81,6 +85,7 @@ const FABRIC_TO_ADAPTER: Record<number, AdapterErrorCodeValue> = {
  */
 export function toAdapterError(err: unknown, fallback: AdapterErrorCodeValue = AdapterErrorCode.INTERNAL): AdapterError {
   if (err instanceof AdapterError) return err;
+  if (err instanceof EvalError) return new AdapterError(err.code, err.message);
   if (err instanceof FabricError) return new AdapterError(FABRIC_TO_ADAPTER[err.code] ?? fallback, err.message);
   const message = err instanceof Error ? err.message : String(err);
   return new AdapterError(fallback, message);

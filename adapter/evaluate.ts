@@ -1,10 +1,12 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ThreadID, Value } from '../jdwp/codec/types';
-import type { FrameRef } from './context';
-import { EvalError } from '../jdwp/eval/errors';
-import { parseExpression } from '../jdwp/eval/parser';
-import type { AdapterContext } from './context';
+import type { ObjectID, ThreadID, Value } from '../jdwp/codec/types';
+import { Tag } from '../jdwp/codec/tags';
+import { EvalError, evaluate as evalJava, evaluateCondition, formatEvalError, interpolate, parseExpression, parseTemplate, type EvalContext, type EvalResult } from '../jdwp/eval';
+import { convertPrimitive, type PrimSig } from '../jdwp/eval/numbers';
+import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
+import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
+import { variableOf } from './variables';
 
 /** A parse problem of a breakpoint condition, as the breakpoint's message; undefined when it parses. */
 export function checkCondition(condition: string): string | undefined {
@@ -12,42 +14,136 @@ export function checkCondition(condition: string): string | undefined {
     parseExpression(condition);
     return undefined;
   } catch (err) {
-    const code = err instanceof EvalError ? err.code : AdapterErrorCode.EVALUATION_FAILED;
-    return `condition "${condition}": ${(err as Error).message} (jdwp-fabric error ${code})`;
+    return `condition "${condition}": ${(err as Error).message} (jdwp-fabric error ${err instanceof EvalError ? err.code : AdapterErrorCode.EVALUATION_FAILED})`;
   }
+}
+
+/** A parse problem of a logpoint message, as the breakpoint's message; undefined when it parses. */
+export function checkLogMessage(message: string): string | undefined {
+  try {
+    parseTemplate(message);
+    return undefined;
+  } catch (err) {
+    return `log message: ${(err as Error).message} (jdwp-fabric error ${err instanceof EvalError ? err.code : AdapterErrorCode.EVALUATION_FAILED})`;
+  }
+}
+
+function topFrame(ctx: AdapterContext, thread: ThreadID): EvalContext {
+  return { mirror: ctx.mirror, thread, frame: 0 };
 }
 
 /** Evaluates a breakpoint condition in the top frame of a thread stopped at the breakpoint. */
 export async function conditionHolds(ctx: AdapterContext, thread: ThreadID, condition: string): Promise<{ holds: boolean; error?: string }> {
-  void ctx;
-  void thread;
-  return { holds: false, error: `conditions need the expression evaluator (${condition})` };
+  try {
+    return { holds: await evaluateCondition(condition, topFrame(ctx, thread)) };
+  } catch (err) {
+    return { holds: false, error: err instanceof EvalError ? formatEvalError(condition, err) : (err as Error).message };
+  }
 }
 
-/** Expands the `{expr}` parts of a logpoint message in the top frame of a thread. */
+/** Expands the `{expr}` parts of a logpoint message in the top frame of a thread; a failing part reads `{!why}`. */
 export async function logMessage(ctx: AdapterContext, thread: ThreadID, message: string): Promise<string> {
-  void ctx;
-  void thread;
-  return message;
+  try {
+    return await interpolate(message, topFrame(ctx, thread));
+  } catch (err) {
+    return `${message} {!${(err as Error).message}}`;
+  }
 }
 
-/** The `evaluate` request: hover, watch and REPL expressions in a frame. */
+/** The thread and frame an evaluation without a frameId runs in: the one thread stopped by us. */
+function defaultFrame(ctx: AdapterContext): ThreadID | undefined {
+  const stopped = [...ctx.suspendedThreads];
+  if (stopped.length === 1) return stopped[0];
+  return ctx.lastStoppedThread;
+}
+
+function evalFailure(expression: string, err: unknown, context?: string): AdapterError {
+  if (err instanceof EvalError) {
+    return new AdapterError(err.code, context === 'repl' ? formatEvalError(expression, err) : err.message);
+  }
+  if (err instanceof AdapterError) return err;
+  return new AdapterError(AdapterErrorCode.EVALUATION_FAILED, `cannot evaluate "${expression}": ${(err as Error).message}`);
+}
+
+/** The `evaluate` request: hover (without running target code), watch, REPL and clipboard, in a frame. */
 export async function evaluate(ctx: AdapterContext, args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
-  void ctx;
-  throw new AdapterError(AdapterErrorCode.EVALUATION_FAILED, `cannot evaluate "${args.expression}" yet`);
+  let thread: ThreadID | undefined;
+  let frame = 0;
+  if (args.frameId !== undefined) {
+    const f = ctx.frame(args.frameId);
+    thread = f.thread;
+    frame = f.depth;
+  } else thread = defaultFrame(ctx);
+  if (thread === undefined) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'evaluation needs a stopped thread: stop at a breakpoint or pause first');
+  const hover = args.context === 'hover';
+  let result: EvalResult;
+  try {
+    result = await evalJava(args.expression, { mirror: ctx.mirror, thread, frame }, { allowInvoke: !hover });
+  } catch (err) {
+    throw evalFailure(args.expression, err, args.context);
+  }
+  if (result.type === 'V') return { result: 'void', variablesReference: 0 };
+  if (args.context === 'clipboard' && result.text !== undefined) return { result: result.text, variablesReference: 0 };
+  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type);
+  const body: DebugProtocol.EvaluateResponse['body'] = { result: v.value, variablesReference: v.variablesReference };
+  if (v.type ?? result.typeName) body.type = v.type ?? result.typeName;
+  if (v.indexedVariables !== undefined) body.indexedVariables = v.indexedVariables;
+  if (v.namedVariables !== undefined) body.namedVariables = v.namedVariables;
+  return body;
 }
 
-/** Evaluates the new value of a setVariable request, in the frame when there is one. */
-export async function evaluateForSet(ctx: AdapterContext, thread: ThreadID, frame: FrameRef | undefined, expression: string): Promise<Value> {
-  void ctx;
-  void thread;
-  void frame;
-  throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `cannot evaluate "${expression}" yet`);
+/** Evaluates the new value of a setVariable request, in the frame when there is one, else the thread's top frame. */
+export async function evaluateForSet(ctx: AdapterContext, thread: ThreadID, frame: FrameRef | undefined, expression: string): Promise<{ expression: string; result: EvalResult; context: EvalContext }> {
+  const context: EvalContext = { mirror: ctx.mirror, thread, frame: frame?.depth ?? 0 };
+  try {
+    return { expression, result: await evalJava(expression, context), context };
+  } catch (err) {
+    throw evalFailure(expression, err);
+  }
 }
 
-/** Converts a value to a variable's declared type as Java assignment would, or fails with a clear message. */
-export async function coerceForSet(ctx: AdapterContext, value: Value, signature: string): Promise<Value> {
-  void ctx;
-  void signature;
-  return value;
+const BOXES: Record<string, PrimSig> = {
+  'Ljava/lang/Boolean;': 'Z',
+  'Ljava/lang/Byte;': 'B',
+  'Ljava/lang/Character;': 'C',
+  'Ljava/lang/Short;': 'S',
+  'Ljava/lang/Integer;': 'I',
+  'Ljava/lang/Long;': 'J',
+  'Ljava/lang/Float;': 'F',
+  'Ljava/lang/Double;': 'D',
+};
+
+function mismatch(from: string, to: string): AdapterError {
+  return new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `a ${from === 'null' ? 'null' : signatureToName(from)} cannot be assigned to a ${signatureToName(to)}`);
+}
+
+/** Converts an evaluated value to a variable's declared type as Java assignment would (with boxing), or fails clearly. */
+export async function coerceForSet(ctx: AdapterContext, evaluated: Awaited<ReturnType<typeof evaluateForSet>>, signature: string): Promise<Value> {
+  const { result, expression, context } = evaluated;
+  if (isPrimitiveSignature(signature)) {
+    let from = result.type;
+    let value = result.value;
+    if (BOXES[from]) {
+      const unboxed = await evalJava(`(${signatureToName(BOXES[from])}) (${expression})`, context).catch(() => undefined);
+      if (!unboxed) throw mismatch(from, signature);
+      from = unboxed.type;
+      value = unboxed.value;
+    }
+    if (!isPrimitiveSignature(from) || from === 'V') throw mismatch(from, signature);
+    if ((from === 'Z') !== (signature === 'Z')) throw mismatch(from, signature);
+    if (signature === 'Z') return { tag: Tag.BOOLEAN, value: value.value };
+    return { tag: signature.charCodeAt(0), value: convertPrimitive(value.value as number | bigint, from, signature as PrimSig) };
+  }
+  if (result.type === 'null') return { tag: Tag.OBJECT, value: 0n as ObjectID };
+  if (isPrimitiveSignature(result.type)) {
+    const box = Object.entries(BOXES).find(([, p]) => p === result.type)?.[0];
+    const target = BOXES[signature] ? signature : box;
+    if (!target || (signature !== target && !['Ljava/lang/Object;', 'Ljava/lang/Number;', 'Ljava/io/Serializable;'].includes(signature))) throw mismatch(result.type, signature);
+    const name = signatureToName(target);
+    const boxed = await evalJava(`${name}.valueOf((${signatureToName(BOXES[target])}) (${expression}))`, context);
+    return boxed.value;
+  }
+  const type = await ctx.mirror.typeOfObject(result.value.value as ObjectID);
+  if (!(await ctx.mirror.isSubtype(type, signature))) throw mismatch(type.signature, signature);
+  return result.value;
 }

@@ -56,7 +56,8 @@ export async function restartFrame(ctx: AdapterContext, args: DebugProtocol.Rest
   const count = await ctx.mirror.frameCount(frame.thread);
   if (frame.depth + 1 >= count) throw new AdapterError(AdapterErrorCode.RESTART_FRAME_FAILED, 'the bottom frame of a thread cannot be restarted');
   try {
-    await vm.StackFrame.PopFrames(frame.thread, frame.frameID);
+    const fresh = await ctx.mirror.frameAt(frame.thread, frame.depth);
+    await vm.StackFrame.PopFrames(frame.thread, fresh.id);
   } catch (err) {
     if (isJdwpError(err, 'OPAQUE_FRAME', 'NOT_IMPLEMENTED', 'INVALID_FRAMEID', 'THREAD_NOT_SUSPENDED')) {
       throw new AdapterError(AdapterErrorCode.RESTART_FRAME_FAILED, `this frame cannot be restarted (${(err as Error).message})`);

@@ -4,7 +4,7 @@ import { Tag } from '../jdwp/codec/tags';
 import { displayName, isJdwpError, signatureToName, type FieldInfo, type RefType } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
-import { describeValue, logicalChildren, type LogicalChild } from './values';
+import { collectionPage, describeValue } from './values';
 import { coerceForSet, evaluateForSet } from './evaluate';
 
 /** What a variablesReference stands for. Every container remembers its thread: it dies when the thread resumes. */
@@ -12,9 +12,9 @@ export type Container =
   | { kind: 'locals'; thread: ThreadID; frame: FrameRef }
   | { kind: 'statics'; thread: ThreadID; typeID: ReferenceTypeID }
   | { kind: 'object'; thread: ThreadID; object: ObjectID }
+  | { kind: 'collection'; thread: ThreadID; object: ObjectID; size: number }
   | { kind: 'fields'; thread: ThreadID; object: ObjectID }
   | { kind: 'array'; thread: ThreadID; object: ObjectID; length: number }
-  | { kind: 'logical'; thread: ThreadID; object: ObjectID; children: LogicalChild[] }
   | { kind: 'entry'; thread: ThreadID; key: Value; value: Value };
 
 /** The name of the child that shows an object's fields under a logical (collection) view. */
@@ -34,10 +34,13 @@ export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: st
   if (d.arrayLength !== undefined) {
     v.indexedVariables = d.arrayLength;
     if (d.arrayLength > 0) v.variablesReference = ctx.vars.create({ kind: 'array', thread, object: value.value as ObjectID, length: d.arrayLength } satisfies Container);
+  } else if (d.collection) {
+    v.indexedVariables = d.collection.size;
+    v.namedVariables = 1;
+    v.variablesReference = ctx.vars.create({ kind: 'collection', thread, object: value.value as ObjectID, size: d.collection.size } satisfies Container);
   } else if (d.expandable) {
     v.variablesReference = ctx.vars.create({ kind: 'object', thread, object: value.value as ObjectID } satisfies Container);
   }
-  if (d.evaluateName) v.evaluateName = d.evaluateName;
   return v;
 }
 
@@ -89,15 +92,20 @@ async function children(ctx: AdapterContext, c: Container, args: DebugProtocol.V
       const values = await m.staticValues(fields);
       return Promise.all(fields.map(async (f, i) => ({ ...(await variableOf(ctx, c.thread, f.name, values[i], f.signature)), evaluateName: `${type.name.replace(/\$/g, '.')}.${f.name}` })));
     }
-    case 'object': {
-      const logical = await logicalChildren(ctx, c.thread, c.object);
-      if (logical) {
-        const raw = ctx.vars.create({ kind: 'fields', thread: c.thread, object: c.object } satisfies Container);
-        const out = await logicalVariables(ctx, c.thread, logical);
-        out.push({ name: RAW_VIEW, value: '', variablesReference: raw, presentationHint: { kind: 'virtual' } });
-        return out;
-      }
+    case 'object':
       return fieldVariables(ctx, c.thread, c.object);
+    case 'collection': {
+      const raw: DebugProtocol.Variable = {
+        name: RAW_VIEW,
+        value: '',
+        variablesReference: ctx.vars.create({ kind: 'fields', thread: c.thread, object: c.object } satisfies Container),
+        presentationHint: { kind: 'virtual' },
+      };
+      if (args.filter === 'named') return [raw];
+      const start = Math.max(0, args.start ?? 0);
+      const count = Math.min(args.filter === 'indexed' && args.count ? args.count : c.size - start, c.size - start);
+      const elements = count > 0 ? await collectionVariables(ctx, c.thread, c.object, start, count) : [];
+      return args.filter === 'indexed' ? elements : [...elements, raw];
     }
     case 'fields':
       return fieldVariables(ctx, c.thread, c.object);
@@ -108,27 +116,26 @@ async function children(ctx: AdapterContext, c: Container, args: DebugProtocol.V
       const values = await m.arrayValues(c.object, start, count);
       return Promise.all(values.map((v, i) => variableOf(ctx, c.thread, `[${start + i}]`, v)));
     }
-    case 'logical':
-      return logicalVariables(ctx, c.thread, c.children);
     case 'entry':
       return [await variableOf(ctx, c.thread, 'key', c.key), await variableOf(ctx, c.thread, 'value', c.value)];
   }
 }
 
-async function logicalVariables(ctx: AdapterContext, thread: ThreadID, items: LogicalChild[]): Promise<DebugProtocol.Variable[]> {
-  return Promise.all(
-    items.map(async (item) => {
-      if (item.entry) {
-        const [k, v] = await Promise.all([describeValue(ctx, thread, item.entry.key), describeValue(ctx, thread, item.entry.value)]);
+async function collectionVariables(ctx: AdapterContext, thread: ThreadID, object: ObjectID, start: number, count: number): Promise<DebugProtocol.Variable[]> {
+  const page = await collectionPage(ctx, thread, object, start, count);
+  if (page.entries) {
+    return Promise.all(
+      page.entries.map(async (entry, i) => {
+        const [k, v] = await Promise.all([describeValue(ctx, thread, entry.key), describeValue(ctx, thread, entry.value)]);
         return {
-          name: item.name,
+          name: `[${start + i}]`,
           value: `${k.text} -> ${v.text}`,
-          variablesReference: ctx.vars.create({ kind: 'entry', thread, key: item.entry.key, value: item.entry.value } satisfies Container),
+          variablesReference: ctx.vars.create({ kind: 'entry', thread, key: entry.key, value: entry.value } satisfies Container),
         };
-      }
-      return variableOf(ctx, thread, item.name, item.value!);
-    }),
-  );
+      }),
+    );
+  }
+  return Promise.all((page.items ?? []).map((item, i) => variableOf(ctx, thread, `[${start + i}]`, item)));
 }
 
 async function instanceFields(ctx: AdapterContext, object: ObjectID): Promise<{ type: RefType; fields: FieldInfo[] }> {
@@ -170,7 +177,8 @@ export async function setVariable(ctx: AdapterContext, args: DebugProtocol.SetVa
         const local = vars.find((v) => v.name === args.name);
         if (!local) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, args.name === 'this' ? '"this" cannot be assigned' : `no local variable "${args.name}" here`);
         stored = await coerceForSet(ctx, raw, local.signature);
-        await vm.StackFrame.SetValues(c.thread, c.frame.frameID, [{ slot: local.slot, slotValue: stored }]);
+        const fresh = await m.frameAt(c.thread, c.frame.depth);
+        await vm.StackFrame.SetValues(c.thread, fresh.id, [{ slot: local.slot, slotValue: stored }]);
         break;
       }
       case 'statics': {
@@ -182,6 +190,7 @@ export async function setVariable(ctx: AdapterContext, args: DebugProtocol.SetVa
         break;
       }
       case 'object':
+      case 'collection':
       case 'fields': {
         const { fields } = await instanceFields(ctx, c.object);
         const field = fields.find((f) => f.name === args.name || args.name.startsWith(`${f.name} (`));

@@ -187,6 +187,124 @@ describe('debug adapter against one JVM', function () {
     assert.equal(statics.find((v) => v.name === 'label')?.value, '"dap"');
   });
 
+  it('stops only when the condition holds, and reports bad conditions', async () => {
+    let bps!: DebugProtocol.SetBreakpointsResponse;
+    const session = await attach(async (s) => {
+      bps = await s.dc.setBreakpointsRequest({
+        source: { path: MAIN },
+        breakpoints: [{ line: line('STEP_CALL'), condition: 'round % 3 == 0 && text.endsWith("" + round)' }, { line: line('STEP_NEXT'), condition: 'round +* 2' }],
+      });
+    });
+    assert.equal(bps.body.breakpoints[0].verified, true);
+    assert.equal(bps.body.breakpoints[1].verified, false);
+    assert.match(bps.body.breakpoints[1].message ?? '', /column 8.*2001/);
+    for (let i = 0; i < 2; i++) {
+      const stop = await nextStop(session.dc);
+      const frameId = (await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
+      const round = Number((await session.dc.evaluateRequest({ expression: 'round', frameId, context: 'watch' })).body.result);
+      assert.equal(round % 3, 0, `stopped in round ${round}`);
+      await session.dc.continueRequest({ threadId: stop.body.threadId! });
+    }
+  });
+
+  it('logs logpoint messages with {expr} and does not stop', async () => {
+    const outputs: string[] = [];
+    let stopped = false;
+    const session = await attach(async (s) => {
+      s.dc.on('output', (e: DebugProtocol.OutputEvent) => {
+        if (e.body.category === 'console') outputs.push(e.body.output.trimEnd());
+      });
+      s.dc.on('stopped', () => (stopped = true));
+      await s.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: line('STEP_CALL'), logMessage: 'work {round} small={small} text={text} size={list.size()} {nope}' }] });
+    });
+    const deadline = Date.now() + 10_000;
+    while (outputs.filter((o) => o.startsWith('work')).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const lines = outputs.filter((o) => o.startsWith('work'));
+    assert.ok(lines.length >= 3, outputs.join('\n'));
+    const rounds = lines.map((l) => {
+      const m = /^work (\d+) small=(\d+) text=round-(\d+) size=2 \{!.*nope.*\}$/.exec(l);
+      assert.ok(m, l);
+      assert.equal(Number(m[2]), Number(m[1]) % 7);
+      assert.equal(m[3], m[1]);
+      return Number(m[1]);
+    });
+    assert.deepEqual(rounds.slice(1, 3), [rounds[0] + 1, rounds[0] + 2]);
+    assert.equal(stopped, false);
+    assert.ok(session);
+  });
+
+  it('evaluates for watch, REPL and hover, with numbered errors and columns', async () => {
+    const { a, stop } = await stopAt('VARS_LINE');
+    const frameId = (await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
+    const ev = (expression: string, context = 'repl') => a.dc.evaluateRequest({ expression, frameId, context });
+    const round = Number((await ev('round')).body.result);
+    assert.equal((await ev('text.length() + small')).body.result, String(`round-${round}`.length + (round % 7)));
+    assert.equal((await ev('list.get(1)')).body.result, '"beta"');
+    assert.equal((await ev('child.total()', 'watch')).body.result, String(round + 10 + 10));
+    assert.equal((await ev('numbers[12] > 100 ? "big" : "small"')).body.result, '"big"');
+    const arr = (await ev('numbers', 'watch')).body;
+    assert.equal(arr.indexedVariables, 250);
+    assert.ok(arr.variablesReference > 0);
+    assert.equal((await ev('label', 'hover')).body.result, '"dap"');
+    assert.equal(await errorNumber(ev('list.size()', 'hover')), 2008);
+    assert.equal(await errorNumber(ev('1 +')), 2001);
+    await assert.rejects(ev('nope + 1'), /nope[\s\S]*column 1/);
+    assert.equal((await a.dc.evaluateRequest({ expression: 'text', frameId, context: 'clipboard' })).body.result, `round-${round}`);
+  });
+
+  it('shows List, Set and Map logically with a raw view', async () => {
+    const { a, stop } = await stopAt('VARS_LINE');
+    const frameId = (await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
+    const scopes = (await a.dc.scopesRequest({ frameId })).body.scopes;
+    const locals = new Map((await a.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables.map((v) => [v.name, v]));
+    const kids = async (name: string) => (await a.dc.variablesRequest({ variablesReference: locals.get(name)!.variablesReference })).body.variables;
+    assert.equal(locals.get('list')!.value, 'ArrayList (size=2)');
+    assert.equal(locals.get('list')!.indexedVariables, 2);
+    assert.deepEqual((await kids('list')).map((v) => [v.name, v.value]), [['[0]', '"alpha"'], ['[1]', '"beta"'], ['[raw]', '']]);
+    assert.deepEqual((await kids('set')).map((v) => v.value).slice(0, 2), ['3', '5']);
+    const map = await kids('map');
+    assert.deepEqual(map.slice(0, 2).map((v) => v.value), ['"one" -> 1', '"two" -> 2']);
+    const entry = (await a.dc.variablesRequest({ variablesReference: map[0].variablesReference })).body.variables;
+    assert.deepEqual(entry.map((v) => [v.name, v.value]), [['key', '"one"'], ['value', '1']]);
+    assert.deepEqual((await kids('hashed')).slice(0, 2).map((v) => v.value).sort(), ['"one" -> 1', '"two" -> 2']);
+    const raw = (await a.dc.variablesRequest({ variablesReference: (await kids('list'))[2].variablesReference })).body.variables;
+    assert.ok(raw.some((v) => v.name === 'elementData' && v.indexedVariables !== undefined), raw.map((v) => v.name).join(', '));
+    const page = (await a.dc.variablesRequest({ variablesReference: locals.get('list')!.variablesReference, filter: 'indexed', start: 1, count: 1 })).body.variables;
+    assert.deepEqual(page.map((v) => [v.name, v.value]), [['[1]', '"beta"']]);
+  });
+
+  it('sets locals, fields and array elements, converting like Java assignment', async () => {
+    const { a, stop } = await stopAt('VARS_LINE');
+    const frameId = (await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
+    const scopes = (await a.dc.scopesRequest({ frameId })).body.scopes;
+    const localsRef = scopes[0].variablesReference;
+    const locals = new Map((await a.dc.variablesRequest({ variablesReference: localsRef })).body.variables.map((v) => [v.name, v]));
+    assert.equal((await a.dc.setVariableRequest({ variablesReference: localsRef, name: 'small', value: '6 * 7' })).body.value, '42');
+    assert.equal((await a.dc.setVariableRequest({ variablesReference: localsRef, name: 'total', value: 'small' })).body.value, '42');
+    assert.equal((await a.dc.setVariableRequest({ variablesReference: localsRef, name: 'text', value: '"changed"' })).body.value, '"changed"');
+    assert.equal(await errorNumber(a.dc.setVariableRequest({ variablesReference: localsRef, name: 'small', value: '"x"' })), 3018);
+    const childRef = locals.get('child')!.variablesReference;
+    assert.equal((await a.dc.setVariableRequest({ variablesReference: childRef, name: 'baseValue', value: '99' })).body.value, '99');
+    const numbersRef = locals.get('numbers')!.variablesReference;
+    assert.equal((await a.dc.setVariableRequest({ variablesReference: numbersRef, name: '[3]', value: '-1' })).body.value, '-1');
+    const ev = async (expression: string) => (await a.dc.evaluateRequest({ expression, frameId, context: 'watch' })).body.result;
+    assert.deepEqual([await ev('small'), await ev('total'), await ev('text'), await ev('child.baseValue'), await ev('numbers[3]')], ['42', '42', '"changed"', '99', '-1']);
+  });
+
+  it('restarts a frame with PopFrames', async () => {
+    const { a, stop } = await stopAt('HELPER_RETURN');
+    const threadId = stop.body.threadId!;
+    const top = (await a.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.equal(top.name, 'DapMain.helper(int)');
+    await a.dc.send('restartFrame', { frameId: top.id });
+    const again = await nextStop(a.dc);
+    assert.equal(again.body.reason, 'restart');
+    const frame = (await a.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.deepEqual([frame.name, frame.line], ['DapMain.helper(int)', line('HELPER_FIRST')]);
+    const bottom = (await a.dc.stackTraceRequest({ threadId, startFrame: 2, levels: 1 })).body.stackFrames[0];
+    assert.equal(await errorNumber(a.dc.send('restartFrame', { frameId: bottom.id })), 3020);
+  });
+
   it('answers fabric.nodes, fabric.heapPool and fabric.divergentClasses for a plain JVM', async () => {
     const session = await attach();
     const nodes = (await session.dc.customRequest('fabric.nodes')).body.nodes;
