@@ -1,0 +1,105 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { SMALL_JVM_FLAGS } from '../../jdwp/launch/java';
+import { fixtureClasses, lineOf, ROOT } from '../support/fixtures';
+import { launchAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from './harness';
+
+const MAIN = path.join(ROOT, 'test/fixtures/java/dapfix/DapMain.java');
+const LATE = path.join(ROOT, 'test/fixtures/java/dapfix/Late.java');
+
+describe('debug adapter launching a JVM', function () {
+  let a: AdapterUnderTest | undefined;
+  afterEach(async () => {
+    if (a) {
+      await a.dc.disconnectRequest({}).catch(() => undefined);
+      await a.close();
+      a = undefined;
+    }
+  });
+
+  const launchArgs = (extra: Record<string, unknown> = {}) => ({
+    mainClass: 'dapfix.DapMain',
+    classPaths: [fixtureClasses()],
+    vmArgs: SMALL_JVM_FLAGS.join(' '),
+    cwd: ROOT,
+    ...extra,
+  });
+
+  it('keeps breakpoints in unloaded classes pending until ClassPrepare, counts hits, shows output, terminates', async () => {
+    a = await startAdapter();
+    const dc = a.dc;
+    const outputs: string[] = [];
+    const changed: DebugProtocol.Breakpoint[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(`${e.body.category}:${e.body.output}`));
+    dc.on('breakpoint', (e: DebugProtocol.BreakpointEvent) => changed.push(e.body.breakpoint));
+    let late!: DebugProtocol.SetBreakpointsResponse;
+    let main!: DebugProtocol.SetBreakpointsResponse;
+    await launchAndConfigure(dc, launchArgs(), async () => {
+      late = await dc.setBreakpointsRequest({
+        source: { path: LATE },
+        breakpoints: [{ line: lineOf('dapfix/Late.java', 'LATE_LINE') }, { line: lineOf('dapfix/Late.java', 'NESTED_LINE') }],
+      });
+      main = await dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: lineOf('dapfix/DapMain.java', 'STEP_CALL'), hitCondition: '3' }] });
+    });
+    assert.deepEqual(late.body.breakpoints.map((b) => b.verified), [false, false]);
+    assert.match(late.body.breakpoints[0].message ?? '', /pending/);
+    assert.equal(main.body.breakpoints[0].verified, false, 'DapMain is not loaded before configurationDone');
+
+    const first = await nextStop(dc);
+    const frame = async (threadId: number) => (await dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    const top = await frame(first.body.threadId!);
+    assert.equal((await dc.evaluateRequest({ expression: 'round', frameId: top.id, context: 'watch' })).body.result, '2', 'hit condition "3" stops on the third hit');
+    assert.ok(changed.some((b) => b.id === main.body.breakpoints[0].id && b.verified));
+    assert.ok(outputs.includes('stdout:dapfix ready\n'), outputs.join(''));
+
+    await dc.continueRequest({ threadId: first.body.threadId! });
+    const atLate = await nextStop(dc);
+    const lateFrame = await frame(atLate.body.threadId!);
+    assert.deepEqual([lateFrame.name, lateFrame.line], ['Late.touch(int)', lineOf('dapfix/Late.java', 'LATE_LINE')]);
+    assert.ok(changed.some((b) => b.id === late.body.breakpoints[0].id && b.verified && b.line === lineOf('dapfix/Late.java', 'LATE_LINE')));
+    await dc.continueRequest({ threadId: atLate.body.threadId! });
+    const atNested = await nextStop(dc);
+    const nestedFrame = await frame(atNested.body.threadId!);
+    assert.deepEqual([nestedFrame.name, nestedFrame.line], ['Late.Nested.value(int)', lineOf('dapfix/Late.java', 'NESTED_LINE')]);
+    assert.ok(changed.some((b) => b.id === late.body.breakpoints[1].id && b.verified), 'the nested class matched Late$*');
+
+    const exited = dc.waitForEvent('exited');
+    const terminated = dc.waitForEvent('terminated');
+    await dc.terminateRequest({});
+    await Promise.all([exited, terminated]);
+  });
+
+  it('stops on entry at the first line of main, and disconnect ends the program', async () => {
+    a = await startAdapter();
+    const dc = a.dc;
+    await launchAndConfigure(dc, launchArgs({ stopOnEntry: true, args: ['ignored', 'words'] }));
+    const stop = await nextStop(dc);
+    assert.equal(stop.body.reason, 'entry');
+    const top = (await dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.deepEqual([top.name, top.line], ['DapMain.main(String[])', lineOf('dapfix/DapMain.java', 'dapfix ready')]);
+    assert.equal((await dc.evaluateRequest({ expression: 'args.length + ":" + args[1]', frameId: top.id, context: 'repl' })).body.result, '"2:words"');
+    const exited = dc.waitForEvent('exited');
+    await dc.disconnectRequest({});
+    await exited;
+  });
+
+  it('reports a missing main class on stderr and ends; refuses bad launches with numbered errors', async () => {
+    a = await startAdapter();
+    const dc = a.dc;
+    const stderr: string[] = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => e.body.category === 'stderr' && stderr.push(e.body.output));
+    const exited = dc.waitForEvent('exited');
+    const terminated = dc.waitForEvent('terminated');
+    await launchAndConfigure(dc, launchArgs({ mainClass: 'no.such.Main' }));
+    assert.equal(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, 1);
+    await terminated;
+    assert.match(stderr.join(''), /no\.such\.Main/);
+    await a.close();
+    a = await startAdapter();
+    await a.dc.initializeRequest({ adapterID: 'jdwp-fabric' });
+    await assert.rejects(a.dc.launchRequest({ classPaths: [fixtureClasses()] } as DebugProtocol.LaunchRequestArguments), /"mainClass".*error 3003/);
+    await assert.rejects(a.dc.launchRequest({ mainClass: 'a.B' } as DebugProtocol.LaunchRequestArguments), /classPaths.*error 3003/);
+    await assert.rejects(a.dc.launchRequest(launchArgs({ javaExec: '/nonexistent/java' }) as DebugProtocol.LaunchRequestArguments), /error 3005/);
+  });
+});
