@@ -2,6 +2,7 @@ import { JdwpClient } from '../../jdwp/client/client';
 import type { ThreadID } from '../../jdwp/codec/types';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VmMirror, type RefType } from '../../jdwp/mirror';
+import { startVirtualVm, type RunningVirtualVm } from '../../jdwp/vm';
 import { JDWP } from '../../jdwp/protocol/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll, lineOf, startFixture } from '../support/fixtures';
@@ -9,6 +10,8 @@ import { killAll, lineOf, startFixture } from '../support/fixtures';
 /** A fixture JVM suspended at a breakpoint: the client, the mirror and the stopped thread. */
 export interface Stopped {
   jvms: Jvm[];
+  /** The virtual VM the client talks through, when asked for one. */
+  proxy?: RunningVirtualVm;
   vm: JdwpClient;
   mirror: VmMirror;
   thread: ThreadID;
@@ -26,12 +29,17 @@ async function loadedType(mirror: VmMirror, name: string, timeoutMs = 15_000): P
   }
 }
 
-/** Starts the evalfix fixture and suspends its main thread at the BREAK_EVAL line (suspending only that thread). */
-export async function stopInEvalFixture(): Promise<Stopped> {
+/**
+ * Starts the evalfix fixture and suspends its main thread at the BREAK_EVAL line (suspending only that
+ * thread); with `throughProxy` the client attaches through an in-process virtual VM over that JVM.
+ */
+export async function stopInEvalFixture(throughProxy = false): Promise<Stopped> {
   const jvms: Jvm[] = [];
+  let proxy: RunningVirtualVm | undefined;
   try {
     const jvm = await startFixture(jvms, 'evalfix.EvalFixture');
-    const vm = await JdwpClient.attach({ host: '127.0.0.1', port: jvm.port });
+    if (throughProxy) proxy = await startVirtualVm({ nodes: [`node1=127.0.0.1:${jvm.port}`], waitForNodes: 1 });
+    const vm = await JdwpClient.attach(proxy ? proxy.address : { host: '127.0.0.1', port: jvm.port });
     const mirror = new VmMirror(vm);
     const type = await loadedType(mirror, 'evalfix.EvalFixture');
     const line = lineOf('evalfix/EvalFixture.java', 'BREAK_EVAL');
@@ -54,8 +62,9 @@ export async function stopInEvalFixture(): Promise<Stopped> {
     ]);
     const thread = await hit;
     await vm.EventRequest.Clear(JDWP.EventKind.BREAKPOINT, requestID).catch(() => undefined);
-    return { jvms, vm, mirror, thread, type, line };
+    return { jvms, proxy, vm, mirror, thread, type, line };
   } catch (err) {
+    await proxy?.close();
     await killAll(jvms);
     throw err;
   }
@@ -65,5 +74,6 @@ export async function stopInEvalFixture(): Promise<Stopped> {
 export async function release(stopped: Stopped | undefined): Promise<void> {
   if (!stopped) return;
   await stopped.vm.dispose();
+  await stopped.proxy?.close();
   await killAll(stopped.jvms);
 }
