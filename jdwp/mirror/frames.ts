@@ -1,5 +1,6 @@
 import type { JdwpClient } from '../client/client';
 import type { FrameID, Location, ThreadID } from '../codec/types';
+import { isJdwpError } from './types';
 
 /** A stack frame of a suspended thread; valid until the thread resumes (or runs an invocation). */
 export interface FrameInfo {
@@ -40,10 +41,16 @@ export class ThreadFrames {
       cached.push(f);
     }
     if (cached.length === count) return cached;
-    const total = await this.frameCount();
-    const length = Math.min(count, total - start);
-    if (length <= 0) return [];
-    return this.fetch(start, length);
+    // Ask for the page and the count together; only a page that runs past the last frame needs a second round.
+    const total = this.frameCount();
+    total.catch(() => undefined);
+    try {
+      return await this.fetch(start, count);
+    } catch (err) {
+      if (!isJdwpError(err, 'INVALID_LENGTH', 'INVALID_INDEX')) throw err;
+      const length = Math.min(count, (await total) - start);
+      return length <= 0 ? [] : this.fetch(start, length);
+    }
   }
 
   private async fetch(start: number, length: number): Promise<FrameInfo[]> {
