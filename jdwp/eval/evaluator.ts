@@ -106,7 +106,9 @@ async function evalNode(e: Expr, scope: Scope): Promise<EvalValue> {
 /** Resolves a name or a dotted chain to a value, a class or a package prefix. */
 async function resolve(e: Expr, scope: Scope): Promise<Resolved> {
   if (e.kind === 'name') {
-    const local = (await scope.locals()).get(e.name);
+    // `this` is fetched alongside the locals: a name that is no local is most often a field.
+    const [locals] = await Promise.all([scope.locals(), scope.thisObject()]);
+    const local = locals.get(e.name);
     if (local) return { kind: 'value', value: local };
     const field = await implicitField(e.name, scope);
     if (field) return { kind: 'value', value: field };
