@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { ensureCodeServer, freePort, installExtension, startCodeServer, writeUserSettings, type CodeServerDirs } from './code-server';
-import { startDemoNodes } from './cluster';
+import { startE2eCluster } from './cluster';
 import { cleanupAll, onCleanup } from './processes';
 import { Workbench } from './workbench';
 
@@ -19,7 +19,7 @@ const WORK = path.join(ROOT, '.tmp', 'e2e');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NODE_COUNT = 3;
-const CONFIG_NAME = 'Attach to demo nodes';
+const CONFIG_NAME = 'Attach to the demo cluster';
 const started = Date.now();
 
 function log(message: string): void {
@@ -51,8 +51,8 @@ function parseJsonc(text: string): any {
   return JSON.parse(text.replace(/^\s*\/\/.*$/gm, ''));
 }
 
-/** Copies the demo workspace and points its node configuration at the running cluster, first in the list. */
-function prepareWorkspace(nodes: string[]): string {
+/** Copies the demo workspace and points its cluster configuration at the running proxy, first in the list. */
+function prepareWorkspace(proxyPort: number): string {
   const workspace = path.join(WORK, 'workspace', 'demo');
   fs.cpSync(path.join(ROOT, 'demo', 'src'), path.join(workspace, 'src'), { recursive: true });
   fs.cpSync(path.join(ROOT, 'demo', '.vscode'), path.join(workspace, '.vscode'), { recursive: true });
@@ -60,7 +60,7 @@ function prepareWorkspace(nodes: string[]): string {
   const launch = parseJsonc(fs.readFileSync(launchFile, 'utf8'));
   const config = launch.configurations.find((c: { name: string }) => c.name === CONFIG_NAME);
   if (!config) throw new Error(`demo/.vscode/launch.json has no configuration named "${CONFIG_NAME}"`);
-  config.nodes = nodes;
+  config.port = proxyPort;
   launch.configurations = [config, ...launch.configurations.filter((c: unknown) => c !== config)];
   fs.writeFileSync(launchFile, JSON.stringify(launch, null, 2));
   return workspace;
@@ -74,16 +74,21 @@ function breakpointLine(): number {
 }
 
 const results: Array<{ name: string; ok: boolean; detail?: string }> = [];
+let workbench: Workbench | undefined;
 
-async function check(name: string, body: () => Promise<void>): Promise<void> {
+/** Runs one check, records its result and, when it fails, takes a screenshot named after it. */
+async function check(name: string, body: () => Promise<void>): Promise<boolean> {
   try {
     await body();
     results.push({ name, ok: true });
     log(`ok   ${name}`);
+    return true;
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     results.push({ name, ok: false, detail });
     log(`FAIL ${name}: ${detail}`);
+    await workbench?.screenshot(`failed-${name.replace(/\W+/g, '-').slice(0, 40)}`).catch(() => undefined);
+    return false;
   }
 }
 
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
   log(`code-server at ${bin}`);
   const dirs: CodeServerDirs = { userData: path.join(WORK, 'user-data'), extensions: path.join(WORK, 'extensions'), xdg: path.join(WORK, 'xdg') };
 
-  let nodes: string[] = [];
+  let proxyPort = 0;
   let names: string[] = [];
   if (!workbenchOnly) {
     const vsix = buildVsix();
@@ -119,14 +124,14 @@ async function main(): Promise<void> {
     const report = installExtension(bin, dirs, vsix);
     if (!/successfully installed/i.test(report)) throw new Error(`unexpected install report:\n${report}`);
     log('installed the .vsix into a fresh extensions directory');
-    const cluster = await startDemoNodes(ROOT, NODE_COUNT);
+    const cluster = await startE2eCluster(NODE_COUNT);
     onCleanup(() => cluster.close());
-    nodes = cluster.nodes;
+    proxyPort = cluster.proxyPort;
     names = cluster.names;
-    log(`demo cluster up: ${nodes.join(', ')}`);
+    log(`demo cluster up: ${NODE_COUNT} JVMs behind the virtual VM on 127.0.0.1:${proxyPort}`);
   }
 
-  const workspace = prepareWorkspace(nodes.length ? nodes : ['127.0.0.1:1']);
+  const workspace = prepareWorkspace(proxyPort || 5005);
   writeUserSettings(dirs);
   const port = await freePort();
   await startCodeServer(bin, dirs, port, path.join(ARTIFACTS, 'code-server.log'));
@@ -135,7 +140,7 @@ async function main(): Promise<void> {
   const context: BrowserContext = await chromium.launchPersistentContext(path.join(WORK, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1600, height: 1000 },
+    viewport: { width: 1600, height: 1100 },
     args: [
       '--headless',
       '--no-sandbox',
@@ -152,14 +157,13 @@ async function main(): Promise<void> {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000);
   const wb = new Workbench(page, ARTIFACTS);
-  onCleanup(async () => {
-    if (results.some((r) => !r.ok)) await wb.screenshot('failure').catch(() => undefined);
-  });
+  workbench = wb;
 
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
   await check('the workbench opens the demo workspace', async () => {
     await wb.ready();
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'src' }).first().waitFor();
+    await wb.widenSideBar(520);
     log(`screenshot ${path.relative(ROOT, await wb.screenshot('workspace'))}`);
   });
   if (workbenchOnly || results.some((r) => !r.ok)) return;
@@ -173,17 +177,21 @@ async function main(): Promise<void> {
     await wb.screenshot('breakpoint');
   });
 
-  await check('the jdwp-fabric session stops at the breakpoint', async () => {
-    await wb.command('Debug: Select and Start Debugging');
-    await wb.pick(CONFIG_NAME);
+  const stopped = await check('the jdwp-fabric session stops at the breakpoint', async () => {
+    await wb.startDebugging(CONFIG_NAME);
     await wb.pane('Call Stack').locator('.monaco-list-row', { hasText: /Paused on breakpoint/i }).first().waitFor({ timeout: 90_000 });
     await page.locator('.monaco-editor .debug-top-stack-frame, .monaco-editor .codicon-debug-stackframe').first().waitFor();
     await wb.screenshot('stopped');
   });
+  if (!stopped) return;
 
   await check('the Call Stack lists threads of every node', async () => {
-    const rows = await until('call stack rows', () => wb.rows('Call Stack'), (r) => names.every((n) => r.some((row) => row.includes(n))));
-    log(`call stack: ${rows.length} rows, e.g. ${rows.slice(0, 4).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+    await wb.collapse('Watch');
+    await wb.collapse('Breakpoints');
+    const rows = await until('call stack rows', () => wb.allRows('Call Stack'), (r) => names.every((n) => r.some((row) => row.includes(`[${n}]`))));
+    const threads = rows.filter((r) => /^\[node-\d+\]/.test(r));
+    log(`call stack: ${threads.length} threads, ${names.map((n) => `${n}: ${threads.filter((t) => t.startsWith(`[${n}]`)).length}`).join(', ')}`);
+    await wb.screenshot('call-stack');
   });
 
   await check('the Variables view shows the locals', async () => {
@@ -193,10 +201,19 @@ async function main(): Promise<void> {
   });
 
   await check('the Fabric view lists the nodes and the status bar counts them', async () => {
-    await wb.command('View: Focus on Fabric View');
-    const rows = await until('fabric rows', () => wb.rows('Fabric'), (r) => names.every((n) => r.some((row) => row.includes(n))));
+    await wb.collapse('Variables');
+    await wb.collapse('Call Stack');
+    await wb.command('Run and Debug: Focus on Fabric View');
+    const rows = await until('fabric rows', () => wb.rows('Fabric'), (r) => names.every((n) => r.some((row) => row.includes(n) && /up · .+ · \d+ threads/.test(row))));
     log(`fabric view: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
     await page.locator('.part.statusbar', { hasText: `fabric: ${NODE_COUNT} nodes` }).waitFor();
+  });
+
+  await check('expanding a node in the Fabric view loads its heap pool', async () => {
+    await wb.pane('Fabric').locator('.monaco-list-row', { hasText: names[0]! }).first().click();
+    await page.keyboard.press('ArrowRight');
+    const rows = await until('heap pool rows', () => wb.rows('Fabric'), (r) => r.some((row) => /\d+ instances?/.test(row)));
+    log(`heap pool of ${names[0]}: ${rows.filter((r) => /instance/.test(r)).slice(0, 5).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
     await wb.screenshot('fabric-view');
   });
 

@@ -62,6 +62,15 @@ export class Workbench {
     await input.press('Enter');
   }
 
+  /** Selects a launch configuration in the Run and Debug view and starts it. */
+  async startDebugging(configuration: string): Promise<void> {
+    await this.command('View: Show Run and Debug');
+    const select = this.page.locator('.start-debug-action-item select');
+    await select.locator(`option[value="${configuration}"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    await select.selectOption(configuration);
+    await this.page.locator('.start-debug-action-item .codicon-debug-start').click();
+  }
+
   /** The pane of a view in the side bar, by its title (such as "Call Stack"). */
   pane(title: string): Locator {
     return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }) }).first();
@@ -70,5 +79,41 @@ export class Workbench {
   /** The visible text of every row of a view's tree. */
   async rows(title: string): Promise<string[]> {
     return this.pane(title).locator('.monaco-list-row').allInnerTexts();
+  }
+
+  /** The text of every row of a view's tree, scrolling through it (its list renders only the visible rows). */
+  async allRows(title: string): Promise<string[]> {
+    const list = this.pane(title).locator('.monaco-list').first();
+    await list.hover();
+    const seen = new Map<string, string>();
+    let unchanged = 0;
+    while (unchanged < 2) {
+      const before = seen.size;
+      for (const row of await list.locator('.monaco-list-row').all()) {
+        const key = `${await row.getAttribute('data-index')}`;
+        if (!seen.has(key)) seen.set(key, await row.innerText());
+      }
+      unchanged = seen.size === before ? unchanged + 1 : 0;
+      await this.page.mouse.wheel(0, 120);
+      await this.page.waitForTimeout(100);
+    }
+    return [...seen.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, text]) => text);
+  }
+
+  /** Collapses a side bar pane by its title when it is expanded. */
+  async collapse(title: string): Promise<void> {
+    const header = this.pane(title).locator('.pane-header').first();
+    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+  }
+
+  /** Drags the side bar's edge to make it `width` pixels wide. */
+  async widenSideBar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
   }
 }
