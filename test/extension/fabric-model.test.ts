@@ -9,7 +9,6 @@ import {
   present,
   shortHash,
   statusText,
-  type FabricItem,
   type FabricNode,
 } from '../../extension/fabric-model';
 
@@ -98,23 +97,5 @@ describe('Fabric view model', () => {
     assert.equal(model.nodes, undefined);
     const heap = await model.children({ kind: 'node', node: node('node-1') });
     assert.deepEqual(heap.map((h) => (h.kind === 'message' ? h.text : h.kind)), ['Heap pool unavailable: heap walk failed']);
-  });
-
-  it('fetches the top level once until refreshed, and asks for the configured heap pool size', async () => {
-    let calls = 0;
-    const asked: unknown[] = [];
-    const model = new FabricModel(async (command, args) => {
-      if (command === 'fabric.nodes') return { nodes: [node('node-1'), node('node-2')].slice(0, ++calls) };
-      if (command === 'fabric.divergentClasses') return { classes: [] };
-      asked.push(args);
-      return { classes: [] };
-    }, () => 5);
-    assert.equal((await model.roots()).filter((r) => r.kind === 'node').length, 1);
-    assert.equal((await model.roots()).filter((r) => r.kind === 'node').length, 1);
-    assert.equal((await model.refresh()).filter((r) => r.kind === 'node').length, 2);
-    assert.equal(model.nodes?.length, 2);
-    const empty: FabricItem[] = await model.children({ kind: 'node', node: node('node-2') });
-    assert.deepEqual(asked, [{ node: 'node-2', topN: 5 }]);
-    assert.deepEqual(empty.map((e) => e.kind === 'message' && e.text), ['Heap pool is empty']);
   });
 });
