@@ -133,16 +133,32 @@ async function resolve(e: Expr, scope: Scope): Promise<Resolved> {
   return { kind: 'value', value: await evalExpr(e, scope) };
 }
 
-/** A field of `this` (instance or static), or a static field of the frame's class in a static method. */
+/**
+ * A field of `this` (instance or static), of an enclosing instance (through `this$0` of inner classes),
+ * or a static field of the frame's class in a static method.
+ */
 async function implicitField(name: string, scope: Scope): Promise<EvalValue | undefined> {
-  const self = await scope.thisObject();
   const { type: here } = await scope.place();
-  const type = self !== undefined ? await scope.mirror.typeOfObject(self) : here;
-  const field = (await scope.mirror.fieldByName(type, name)) ?? (type !== here ? await scope.mirror.fieldByName(here, name) : undefined);
-  if (!field) return undefined;
-  if (field.isStatic) return fromValue((await scope.mirror.staticValues([field]))[0], field.signature);
-  if (self === undefined) return undefined;
-  return fromValue((await scope.mirror.fieldValues(self, [field]))[0], field.signature);
+  let self = await scope.thisObject();
+  if (self === undefined) {
+    const field = await scope.mirror.fieldByName(here, name);
+    return field?.isStatic ? fromValue((await scope.mirror.staticValues([field]))[0], field.signature) : undefined;
+  }
+  for (let hops = 0; hops < 8; hops++) {
+    const type = await scope.mirror.typeOfObject(self);
+    const field = await scope.mirror.fieldByName(type, name);
+    if (field) {
+      const [value] = field.isStatic ? await scope.mirror.staticValues([field]) : await scope.mirror.fieldValues(self, [field]);
+      return fromValue(value, field.signature);
+    }
+    const outer = await scope.mirror.fieldByName(type, 'this$0');
+    if (!outer) break;
+    const [value] = await scope.mirror.fieldValues(self, [outer]);
+    if (!value.value) break;
+    self = value.value as ObjectID;
+  }
+  const field = await scope.mirror.fieldByName(here, name);
+  return field?.isStatic ? fromValue((await scope.mirror.staticValues([field]))[0], field.signature) : undefined;
 }
 
 async function readField(target: EvalValue, e: FieldExpr, scope: Scope): Promise<EvalValue> {

@@ -4,7 +4,7 @@ import {
   EvalError, EvalErrorCode, evaluate, evaluateCondition, evaluateToString, interpolate, type EvalContext, type EvalErrorCodeValue,
 } from '../../jdwp/eval';
 import { JDWP } from '../../jdwp/protocol/registry';
-import { release, stopInEvalFixture, type Stopped } from '../mirror/harness';
+import { moveTo, release, stopInEvalFixture, type Stopped } from '../mirror/harness';
 
 describe('eval against a JVM suspended in EvalFixture.work', function () {
   let s: Stopped;
@@ -298,5 +298,16 @@ describe('eval against a JVM suspended in EvalFixture.work', function () {
     assert.deepEqual([n.type, n.typeName, n.value.value], ['null', 'null', 0n]);
     const v = await evaluate('sb.setLength(5)', ctx);
     assert.deepEqual([v.type, v.typeName, v.value.tag], ['V', 'void', JDWP.Tag.VOID]);
+  });
+
+  it('finds fields of the enclosing instance from an inner class frame (run last: it moves the thread)', async function () {
+    await moveTo(s, 'evalfix.EvalFixture$Ticker', 'BREAK_INNER');
+    ctx = { mirror: s.mirror, thread: s.thread, frame: 0 };
+    const step = (await evaluate('step', ctx)).value.value as number;
+    assert.equal(await ev('ticks'), `int ${1 + step}`);
+    assert.equal(await ev('i + ticks'), `int ${42 + 1 + step}`);
+    assert.equal(await ev('str.length()'), 'int 14');
+    assert.equal(await ev('sCount'), 'int 3');
+    assert.equal(await ev('this'), 'evalfix.EvalFixture$Ticker <evalfix.EvalFixture$Ticker>');
   });
 });

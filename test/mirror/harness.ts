@@ -43,31 +43,48 @@ export async function stopInEvalFixture(throughProxy = false): Promise<Stopped> 
     const mirror = new VmMirror(vm);
     const type = await loadedType(mirror, 'evalfix.EvalFixture');
     const line = lineOf('evalfix/EvalFixture.java', 'BREAK_EVAL');
-    const [location] = await mirror.locationsOfLine(type, line);
-    if (!location) throw new Error(`no code at EvalFixture.java:${line}`);
-    const hit = new Promise<ThreadID>((resolve) => {
-      const onEvent = (e: Event_Composite_Event) => {
-        for (const ev of e.events) {
-          if (ev.eventKind === JDWP.EventKind.BREAKPOINT) {
-            vm.off('event', onEvent);
-            resolve(ev.thread);
-          }
-        }
-      };
-      vm.on('event', onEvent);
-    });
-    const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.BREAKPOINT, JDWP.SuspendPolicy.EVENT_THREAD, [
-      { modKind: 1, count: 1 },
-      { modKind: 7, loc: location },
-    ]);
-    const thread = await hit;
-    await vm.EventRequest.Clear(JDWP.EventKind.BREAKPOINT, requestID).catch(() => undefined);
+    const thread = await breakAt(vm, mirror, type, line);
     return { jvms, proxy, vm, mirror, thread, type, line };
   } catch (err) {
     await proxy?.close();
     await killAll(jvms);
     throw err;
   }
+}
+
+/** Sets a one-shot breakpoint (suspending the event thread) at a line of a type and waits for its hit. */
+async function breakAt(vm: JdwpClient, mirror: VmMirror, type: RefType, line: number): Promise<ThreadID> {
+  const [location] = await mirror.locationsOfLine(type, line);
+  if (!location) throw new Error(`no code at ${type.name}:${line}`);
+  const hit = new Promise<ThreadID>((resolve) => {
+    const onEvent = (e: Event_Composite_Event) => {
+      for (const ev of e.events) {
+        if (ev.eventKind === JDWP.EventKind.BREAKPOINT) {
+          vm.off('event', onEvent);
+          resolve(ev.thread);
+        }
+      }
+    };
+    vm.on('event', onEvent);
+  });
+  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.BREAKPOINT, JDWP.SuspendPolicy.EVENT_THREAD, [
+    { modKind: 1, count: 1 },
+    { modKind: 7, loc: location },
+  ]);
+  const thread = await hit;
+  await vm.EventRequest.Clear(JDWP.EventKind.BREAKPOINT, requestID).catch(() => undefined);
+  return thread;
+}
+
+/** Resumes the stopped thread and suspends it again at a marker line of an evalfix class (e.g. 'EvalFixture$Ticker', 'BREAK_INNER'). */
+export async function moveTo(stopped: Stopped, className: string, marker: string): Promise<void> {
+  stopped.mirror.invalidateThread(stopped.thread);
+  await stopped.vm.ThreadReference.Resume(stopped.thread);
+  const type = await loadedType(stopped.mirror, className);
+  const line = lineOf('evalfix/EvalFixture.java', marker);
+  stopped.thread = await breakAt(stopped.vm, stopped.mirror, type, line);
+  stopped.type = type;
+  stopped.line = line;
 }
 
 /** Resumes everything, disposes the connection and kills the JVM. */
