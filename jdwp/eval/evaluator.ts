@@ -209,7 +209,7 @@ async function evalCall(e: CallExpr, scope: Scope): Promise<EvalValue> {
       let v = q.value;
       if (v.kind === 'null') throw err(EvalErrorCode.NULL_POINTER, `cannot call '${e.name}' because the value is null`, e.namePos);
       if (v.kind === 'text') {
-        const id = await scope.mirror.createString(v.value);
+        const id = await scope.createString(v.value);
         v = { kind: 'ref', sig: STRING, id, tag: JDWP.Tag.STRING };
       }
       if (v.kind !== 'ref') throw err(EvalErrorCode.TYPE_ERROR, `cannot call '${e.name}' on ${typeNameOf(v)}`, e.namePos);
@@ -400,6 +400,6 @@ async function evalCast(e: CastExpr, scope: Scope): Promise<EvalValue> {
   }
   if (v.kind !== 'text') return { ...v, sig };
   if (sig === STRING) return v;
-  return { kind: 'ref', sig, id: await scope.mirror.createString(v.value), tag: JDWP.Tag.STRING };
+  return { kind: 'ref', sig, id: await scope.createString(v.value), tag: JDWP.Tag.STRING };
 }
 

@@ -27,7 +27,7 @@ import type { Expr, ParsedExpression } from './ast';
 import { EvalError, EvalErrorCode } from './errors';
 import { evalExpr } from './evaluator';
 import { JDWP } from '../protocol/registry';
-import { stringOf, toJdwpValue, typeNameOf, typeOf, unbox, type EvalValue } from './operands';
+import { stringOf, toJdwpValue, typeNameOf, typeOf, unbox } from './operands';
 import { parseExpression } from './parser';
 import { Scope, type EvalContext, type EvalOptions } from './scope';
 import { parseTemplate, type ParsedTemplate } from './template';
@@ -69,42 +69,50 @@ function rootOf(expr: string | ParsedExpression | Expr): Expr {
   return 'root' in expr ? expr.root : expr;
 }
 
-/** Evaluates to the evaluator's own value, without creating anything in the target. */
-async function run(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions, scope?: Scope): Promise<[EvalValue, Scope]> {
-  const root = rootOf(expr);
-  const s = scope ?? new Scope(context.mirror, context.thread, context.frame, options);
-  return [await evalExpr(root, s), s];
+/** Runs `body` with a fresh scope, letting the target collect what the evaluation made once it is over. */
+async function withScope<T>(context: EvalContext, options: EvalOptions, body: (scope: Scope) => Promise<T>): Promise<T> {
+  const scope = new Scope(context.mirror, context.thread, context.frame, options);
+  try {
+    return await body(scope);
+  } finally {
+    scope.release();
+  }
 }
 
 /** Evaluates an expression (source text or a parsed tree) in a suspended thread's frame. */
-export async function evaluate(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions = {}): Promise<EvalResult> {
-  const [v, scope] = await run(expr, context, options);
-  const type = typeOf(v);
-  const text = v.kind === 'text' ? v.value : v.kind === 'ref' && v.tag === JDWP.Tag.STRING ? await scope.mirror.stringValue(v.id) : undefined;
-  return {
-    value: await toJdwpValue(scope, v),
-    type,
-    typeName: type === 'null' ? 'null' : signatureToName(type),
-    ...(text !== undefined ? { text } : {}),
-  };
+export function evaluate(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions = {}): Promise<EvalResult> {
+  const root = rootOf(expr);
+  return withScope(context, options, async (scope) => {
+    const v = await evalExpr(root, scope);
+    const type = typeOf(v);
+    const text = v.kind === 'text' ? v.value : v.kind === 'ref' && v.tag === JDWP.Tag.STRING ? await scope.mirror.stringValue(v.id) : undefined;
+    return {
+      value: await toJdwpValue(scope, v),
+      type,
+      typeName: type === 'null' ? 'null' : signatureToName(type),
+      ...(text !== undefined ? { text } : {}),
+    };
+  });
 }
 
 /** Evaluates a breakpoint condition: a boolean (or Boolean) expression; anything else is EvalError 2003. */
-export async function evaluateCondition(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions = {}): Promise<boolean> {
-  const [v, scope] = await run(expr, context, options);
+export function evaluateCondition(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions = {}): Promise<boolean> {
   const root = rootOf(expr);
-  if (v.kind === 'null' && v.sig === 'Ljava/lang/Boolean;') throw new EvalError(EvalErrorCode.NULL_POINTER, 'the condition is a null Boolean', root.pos + 1);
-  const p = v.kind === 'prim' ? v : await unbox(scope, v);
-  if (!p || p.sig !== 'Z') {
-    throw new EvalError(EvalErrorCode.TYPE_ERROR, `a condition must be boolean, found ${p ? signatureToName(p.sig) : typeNameOf(v)}`, root.pos + 1);
-  }
-  return p.value as boolean;
+  return withScope(context, options, async (scope) => {
+    const v = await evalExpr(root, scope);
+    if (v.kind === 'null' && v.sig === 'Ljava/lang/Boolean;') throw new EvalError(EvalErrorCode.NULL_POINTER, 'the condition is a null Boolean', root.pos + 1);
+    const p = v.kind === 'prim' ? v : await unbox(scope, v);
+    if (!p || p.sig !== 'Z') {
+      throw new EvalError(EvalErrorCode.TYPE_ERROR, `a condition must be boolean, found ${p ? signatureToName(p.sig) : typeNameOf(v)}`, root.pos + 1);
+    }
+    return p.value as boolean;
+  });
 }
 
 /** Evaluates an expression to its text, as String.valueOf would write it (objects through toString()). */
-export async function evaluateToString(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions = {}): Promise<string> {
-  const [v, scope] = await run(expr, context, options);
-  return stringOf(scope, v, rootOf(expr).pos);
+export function evaluateToString(expr: string | ParsedExpression | Expr, context: EvalContext, options: EvalOptions = {}): Promise<string> {
+  const root = rootOf(expr);
+  return withScope(context, options, async (scope) => stringOf(scope, await evalExpr(root, scope), root.pos));
 }
 
 /** Options of interpolate. */
@@ -119,21 +127,21 @@ export interface InterpolateOptions extends EvalOptions {
  */
 export async function interpolate(template: string | ParsedTemplate, context: EvalContext, options: InterpolateOptions = {}): Promise<string> {
   const t = typeof template === 'string' ? parseTemplate(template) : template;
-  const scope = new Scope(context.mirror, context.thread, context.frame, options);
-  let out = '';
-  for (const part of t.parts) {
-    if (typeof part === 'string') {
-      out += part;
-      continue;
+  return withScope(context, options, async (scope) => {
+    let out = '';
+    for (const part of t.parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      try {
+        out += await stringOf(scope, await evalExpr(part.expression.root, scope), part.expression.root.pos);
+      } catch (err) {
+        const shifted = err instanceof EvalError && err.column !== undefined ? new EvalError(err.code, err.detail, err.column + part.offset, err.exception) : err;
+        if (options.onError === 'throw' || !(shifted instanceof EvalError)) throw shifted;
+        out += `{!${shifted.detail}}`;
+      }
     }
-    try {
-      const [v] = await run(part.expression, context, options, scope);
-      out += await stringOf(scope, v, part.expression.root.pos);
-    } catch (err) {
-      const shifted = err instanceof EvalError && err.column !== undefined ? new EvalError(err.code, err.detail, err.column + part.offset, err.exception) : err;
-      if (options.onError === 'throw' || !(shifted instanceof EvalError)) throw shifted;
-      out += `{!${shifted.detail}}`;
-    }
-  }
-  return out;
+    return out;
+  });
 }

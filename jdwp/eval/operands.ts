@@ -127,7 +127,7 @@ export async function toJdwpValue(scope: Scope, v: EvalValue): Promise<Value> {
     case 'null':
       return { tag: v.sig.startsWith('[') ? JDWP.Tag.ARRAY : JDWP.Tag.OBJECT, value: 0n as ObjectID };
     case 'text':
-      return { tag: JDWP.Tag.STRING, value: await scope.mirror.createString(v.value) };
+      return { tag: JDWP.Tag.STRING, value: await scope.createString(v.value) };
     case 'void':
       return { tag: JDWP.Tag.VOID, value: undefined };
   }

@@ -144,6 +144,6 @@ export async function argumentValues(scope: Scope, chosen: Chosen, args: EvalVal
   if (!arrayType) throw new EvalError(EvalErrorCode.TYPE_ERROR, `cannot build the ${signatureToName(arraySig)} for ${chosen.method.name}: that array type is not loaded`, pos + 1);
   const head = await Promise.all(args.slice(0, fixed).map((a, i) => argument(scope, a, params[i], pos)));
   const rest = await Promise.all(args.slice(fixed).map((a) => argument(scope, a, arraySig.slice(1), pos)));
-  const array = await scope.mirror.newArray(arrayType, rest);
+  const array = await scope.newArray(arrayType, rest);
   return [...head, { tag: JDWP.Tag.ARRAY, value: array }];
 }

@@ -3,6 +3,7 @@ import { InvocationException } from '../mirror/errors';
 import type { FrameInfo } from '../mirror/frames';
 import type { VmMirror } from '../mirror/mirror';
 import { packageOf } from '../mirror/names';
+import { JDWP } from '../protocol/registry';
 import type { MethodInfo, RefType } from '../mirror/types';
 import { EvalError, EvalErrorCode } from './errors';
 import { fromValue, type EvalValue } from './operands';
@@ -31,6 +32,8 @@ const typeLookups = new WeakMap<VmMirror, Map<string, Promise<RefType | undefine
 export class Scope {
   readonly depth: number;
   private invocations = 0;
+  /** Objects made during the evaluation, kept from garbage collection until `release`. */
+  private readonly pinned: ObjectID[] = [];
   private framePromise?: Promise<FrameInfo>;
   private localsPromise?: Promise<Map<string, EvalValue>>;
   private thisPromise?: Promise<ObjectID | undefined>;
@@ -140,12 +143,42 @@ export class Scope {
       throw new EvalError(EvalErrorCode.TOO_MANY_INVOCATIONS, `more than ${this.options.maxInvocations ?? 100} method calls`, pos + 1);
     }
     try {
-      return await this.mirror.invoke(this.thread, method, args, { object, timeoutMs: this.options.invokeTimeoutMs });
+      const result = await this.mirror.invoke(this.thread, method, args, { object, timeoutMs: this.options.invokeTimeoutMs });
+      if (typeof result.value === 'bigint' && result.value !== 0n && result.tag !== JDWP.Tag.LONG) this.pin(result.value as ObjectID);
+      return result;
     } catch (err) {
       if (err instanceof InvocationException) {
         throw new EvalError(EvalErrorCode.INVOCATION_THREW, err.message, pos + 1, err.exception);
       }
       throw err;
     }
+  }
+
+  /** Creates a String in the target, kept from collection until the evaluation ends. */
+  async createString(text: string): Promise<ObjectID> {
+    const id = await this.mirror.createString(text);
+    this.pin(id);
+    return id;
+  }
+
+  /** Creates an array in the target, kept from collection until the evaluation ends. */
+  async newArray(type: RefType, values: Value[]): Promise<ObjectID> {
+    const id = await this.mirror.newArray(type, values);
+    this.pin(id);
+    return id;
+  }
+
+  /**
+   * Keeps an object the evaluation made from garbage collection while other threads run. The request is not
+   * awaited: the target handles commands in order, so it takes effect before any later command of ours.
+   */
+  private pin(id: ObjectID): void {
+    this.pinned.push(id);
+    this.mirror.vm.ObjectReference.DisableCollection(id).catch(() => undefined);
+  }
+
+  /** Lets the target collect what the evaluation made again; call when the evaluation is over. */
+  release(): void {
+    for (const id of this.pinned.splice(0)) this.mirror.vm.ObjectReference.EnableCollection(id).catch(() => undefined);
   }
 }
