@@ -55,6 +55,8 @@ interface Bp extends Behaviour {
   line?: number;
   /** The method name (function breakpoints). */
   method?: string;
+  /** The class the breakpoint is in (for messages). */
+  className?: string;
   hits: number;
   verified: boolean;
   /** The line it is bound to, once bound. */
@@ -251,8 +253,11 @@ async function bindIn(ctx: AdapterContext, bp: Bp, type: RefType): Promise<boole
 
 async function refreshMessage(ctx: AdapterContext, bp: Bp): Promise<void> {
   if (bp.invalid) return;
+  const where = bp.className ?? 'its class';
   if (bp.verified) bp.message = await boundNote(ctx, bp);
-  else bp.message = bp.kind === 'line' ? `pending: no loaded class has code at line ${bp.line}` : `pending: ${bp.method} is not in a loaded class`;
+  else if (bp.seen.size === 0) bp.message = `pending: ${where} is not loaded yet`;
+  else if (bp.kind === 'line') bp.message = `pending: the loaded classes of ${where} have no code at line ${bp.line}`;
+  else bp.message = `pending: no loaded ${where} has a method ${bp.method}`;
 }
 
 /** Watches a group's class patterns for ClassPrepare, binding its breakpoints in each new type. */
@@ -336,7 +341,7 @@ async function setSourceBreakpoints(ctx: AdapterContext, file: string, args: Deb
       keep.delete(w.key);
       return same;
     }
-    return newBp(ctx, 'line', w.key, { ...w.behaviour, line: w.line });
+    return Object.assign(newBp(ctx, 'line', w.key, { ...w.behaviour, line: w.line }), { className });
   });
   await clearRequests(ctx, [...keep.values()]);
   const fresh = bps.filter((bp) => !old.includes(bp));
@@ -415,7 +420,7 @@ async function loadedClassesNamed(ctx: AdapterContext, names: string[]): Promise
 /** For launch with stopOnEntry: a one-shot breakpoint at the start of `mainClass.main`. */
 export async function installEntryBreakpoint(ctx: AdapterContext, mainClass: string): Promise<void> {
   const className = mainClass.includes('/') ? mainClass.slice(mainClass.indexOf('/') + 1) : mainClass;
-  const bp = newBp(ctx, 'entry', 'entry', { method: 'main' });
+  const bp = Object.assign(newBp(ctx, 'entry', 'entry', { method: 'main' }), { className });
   const group: Group = { bps: [bp], patterns: [className], prepareRequests: [], matches: (t) => (t.name === className ? [bp] : []) };
   state(ctx).entry = group;
   await watchGroup(ctx, group);

@@ -70,7 +70,7 @@ export async function describeValue(ctx: AdapterContext, thread: ThreadID, value
     return { text: shortName.replace(/\[\]/, `[${length}]`), typeName: type.name, arrayLength: length, expandable: length > 0 };
   }
   const kind = await kindOf(m, type);
-  const label = `${shortName}@${id}`;
+  const label = `${shortName}@${ctx.objectNumbers.number(id)}`;
   if (kind === 'string') return { text: quoteString(await m.stringValue(id)), typeName: 'String', expandable: false };
   if (kind === 'box') {
     const f = await readFields(m, id, ['value']);

@@ -17,6 +17,26 @@ export interface TranscriptEntry {
 export class RecordingClient extends DebugClient {
   readonly transcript: TranscriptEntry[] = [];
   recording = true;
+  /** Stopped events not yet taken by nextStop, so that a stop that comes early is not missed. */
+  readonly stops: DebugProtocol.StoppedEvent[] = [];
+  private stopWaiters: Array<(e: DebugProtocol.StoppedEvent) => void> = [];
+
+  /** The next stopped event: the oldest one not taken yet, or the next to come. */
+  nextStop(timeoutMs: number): Promise<DebugProtocol.StoppedEvent> {
+    const early = this.stops.shift();
+    if (early) return Promise.resolve(early);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.stopWaiters = this.stopWaiters.filter((w) => w !== waiter);
+        reject(new Error(`no stopped event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (e: DebugProtocol.StoppedEvent) => {
+        clearTimeout(timer);
+        resolve(e);
+      };
+      this.stopWaiters.push(waiter);
+    });
+  }
 
   override send(command: string, args?: any): Promise<any> {
     if (this.recording) this.transcript.push({ dir: 'request', command, arguments: args });
@@ -38,6 +58,11 @@ export class RecordingClient extends DebugClient {
   override emit(name: string | symbol, ...args: any[]): boolean {
     const e = args[0] as DebugProtocol.Event | undefined;
     if (this.recording && e && e.type === 'event') this.transcript.push({ dir: 'event', event: e.event, body: e.body });
+    if (name === 'stopped' && e) {
+      const waiter = this.stopWaiters.shift();
+      if (waiter) waiter(e as DebugProtocol.StoppedEvent);
+      else this.stops.push(e as DebugProtocol.StoppedEvent);
+    }
     return super.emit(name, ...args);
   }
 }
@@ -81,9 +106,9 @@ export async function startAdapter(): Promise<AdapterUnderTest> {
   };
 }
 
-/** Waits for the next stopped event. */
-export async function nextStop(dc: DebugClient, timeoutMs = 20_000): Promise<DebugProtocol.StoppedEvent> {
-  return (await dc.waitForEvent('stopped', timeoutMs)) as DebugProtocol.StoppedEvent;
+/** The next stopped event, including one that came before the test asked for it. */
+export function nextStop(dc: RecordingClient, timeoutMs = 20_000): Promise<DebugProtocol.StoppedEvent> {
+  return dc.nextStop(timeoutMs);
 }
 
 /** Initializes, attaches with `args`, sets things up in `configure`, then sends configurationDone. */
