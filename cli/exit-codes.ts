@@ -14,6 +14,8 @@ export const ExitCode = {
   UNKNOWN_CLASS: 5,
   /** The target (proxy or JVM) went away during the session. */
   TARGET_LOST: 6,
+  /** A loaded class has no code at the line, or no method of that name, named on the command line. */
+  BAD_LOCATION: 7,
   /** Interrupted by SIGINT or SIGTERM; the session ended cleanly. */
   INTERRUPTED: 130,
 } as const;

@@ -1,6 +1,8 @@
 import { inspect } from './inspect';
 import { proxy } from './proxy';
 import { demo } from './demo';
+import { trace } from './trace';
+import { script } from './script';
 
 const USAGE = `usage: jdwp-fabric <command> [options]
 
@@ -8,6 +10,8 @@ commands:
   demo                  start the demo cluster (3 JVMs) behind the virtual VM and print how to attach
   proxy --listen ...    serve one virtual JVM over many JVM nodes (see proxy --help)
   inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
+  trace --connect ...   non-breaking snapshots, tracepoints and logpoints as JSON lines (see trace --help)
+  script FILE           run a JSON script of trace probes (see script --help)
 
 Run "jdwp-fabric <command> --help" for a command's options.`;
 
@@ -21,6 +25,10 @@ export async function main(argv: string[]): Promise<number> {
       return proxy(rest);
     case 'demo':
       return demo(rest);
+    case 'trace':
+      return trace(rest);
+    case 'script':
+      return script(rest);
     case undefined:
     case '-h':
     case '--help':

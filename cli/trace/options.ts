@@ -1,0 +1,149 @@
+import { list, num, parseArgs, str, UsageError, type ParsedArgs } from '../args';
+import {
+  DEFAULT_BUDGET, DEFAULT_MAX_PAUSE_MS, DEFAULT_STACK, buildProbe, parseRate, parseSize, splitCaptures, type Limits, type Probe, type ProbeSpec,
+} from './probe';
+
+/** What a trace session does: where it connects, its probes and its session-wide limits. */
+export interface SessionPlan {
+  connect: string;
+  probes: Probe[];
+  /** Limits over all probes together. */
+  limits: Limits;
+  /** End after this long. */
+  durationMs?: number;
+  /** How long a probe may wait for its class to load before the session fails; 0 waits forever. */
+  loadTimeoutMs: number;
+  /** Hits as JSON even with a log template, and notices and the summary on stderr as JSON. */
+  json: boolean;
+  /** The command, for messages: "trace" or "script". */
+  command: string;
+}
+
+/** Default total rate. */
+export const DEFAULT_RATE = '100/s';
+/** Default per-node rate. */
+export const DEFAULT_NODE_RATE = '50/s';
+/** Default load timeout in seconds. */
+export const DEFAULT_LOAD_TIMEOUT_S = 10;
+
+/** Usage of `jdwp-fabric trace`. */
+export const TRACE_USAGE = `usage: jdwp-fabric trace --connect HOST:PORT --at CLASS:LINE | --at CLASS.method [--at ...]
+                         [--when EXPR] [--capture EXPR[,EXPR...]] [--log 'text {expr}'] [--stack N]
+                         [--max-hits N] [--per-node N] [--duration SECONDS] [--rate N/s] [--node-rate N/s]
+                         [--symbol HASH] [--json] [budgets...]
+
+Non-breaking snapshots, tracepoints and logpoints on a JVM or on the virtual VM of a cluster. Each hit
+suspends only its own thread, which is resumed as soon as the values are read; one JSON object per hit
+goes to stdout, notices and the summary to stderr.
+
+  --connect HOST:PORT    the JVM (started with -agentlib:jdwp=...,server=y) or the jdwp-fabric proxy
+  --at CLASS:LINE        a source line (nested and anonymous classes of CLASS included); repeatable
+  --at CLASS.method      the first line of every method of that name
+  --when EXPR            a Java condition; hits where it is false are resumed at once
+  --capture EXPR,...     values to capture (repeatable; commas inside calls are kept)
+  --log 'text {expr}'    print the interpolated line instead of JSON ([node] first through the proxy)
+  --stack N              frames captured from the top (default ${DEFAULT_STACK}; 0 for none)
+  --no-locals            do not capture the top frame's locals
+  --no-invoke            never run target code (method calls in expressions, toString of JDK values)
+  --max-hits N           end after N captured hits in all
+  --per-node N           capture at most N hits per node; end when every node had them
+  --duration SECONDS     end after this long
+  --rate N/s             captured hits per second in all (default ${DEFAULT_RATE}); the rest are skipped
+  --node-rate N/s        captured hits per second on each node (default ${DEFAULT_NODE_RATE})
+  --max-pause MS         a hit holding its thread longer is slow; 3 slow hits in a row switch the probe
+                         off on that node (default ${DEFAULT_MAX_PAUSE_MS})
+  --symbol HASH          only the version of the class with this symbol hash (virtual VM only)
+  --load-timeout SECONDS how long a probe waits for its class to load (default ${DEFAULT_LOAD_TIMEOUT_S}; 0: forever)
+  --depth N              object levels in snapshots (default ${DEFAULT_BUDGET.depth})
+  --items N              array and collection items in snapshots (default ${DEFAULT_BUDGET.items})
+  --string N             string characters in snapshots (default ${DEFAULT_BUDGET.string})
+  --size BYTES           JSON size of one hit's snapshot (default 64k)
+  --json                 JSON even with --log (adds "log"), and JSON notices and summary on stderr
+  --help                 this text
+
+Exit codes: 0 ended normally, 2 bad command line, 3 unreachable address, 4 bad expression, 5 unknown
+class, 6 target lost, 7 no code at that line or no such method, 130 interrupted (Ctrl-C).
+`;
+
+const PROBE_SPECS = [
+  { name: 'when', value: true },
+  { name: 'capture', value: true, repeat: true },
+  { name: 'log', value: true },
+  { name: 'stack', value: true },
+  { name: 'no-locals' },
+  { name: 'no-invoke' },
+  { name: 'max-pause', value: true },
+  { name: 'symbol', value: true },
+  { name: 'depth', value: true },
+  { name: 'items', value: true },
+  { name: 'string', value: true },
+  { name: 'size', value: true },
+];
+
+const SPECS = [
+  { name: 'connect', value: true },
+  { name: 'at', value: true, repeat: true },
+  { name: 'max-hits', value: true },
+  { name: 'per-node', value: true },
+  { name: 'duration', value: true },
+  { name: 'rate', value: true },
+  { name: 'node-rate', value: true },
+  { name: 'load-timeout', value: true },
+  { name: 'json' },
+  { name: 'help' },
+  ...PROBE_SPECS,
+];
+
+function optionalInt(args: ParsedArgs, name: string, min: number): number | undefined {
+  if (str(args, name) === undefined) return undefined;
+  const n = num(args, name, 0, min);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${str(args, name)}"`);
+  return n;
+}
+
+function int(args: ParsedArgs, name: string, fallback: number, min: number): number {
+  return optionalInt(args, name, min) ?? fallback;
+}
+
+/** Parses `trace` arguments; undefined when --help was asked for. */
+export function parseTraceArgs(argv: string[]): SessionPlan | undefined {
+  const args = parseArgs(argv, SPECS);
+  if (args.options.help) return undefined;
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const connect = str(args, 'connect');
+  if (!connect) throw new UsageError('--connect HOST:PORT is required');
+  const ats = list(args, 'at');
+  if (!ats.length) throw new UsageError('--at CLASS:LINE or --at CLASS.method is required');
+  const shared = {
+    when: str(args, 'when'),
+    capture: list(args, 'capture').flatMap(splitCaptures),
+    log: str(args, 'log'),
+    stack: int(args, 'stack', DEFAULT_STACK, 0),
+    locals: !args.options['no-locals'],
+    invoke: !args.options['no-invoke'],
+    symbol: str(args, 'symbol'),
+    maxPauseMs: num(args, 'max-pause', DEFAULT_MAX_PAUSE_MS, 0.001),
+    budget: {
+      depth: int(args, 'depth', DEFAULT_BUDGET.depth, 1),
+      items: int(args, 'items', DEFAULT_BUDGET.items, 0),
+      string: int(args, 'string', DEFAULT_BUDGET.string, 1),
+      size: str(args, 'size') === undefined ? DEFAULT_BUDGET.size : parseSize(str(args, 'size')!, '--size'),
+    },
+    limits: {},
+  } satisfies Omit<ProbeSpec, 'at'>;
+  const probes = ats.map((at, i) => buildProbe({ ...shared, at }, i + 1));
+  return {
+    connect,
+    probes,
+    limits: {
+      maxHits: optionalInt(args, 'max-hits', 1),
+      perNode: optionalInt(args, 'per-node', 1),
+      rate: parseRate(str(args, 'rate', DEFAULT_RATE)!, '--rate'),
+      nodeRate: parseRate(str(args, 'node-rate', DEFAULT_NODE_RATE)!, '--node-rate'),
+    },
+    durationMs: str(args, 'duration') === undefined ? undefined : num(args, 'duration', 0, 0.001) * 1000,
+    loadTimeoutMs: num(args, 'load-timeout', DEFAULT_LOAD_TIMEOUT_S, 0) * 1000,
+    json: !!args.options.json,
+    command: 'trace',
+  };
+}

@@ -1,0 +1,125 @@
+import { JdwpClient } from '../../jdwp/client/client';
+import type { ThreadID } from '../../jdwp/codec/types';
+import { FabricError, FabricErrorCode, JdwpReplyError } from '../../jdwp/errors';
+import { VmMirror } from '../../jdwp/mirror';
+import { JDWP } from '../../jdwp/protocol/registry';
+import { formatAddress, parseAddress, type Address } from '../../jdwp/transport/tcp';
+import { slotOf } from '../../jdwp/vm/ids';
+import { UsageError } from '../args';
+import { ExitCode } from '../exit-codes';
+import { TraceError } from './errors';
+
+/** Timeout of one invocation of target code during a hit, in ms. */
+const INVOKE_TIMEOUT_MS = 2000;
+
+/** Thread names kept before the cache is emptied. */
+const NAME_CACHE_LIMIT = 10_000;
+
+/** A node of the target as Fabric.Nodes reports it. */
+export interface NodeState {
+  slot: number;
+  name: string;
+  state: string;
+}
+
+/** The connected target: a plain JVM (one node, named by its address) or the virtual VM of a cluster. */
+export class Target {
+  /** Slot to node, through the virtual VM. */
+  private readonly slots = new Map<number, NodeState>();
+  private readonly threadNames = new Map<ThreadID, Promise<string>>();
+  private refreshing: Promise<NodeState[]> | undefined;
+
+  private constructor(
+    readonly vm: JdwpClient,
+    readonly mirror: VmMirror,
+    /** True for the virtual VM (the Fabric command set answers). */
+    readonly fabric: boolean,
+    /** The address connected to, as HOST:PORT. */
+    readonly address: string,
+    /** "vmName vmVersion". */
+    readonly description: string,
+  ) {}
+
+  /** Attaches to HOST:PORT and finds out whether it is the virtual VM; unreachable addresses are TraceError 3. */
+  static async connect(text: string): Promise<Target> {
+    let address: Address;
+    try {
+      address = parseAddress(text);
+    } catch {
+      throw new UsageError(`--connect "${text}" is not HOST:PORT`);
+    }
+    const label = formatAddress(address);
+    let vm: JdwpClient;
+    try {
+      vm = await JdwpClient.attach(address, { handshakeTimeoutMs: 5000 });
+    } catch (err) {
+      const hint = err instanceof FabricError && err.code !== FabricErrorCode.CONNECT_FAILED ? ' (is it a JDWP port, and is no other debugger attached?)' : '';
+      throw new TraceError(ExitCode.UNREACHABLE, `cannot reach ${label}: ${(err as Error).message}${hint}`);
+    }
+    try {
+      const version = await vm.VirtualMachine.Version();
+      const fabric = await isVirtualVm(vm, version);
+      const target = new Target(vm, new VmMirror(vm, { invokeTimeoutMs: INVOKE_TIMEOUT_MS }), fabric, label, `${version.vmName} ${version.vmVersion}`);
+      if (fabric) await target.refreshNodes();
+      return target;
+    } catch (err) {
+      vm.close();
+      throw new TraceError(ExitCode.UNREACHABLE, `cannot reach ${label}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Fabric.Nodes, remembered by slot; a plain JVM is one node named by its address. */
+  refreshNodes(): Promise<NodeState[]> {
+    if (!this.fabric) return Promise.resolve([{ slot: 0, name: this.address, state: 'up' }]);
+    return (this.refreshing ??= this.vm.Fabric.Nodes().then(
+      ({ nodes }) => {
+        this.refreshing = undefined;
+        for (const n of nodes) if (n.slot > 0) this.slots.set(n.slot, { slot: n.slot, name: n.name, state: n.state });
+        return nodes.map((n) => ({ slot: n.slot, name: n.name, state: n.state }));
+      },
+      (err) => {
+        this.refreshing = undefined;
+        throw err;
+      },
+    ));
+  }
+
+  /** The node a thread runs on. */
+  async nodeOf(thread: ThreadID): Promise<string> {
+    if (!this.fabric) return this.address;
+    const slot = slotOf(thread);
+    let node = this.slots.get(slot);
+    if (!node) {
+      await this.refreshNodes();
+      node = this.slots.get(slot);
+    }
+    return node?.name ?? `slot-${slot}`;
+  }
+
+  /** A thread's name as its node knows it (without the virtual VM's "[node] " prefix), cached. */
+  threadName(thread: ThreadID, node: string): Promise<string> {
+    let p = this.threadNames.get(thread);
+    if (!p) {
+      if (this.threadNames.size >= NAME_CACHE_LIMIT) this.threadNames.clear();
+      p = this.vm.ThreadReference.Name(thread).then(({ threadName }) => (threadName.startsWith(`[${node}] `) ? threadName.slice(node.length + 3) : threadName));
+      this.threadNames.set(thread, p);
+      p.catch(() => this.threadNames.delete(thread));
+    }
+    return p;
+  }
+}
+
+/**
+ * True when the VM is the virtual VM. It names itself in VirtualMachine.Version; only then is the Fabric set
+ * probed, because a HotSpot JDWP agent closes the connection on a command set it does not know.
+ */
+async function isVirtualVm(vm: JdwpClient, version: { vmName: string; description: string }): Promise<boolean> {
+  if (!version.vmName.includes('jdwp-fabric') && !version.description.includes('jdwp-fabric')) return false;
+  try {
+    await vm.Fabric.Nodes();
+    return true;
+  } catch (err) {
+    if (err instanceof JdwpReplyError && err.errorCode === JDWP.Error.NOT_IMPLEMENTED) return false;
+    throw err;
+  }
+}
