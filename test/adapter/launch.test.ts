@@ -73,12 +73,12 @@ describe('debug adapter launching a JVM', function () {
   it('stops on entry at the first line of main, and disconnect ends the program', async () => {
     a = await startAdapter();
     const dc = a.dc;
-    await launchAndConfigure(dc, launchArgs({ stopOnEntry: true, args: ['ignored', 'words'] }));
+    await launchAndConfigure(dc, launchArgs({ stopOnEntry: true, args: ['0', '40'] }));
     const stop = await nextStop(dc);
     assert.equal(stop.body.reason, 'entry');
     const top = (await dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
-    assert.deepEqual([top.name, top.line], ['DapMain.main(String[])', lineOf('dapfix/DapMain.java', 'dapfix ready')]);
-    assert.equal((await dc.evaluateRequest({ expression: 'args.length + ":" + args[1]', frameId: top.id, context: 'repl' })).body.result, '"2:words"');
+    assert.deepEqual([top.name, top.line], ['DapMain.main(String[])', lineOf('dapfix/DapMain.java', 'int extraThreads')]);
+    assert.equal((await dc.evaluateRequest({ expression: 'args.length + ":" + args[1]', frameId: top.id, context: 'repl' })).body.result, '"2:40"');
     const exited = dc.waitForEvent('exited');
     await dc.disconnectRequest({});
     await exited;
