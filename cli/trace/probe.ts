@@ -105,8 +105,9 @@ export function parseRate(text: string, option: string): Rate {
 /** Parses a size in bytes: `65536`, `64k` or `64KiB`. */
 export function parseSize(text: string, option: string): number {
   const m = /^\s*(\d+)\s*(k|kb|kib)?\s*$/i.exec(text);
-  if (!m || Number(m[1]) < 64) throw new UsageError(`${option} "${text}" is not a size of at least 64 bytes such as 65536 or 64k`);
-  return Number(m[1]) * (m[2] ? 1024 : 1);
+  const bytes = m ? Number(m[1]) * (m[2] ? 1024 : 1) : NaN;
+  if (!(bytes >= 64)) throw new UsageError(`${option} "${text}" is not a size of at least 64 bytes such as 65536 or 64k`);
+  return bytes;
 }
 
 /** Splits `a, f(b, c), d` at the commas outside brackets, strings and characters. */
