@@ -2,17 +2,26 @@ import * as vscode from 'vscode';
 import { FabricDebugSession } from '../adapter/session';
 import { DEBUG_TYPE } from './config';
 import { FabricView } from './fabric-view';
-import { COMMANDS, isRefreshTrigger } from './ids';
+import { ADAPTER_SETTING, COMMANDS, isRefreshTrigger } from './ids';
 import { FabricConfigurationProvider } from './provider';
 
-/** Registers the jdwp-fabric debugger (its adapter runs inside the extension host), the Fabric view and its command. */
+/** The debug adapter of a new session: inline in the extension host, or the bundled standalone adapter as a process. */
+function adapterDescriptor(context: vscode.ExtensionContext): vscode.DebugAdapterDescriptor {
+  if (vscode.workspace.getConfiguration().get<string>(ADAPTER_SETTING) === 'process') {
+    // In desktop VS Code the extension host's executable is Electron, which runs as plain Node with this variable.
+    return new vscode.DebugAdapterExecutable(process.execPath, [context.asAbsolutePath('dist/adapter.js')], { env: { ELECTRON_RUN_AS_NODE: '1' } });
+  }
+  return new vscode.DebugAdapterInlineImplementation(new FabricDebugSession());
+}
+
+/** Registers the jdwp-fabric debugger, the Fabric view, the status bar item and the refresh command. */
 export function activate(context: vscode.ExtensionContext): void {
   const view = new FabricView();
   context.subscriptions.push(
     view,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new FabricConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new FabricDebugSession()),
+      createDebugAdapterDescriptor: () => adapterDescriptor(context),
     }),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({

@@ -10,6 +10,9 @@ export const ACTIVE_CONTEXT_KEY = 'jdwpFabric.active';
 /** The setting that holds how many classes a heap pool lists. */
 export const TOP_N_SETTING = 'jdwpFabric.heapPool.topN';
 
+/** The setting that says where the debug adapter runs: "inline" (in the extension host) or "process". */
+export const ADAPTER_SETTING = 'jdwpFabric.debugAdapter';
+
 /** DAP messages after which the Fabric view fetches again. */
 export function isRefreshTrigger(message: { type?: unknown; event?: unknown; command?: unknown; success?: unknown }): boolean {
   if (message.type === 'event') return message.event === 'stopped' || message.event === 'fabric.nodesChanged';

@@ -1,5 +1,6 @@
-// Bundles the extension and the debug adapter, with every run-time dependency, into dist/extension.js.
-// `vscode` stays external: the extension host provides it.
+// Bundles, with every run-time dependency: the extension and its inline debug adapter into dist/extension.js, and the
+// standalone adapter (DAP on stdin/stdout, as `jdwp-fabric dap`) into dist/adapter.js. `vscode` stays external: the
+// extension host provides it.
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +9,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const options = {
   absWorkingDir: root,
-  entryPoints: ['extension/extension.ts'],
-  outfile: 'dist/extension.js',
+  entryPoints: { extension: 'extension/extension.ts', adapter: 'adapter/main-entry.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -25,5 +26,6 @@ const options = {
 
 // esbuild prints its own errors.
 const result = await esbuild.build(options).catch(() => process.exit(1));
-const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-console.log(`bundle: dist/extension.js (${(bytes / 1024).toFixed(0)} KiB, ${Object.keys(result.metafile.inputs).length} inputs)`);
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  console.log(`bundle: ${file} (${(output.bytes / 1024).toFixed(0)} KiB, ${Object.keys(output.inputs).length} inputs)`);
+}

@@ -3,13 +3,15 @@
  * Builds and installs the .vsix, starts the demo cluster, opens the demo workspace, sets a breakpoint at the
  * DEMO_BREAKPOINT line, starts the jdwp-fabric configuration and checks the Call Stack, Variables and Fabric views.
  * Screenshots go to test-artifacts/e2e/. Run with `npm run test:e2e`; `--workbench-only` stops after opening the
- * workspace (a check of the code-server and Chromium set-up).
+ * workspace (a check of the code-server and Chromium set-up); `--adapter=process` runs the debug adapter as its own
+ * process (the jdwpFabric.debugAdapter setting) instead of inline in the extension host.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { ensureCodeServer, freePort, installExtension, startCodeServer, writeUserSettings, type CodeServerDirs } from './code-server';
+import { suspendedThreads } from '../adapter/suspension';
 import { startE2eCluster } from './cluster';
 import { cleanupAll, onCleanup } from './processes';
 import { Workbench } from './workbench';
@@ -73,6 +75,20 @@ function breakpointLine(): number {
   return index + 1;
 }
 
+/** The pids of processes whose command line runs the installed extension's standalone adapter. */
+function adapterProcesses(extensionsDir: string): number[] {
+  const pids: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmdline.includes(extensionsDir) && cmdline.includes(`dist${path.sep}adapter.js`)) pids.push(Number(pid));
+    } catch {
+      // The process is gone.
+    }
+  }
+  return pids;
+}
+
 const results: Array<{ name: string; ok: boolean; detail?: string }> = [];
 let workbench: Workbench | undefined;
 
@@ -132,7 +148,9 @@ async function main(): Promise<void> {
   }
 
   const workspace = prepareWorkspace(proxyPort || 5005);
-  writeUserSettings(dirs);
+  const adapterMode = process.argv.find((a) => a.startsWith('--adapter='))?.slice('--adapter='.length) ?? 'inline';
+  writeUserSettings(dirs, { 'jdwpFabric.debugAdapter': adapterMode });
+  log(`debug adapter: ${adapterMode}`);
   const port = await freePort();
   await startCodeServer(bin, dirs, port, path.join(ARTIFACTS, 'code-server.log'));
   log(`code-server listening on 127.0.0.1:${port}`);
@@ -185,6 +203,13 @@ async function main(): Promise<void> {
   });
   if (!stopped) return;
 
+  if (adapterMode === 'process') {
+    await check('the adapter runs as its own process', async () => {
+      const pids = adapterProcesses(dirs.extensions);
+      if (pids.length !== 1) throw new Error(`expected one adapter process, found ${pids.length}`);
+    });
+  }
+
   await check('the Call Stack lists threads of every node', async () => {
     await wb.collapse('Watch');
     await wb.collapse('Breakpoints');
@@ -217,10 +242,13 @@ async function main(): Promise<void> {
     await wb.screenshot('fabric-view');
   });
 
-  await check('disconnecting ends the session', async () => {
+  await check('disconnecting ends the session and leaves no thread of any node suspended', async () => {
     await page.keyboard.press('Shift+F5');
     await page.locator('.part.statusbar', { hasText: 'fabric:' }).waitFor({ state: 'detached', timeout: 30_000 });
+    if (adapterMode === 'process') await until('adapter processes', async () => adapterProcesses(dirs.extensions), (p) => p.length === 0);
     await wb.screenshot('disconnected');
+    const suspended = await suspendedThreads(proxyPort);
+    if (suspended.length) throw new Error(`threads still suspended: ${suspended.join(', ')}`);
   });
 }
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEBUG_TYPE, resolveConfiguration } from '../../extension/config';
 import { DEFAULT_HEAP_POOL_TOP_N, FABRIC_VIEW_ID } from '../../extension/fabric-model';
-import { ACTIVE_CONTEXT_KEY, COMMANDS, TOP_N_SETTING, isRefreshTrigger } from '../../extension/ids';
+import { ACTIVE_CONTEXT_KEY, ADAPTER_SETTING, COMMANDS, TOP_N_SETTING, isRefreshTrigger } from '../../extension/ids';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -37,6 +37,7 @@ describe('extension manifest (package.json contributes)', () => {
     assert.match(view.when, new RegExp(ACTIVE_CONTEXT_KEY.replace('.', '\\.')));
     assert.ok(manifest.contributes.menus['view/title'].some((m: { command: string; when: string }) => m.command === COMMANDS.refresh && m.when === `view == ${FABRIC_VIEW_ID}`));
     assert.equal(manifest.contributes.configuration.properties[TOP_N_SETTING].default, DEFAULT_HEAP_POOL_TOP_N);
+    assert.deepEqual(manifest.contributes.configuration.properties[ADAPTER_SETTING].enum, ['inline', 'process']);
   });
 
   it('offers snippets and initial configurations for a proxy, a node list, one JVM and a launch, all valid', () => {

@@ -2,7 +2,11 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { Jvm } from '../../jdwp/launch/java';
+import { killAll, startFixture } from '../support/fixtures';
 import { readZip, type ZipEntry } from './zip';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -52,12 +56,12 @@ describe('the .vsix package', function () {
     assert.match(vsixManifest, /Microsoft\.VisualStudio\.Code\.Engine" Value="\^1\.\d+/);
   });
 
-  it('holds only what runs: the bundle, the manifest and the README', () => {
+  it('holds only what runs: the bundles, the manifest and the README', () => {
     assert.ok(names.includes('extension/dist/extension.js'), names.join('\n'));
+    assert.ok(names.includes('extension/dist/adapter.js'), names.join('\n'));
     assert.ok(names.some((n) => /^extension\/readme\.md$/i.test(n)), 'README');
-    const unexpected = names.filter(
-      (n) => !['extension.vsixmanifest', '[Content_Types].xml', 'extension/package.json', 'extension/dist/extension.js'].includes(n) && !/^extension\/(readme|license|changelog)(\.md|\.txt)?$/i.test(n),
-    );
+    const expected = ['extension.vsixmanifest', '[Content_Types].xml', 'extension/package.json', 'extension/dist/extension.js', 'extension/dist/adapter.js'];
+    const unexpected = names.filter((n) => !expected.includes(n) && !/^extension\/(readme|license|changelog)(\.md|\.txt)?$/i.test(n));
     assert.deepEqual(unexpected, []);
     assert.ok(!names.some((n) => /node_modules|\/test\/|\.ts$|\.map$|\/out\//.test(n)));
     const total = entries.reduce((sum, e) => sum + e.size, 0);
@@ -65,15 +69,42 @@ describe('the .vsix package', function () {
   });
 
   it('bundles the adapter and every dependency, leaving only Node built-ins and vscode to require', () => {
-    const bundle = entries.find((e) => e.name === 'extension/dist/extension.js')!.read().toString('utf8');
-    assert.match(bundle, /FabricDebugSession/);
-    assert.match(bundle, /fabric\.heapPool/);
-    const required = new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!));
-    const allowed = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`), 'vscode']);
+    const allowed = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     // ws probes for two optional native speed-ups inside try/catch; without them it uses JavaScript.
     const optional = new Set(['bufferutil', 'utf-8-validate']);
-    const foreign = [...required].filter((m) => !allowed.has(m) && !optional.has(m));
-    assert.deepEqual(foreign, []);
-    assert.ok(required.has('vscode'));
+    const requires = (name: string) => {
+      const bundle = entries.find((e) => e.name === `extension/dist/${name}`)!.read().toString('utf8');
+      assert.match(bundle, /FabricDebugSession/);
+      assert.match(bundle, /fabric\.heapPool/);
+      return new Set([...bundle.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]!).filter((m) => !allowed.has(m) && !optional.has(m)));
+    };
+    assert.deepEqual([...requires('extension.js')], ['vscode']);
+    assert.deepEqual([...requires('adapter.js')], []);
+  });
+
+  it('runs the packaged standalone adapter, alone in a directory without node_modules, against a real JVM', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jdwp-fabric-adapter-'));
+    const jvms: Jvm[] = [];
+    const adapter = path.join(dir, 'adapter.js');
+    fs.writeFileSync(adapter, entries.find((e) => e.name === 'extension/dist/adapter.js')!.read());
+    const dc = new DebugClient(process.execPath, adapter, 'jdwp-fabric');
+    try {
+      const jvm = await startFixture(jvms);
+      await dc.start();
+      await dc.initializeRequest({ adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+      const initialized = dc.waitForEvent('initialized');
+      await dc.attachRequest({ hostName: '127.0.0.1', port: jvm.port } as never);
+      await initialized;
+      await dc.configurationDoneRequest();
+      const threads = (await dc.threadsRequest()).body.threads.map((t) => t.name);
+      assert.ok(threads.includes('main'), threads.join(', '));
+      const nodes = (await dc.customRequest('fabric.nodes')).body.nodes;
+      assert.equal(nodes.length, 1);
+      await dc.disconnectRequest({});
+    } finally {
+      await dc.stop().catch(() => undefined);
+      await killAll(jvms);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
