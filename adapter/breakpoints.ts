@@ -305,6 +305,27 @@ async function loadedWithNested(ctx: AdapterContext, className: string): Promise
   return [...outer, ...nested.flat()];
 }
 
+/**
+ * Through the virtual VM: asks again on how many nodes each bound breakpoint is, and tells the
+ * client about every message that changed (nodes joined or left).
+ */
+export async function refreshBoundNotes(ctx: AdapterContext): Promise<void> {
+  if (!ctx.fabric) return;
+  const s = state(ctx);
+  const groups = [...s.bySource.values(), ...(s.functions ? [s.functions] : [])];
+  await Promise.all(
+    groups.flatMap((g) =>
+      g.bps
+        .filter((bp) => bp.verified)
+        .map(async (bp) => {
+          const before = bp.message;
+          await refreshMessage(ctx, bp);
+          if (bp.message !== before) ctx.send(new BreakpointEvent('changed', dapBreakpoint(ctx, bp)) as DebugProtocol.BreakpointEvent);
+        }),
+    ),
+  );
+}
+
 // ---- line breakpoints ----
 
 /** The `setBreakpoints` request: line breakpoints of one source file, verified when bound and pending until their class loads. */

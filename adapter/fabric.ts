@@ -92,16 +92,23 @@ export async function fabricDivergentClasses(ctx: AdapterContext): Promise<{ cla
  */
 export class NodeWatcher {
   private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
   private last = '';
 
   constructor(
     private readonly ctx: AdapterContext,
+    /** Called after the node list changed. */
+    private readonly onChange: () => Promise<void> = async () => undefined,
     private readonly quietMs = 500,
   ) {}
 
-  /** Records the current node list as the baseline. */
-  async start(): Promise<void> {
+  /** Records the current node list as the baseline; through the virtual VM also looks again every few seconds (a node may leave quietly). */
+  async start(pollMs = 3_000): Promise<void> {
     this.last = JSON.stringify((await fabricNodes(this.ctx)).nodes);
+    if (this.ctx.fabric) {
+      this.poll = setInterval(() => this.poke(), pollMs);
+      this.poll.unref();
+    }
   }
 
   /** Notes that threads came or went. */
@@ -115,6 +122,7 @@ export class NodeWatcher {
   /** Stops watching. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.poll) clearInterval(this.poll);
   }
 
   private async check(): Promise<void> {
@@ -126,6 +134,7 @@ export class NodeWatcher {
       if (now !== this.last) {
         this.last = now;
         this.ctx.send(new Event('fabric.nodesChanged', { nodes }));
+        await this.onChange();
       }
     } catch {
       // The VM went away or is busy; the next burst will try again.

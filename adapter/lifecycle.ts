@@ -4,7 +4,7 @@ import { JDWP } from '../jdwp/protocol/registry';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { NodeWatcher } from './fabric';
-import { installEntryBreakpoint } from './breakpoints';
+import { installEntryBreakpoint, refreshBoundNotes } from './breakpoints';
 import { resume, watchThreads } from './threads';
 
 /** Sets up the session after the VM is reached: thread tracking, VM start and death, node watching. */
@@ -13,7 +13,7 @@ export async function startSession(ctx: AdapterContext): Promise<void> {
     onVmGone(ctx);
     return undefined;
   });
-  const watcher = new NodeWatcher(ctx);
+  const watcher = new NodeWatcher(ctx, () => refreshBoundNotes(ctx));
   ctx.resources.push({ dispose: async () => watcher.dispose() });
   await Promise.all([watchThreads(ctx, () => watcher.poke()), watcher.start()]);
   if (ctx.target?.kind === 'launch' && ctx.settings.stopOnEntry) await installEntryBreakpoint(ctx, ctx.target.mainClass);

@@ -5,18 +5,42 @@ import { JDWP } from '../jdwp/protocol/registry';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 
-/** The `threads` request: every live thread with its name (through the virtual VM, names carry their node). */
+/** How long a thread's name is trusted before it is asked again (threads are renamed, but rarely). */
+const NAME_TTL_MS = 5_000;
+
+const nameCaches = new WeakMap<AdapterContext, Map<ThreadID, { name: string; at: number }>>();
+
+function nameCache(ctx: AdapterContext): Map<ThreadID, { name: string; at: number }> {
+  let m = nameCaches.get(ctx);
+  if (!m) nameCaches.set(ctx, (m = new Map()));
+  return m;
+}
+
+/**
+ * The `threads` request: every live thread with its name (through the virtual VM, names carry
+ * their node). Names are asked for with pipelined requests and trusted for a few seconds, so that
+ * the threads request after each step of a large cluster costs one AllThreads.
+ */
 export async function threads(ctx: AdapterContext): Promise<DebugProtocol.ThreadsResponse['body']> {
   const vm = ctx.requireVm();
+  const cache = nameCache(ctx);
   const { threads: ids } = await vm.VirtualMachine.AllThreads();
+  const now = Date.now();
   const names = await Promise.all(
-    ids.map((t) =>
-      vm.ThreadReference.Name(t).then(
-        (r) => r.threadName as string,
+    ids.map((t) => {
+      const known = cache.get(t);
+      if (known && now - known.at < NAME_TTL_MS) return known.name;
+      return vm.ThreadReference.Name(t).then(
+        (r) => {
+          cache.set(t, { name: r.threadName, at: now });
+          return r.threadName as string;
+        },
         () => undefined,
-      ),
-    ),
+      );
+    }),
   );
+  const live = new Set(ids);
+  for (const t of cache.keys()) if (!live.has(t)) cache.delete(t);
   const result: DebugProtocol.Thread[] = [];
   ids.forEach((t, i) => {
     const name = names[i];

@@ -114,6 +114,12 @@ describe('debug adapter against one JVM', function () {
     assert.equal(stop.body.allThreadsStopped, true);
     const st = await session.dc.stackTraceRequest({ threadId: main.id, startFrame: 0, levels: 50 });
     assert.ok(st.body.stackFrames.length > 0);
+    for (const f of st.body.stackFrames) {
+      if (!f.source?.path) assert.equal(f.presentationHint, 'subtle', `${f.name} has no source`);
+      if (f.source && !f.source.path) assert.equal(f.source.presentationHint, 'deemphasize');
+    }
+    const mainFrame = st.body.stackFrames.find((f) => f.name === 'DapMain.main(String[])');
+    assert.deepEqual(mainFrame?.source, { name: 'DapMain.java', presentationHint: 'deemphasize', origin: 'source not found' }, 'no sourcePaths and no breakpoint named the file');
     const cont = await session.dc.continueRequest({ threadId: main.id });
     assert.equal(cont.body.allThreadsContinued, true);
     assert.equal(await errorNumber(session.dc.stackTraceRequest({ threadId: main.id, startFrame: 0, levels: 1 })), 3013);
@@ -121,22 +127,28 @@ describe('debug adapter against one JVM', function () {
 
   it('stops on a function breakpoint Class.method', async () => {
     let fb!: DebugProtocol.SetFunctionBreakpointsResponse;
-    const session = await attach(async (s) => {
-      fb = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'dapfix.DapMain.helper' }, { name: 'no method here' }] });
-    });
+    const session = await attach(
+      async (s) => {
+        fb = await s.dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'dapfix.DapMain.helper' }, { name: 'no method here' }] });
+      },
+      { sourcePaths: [path.join(ROOT, 'test/fixtures/java')] },
+    );
     assert.equal(fb.body.breakpoints[0].verified, true);
     assert.equal(fb.body.breakpoints[1].verified, false);
     assert.match(fb.body.breakpoints[1].message ?? '', /3015/);
     const stop = await nextStop(session.dc);
     assert.equal(stop.body.reason, 'function breakpoint');
     const frame = (await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
-    assert.deepEqual([frame.name, frame.line], ['DapMain.helper(int)', line('HELPER_FIRST')]);
+    assert.deepEqual([frame.name, frame.line, frame.source?.path], ['DapMain.helper(int)', line('HELPER_FIRST'), MAIN]);
   });
 
   it('stops on caught exceptions of a listed class, with exceptionInfo', async () => {
-    const session = await attach(async (s) => {
-      await s.dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'caught', condition: 'java.lang.RuntimeException' }] });
-    });
+    const session = await attach(
+      async (s) => {
+        await s.dc.setExceptionBreakpointsRequest({ filters: [], filterOptions: [{ filterId: 'caught', condition: 'java.lang.RuntimeException' }] });
+      },
+      { workspaceFolders: [path.join(ROOT, 'test')] },
+    );
     const stop = await nextStop(session.dc);
     assert.equal(stop.body.reason, 'exception');
     assert.match(stop.body.text ?? '', /^caught-\d+$/);
@@ -144,7 +156,7 @@ describe('debug adapter against one JVM', function () {
     assert.equal(info.body.exceptionId, 'java.lang.IllegalArgumentException');
     assert.equal(info.body.breakMode, 'always');
     const frame = (await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
-    assert.equal(frame.line, line('THROW_CAUGHT'));
+    assert.deepEqual([frame.line, frame.source?.path], [line('THROW_CAUGHT'), MAIN], 'found by scanning the workspace folder');
   });
 
   it('stops on uncaught exceptions in another thread', async () => {

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { SMALL_JVM_FLAGS } from '../../jdwp/launch/java';
-import { fixtureClasses, lineOf, ROOT } from '../support/fixtures';
-import { launchAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from './harness';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { SMALL_JVM_FLAGS, type Jvm } from '../../jdwp/launch/java';
+import { fixtureClasses, killAll, lineOf, ROOT, startFixture } from '../support/fixtures';
+import { attachAndConfigure, launchAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from './harness';
 
 const MAIN = path.join(ROOT, 'test/fixtures/java/dapfix/DapMain.java');
 const LATE = path.join(ROOT, 'test/fixtures/java/dapfix/Late.java');
@@ -101,5 +102,59 @@ describe('debug adapter launching a JVM', function () {
     await assert.rejects(a.dc.launchRequest({ classPaths: [fixtureClasses()] } as DebugProtocol.LaunchRequestArguments), /"mainClass".*error 3003/);
     await assert.rejects(a.dc.launchRequest({ mainClass: 'a.B' } as DebugProtocol.LaunchRequestArguments), /classPaths.*error 3003/);
     await assert.rejects(a.dc.launchRequest(launchArgs({ javaExec: '/nonexistent/java' }) as DebugProtocol.LaunchRequestArguments), /error 3005/);
+  });
+});
+
+describe('debug adapter as a standalone program and with other suspend settings', function () {
+  const jvms: Jvm[] = [];
+  after(() => killAll(jvms));
+
+  it('speaks DAP on stdin/stdout (out/adapter/main-entry.js) and holds a JVM started with suspend=y until configurationDone', async () => {
+    const jvm = await startFixture(jvms, 'dapfix.DapMain', { suspend: true });
+    const dc = new DebugClient('node', path.join(ROOT, 'out/adapter/main-entry.js'), 'jdwp-fabric');
+    dc.defaultTimeout = 20_000;
+    await dc.start();
+    try {
+      await dc.initializeRequest({ adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+      const initialized = dc.waitForEvent('initialized');
+      await dc.attachRequest({ hostName: '127.0.0.1', port: jvm.port } as DebugProtocol.AttachRequestArguments);
+      await initialized;
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(!jvm.output.includes('dapfix ready'), 'the JVM stays suspended before configurationDone');
+      const bps = await dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: lineOf('dapfix/DapMain.java', 'STEP_CALL') }] });
+      assert.equal(bps.body.breakpoints[0].verified, false);
+      const stopped = dc.waitForEvent('stopped');
+      await dc.configurationDoneRequest();
+      const stop = (await stopped) as DebugProtocol.StoppedEvent;
+      const top = (await dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
+      assert.equal((await dc.evaluateRequest({ expression: 'round', frameId: top.id, context: 'watch' })).body.result, '0');
+      await dc.disconnectRequest({});
+    } finally {
+      await dc.stop();
+    }
+  });
+
+  it('with suspendScope "thread" stops only the event thread and resumes only it', async () => {
+    const jvm = await startFixture(jvms, 'dapfix.DapMain');
+    const a = await startAdapter();
+    try {
+      await attachAndConfigure(a.dc, { port: jvm.port, suspendScope: 'thread' }, () =>
+        a.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: lineOf('dapfix/DapMain.java', 'STEP_CALL') }] }),
+      );
+      const stop = await nextStop(a.dc);
+      assert.equal(stop.body.allThreadsStopped, false);
+      const vm = a.session().ctx.requireVm();
+      const { threads } = await vm.VirtualMachine.AllThreads();
+      const counts = await Promise.all(threads.map(async (t) => [(await vm.ThreadReference.Name(t)).threadName, (await vm.ThreadReference.SuspendCount(t)).suspendCount] as const));
+      assert.deepEqual(counts.filter(([, c]) => c > 0).map(([n]) => n), ['main']);
+      await a.dc.nextRequest({ threadId: stop.body.threadId! });
+      const step = await nextStop(a.dc);
+      assert.equal(step.body.allThreadsStopped, false);
+      const cont = await a.dc.continueRequest({ threadId: stop.body.threadId! });
+      assert.equal(cont.body.allThreadsContinued, false);
+      await a.dc.disconnectRequest({});
+    } finally {
+      await a.close();
+    }
   });
 });
