@@ -89,7 +89,12 @@ export function parseAt(text: string, option = '--at'): At {
   const line = /^(.+):(\d+)$/.exec(text);
   if (line && JAVA_NAME.test(line[1]) && Number(line[2]) > 0) return { className: line[1], line: Number(line[2]) };
   const dot = text.lastIndexOf('.');
-  if (!line && dot > 0 && JAVA_NAME.test(text)) return { className: text.slice(0, dot), method: text.slice(dot + 1) };
+  if (!line && dot > 0 && JAVA_NAME.test(text)) {
+    const parts = text.split('.');
+    const looksLikeClass = /^[A-Z]/.test(parts.at(-1)!) && !parts.slice(0, -1).some((p) => /^[A-Z]/.test(p));
+    if (looksLikeClass) throw new UsageError(`${option} "${text}" names a class: add :LINE (${text}:23) or .method (${text}.run)`);
+    return { className: text.slice(0, dot), method: text.slice(dot + 1) };
+  }
   throw new UsageError(`${option} "${text}" is not CLASS:LINE (demo.OrderService:23) or CLASS.method (demo.OrderService.process)`);
 }
 

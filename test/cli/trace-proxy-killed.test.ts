@@ -1,0 +1,50 @@
+// jdwp-fabric trace through a proxy process that is killed (SIGKILL) mid-session: exit code 6, nodes left running.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { compileJava, startJvm, SMALL_JVM_FLAGS, type Jvm } from '../../jdwp/launch/java';
+import { demoBreakpointLine } from '../../cli/demo';
+import { DEMO_SOURCES } from '../../cli/demo-cluster';
+import { ExitCode } from '../../cli/exit-codes';
+import { killAll, ROOT } from '../support/fixtures';
+import { assertNothingSuspended, relistened, startCli, summaryOf, waitForLine, type CliRun } from './support';
+
+describe('jdwp-fabric trace when the proxy process is killed', function () {
+  this.timeout(90_000);
+  const jvms: Jvm[] = [];
+  let proxy: CliRun | undefined;
+
+  before(async () => {
+    const classes = compileJava(DEMO_SOURCES, path.join(ROOT, 'out', 'demo-classes'));
+    const started = await Promise.all(
+      [1, 2].map((i) => startJvm({ classPath: [classes], mainClass: 'demo.OrderService', args: ['20'], vmArgs: [...SMALL_JVM_FLAGS, `-Ddemo.node=node-${i}`] })),
+    );
+    jvms.push(...started);
+  });
+
+  after(async () => {
+    proxy?.child.kill('SIGKILL');
+    await killAll(jvms);
+  });
+
+  it('exits with code 6, and no node keeps a thread suspended', async () => {
+    proxy = startCli(['proxy', '--listen', '127.0.0.1:0', ...jvms.flatMap((j, i) => ['--node', `node-${i + 1}=127.0.0.1:${j.port}`])]);
+    const listening = await waitForLine(proxy, 'stderr', (l) => l.includes('virtual VM listening on'));
+    const address = /listening on (\S+?)(;|$)/.exec(listening)![1];
+    await waitForLine(proxy, 'stderr', (l) => l.includes('node node-2 joined'));
+    await waitForLine(proxy, 'stderr', (l) => l.includes('node node-1 joined'));
+    const since = jvms.map((j) => j.output.length);
+
+    const run = startCli(['trace', '--connect', address, '--at', `demo.OrderService:${demoBreakpointLine()}`, '--capture', 'order', '--json']);
+    await waitForLine(run, 'stdout', () => new Set(run.stdout.map((l) => JSON.parse(l).node)).size === 2);
+    proxy.child.kill('SIGKILL');
+    assert.equal(await run.exited, ExitCode.TARGET_LOST);
+    assert.ok(run.stderr.some((l) => l.includes(`lost the target ${address}`)), run.stderr.join('\n'));
+    assert.equal(summaryOf(run.stderr).reason, 'target lost');
+
+    for (const [i, jvm] of jvms.entries()) {
+      await relistened(jvm, since[i]);
+      assert.equal(jvm.process.exitCode, null, 'the node keeps running');
+      await assertNothingSuspended(() => ({ host: '127.0.0.1', port: jvm.port }), `node-${i + 1}`);
+    }
+  });
+});
