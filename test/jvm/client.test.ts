@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type * as net from 'node:net';
 import { JdwpClient } from '../../jdwp/client/client';
-import { JdwpReplyError, FabricErrorCode } from '../../jdwp/errors';
+import { FabricErrorCode, JdwpReplyError, type FabricError } from '../../jdwp/errors';
 import { JDWP } from '../../jdwp/protocol/registry';
 import { tagOfSignature } from '../../jdwp/codec/tags';
 import type { ArrayID, ClassID, FrameID, Location, MethodID, ObjectID, StringID, ThreadID, Value } from '../../jdwp/codec/types';
@@ -252,15 +252,26 @@ for (const mode of ['attach', 'dial-in'] as ConnectMode[]) {
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(jvm.process.exitCode, null, 'the JVM still runs');
       if (mode === 'dial-in') return; // A JVM started with server=n dials once; there is nothing to attach to again.
-      const again = await JdwpClient.attach({ host: '127.0.0.1', port: jvm.port });
+      // The agent listens again once it has cleaned up after the last debugger; give it a moment.
+      let again: JdwpClient | undefined;
+      for (let tries = 0; !again; tries++) {
+        again = await JdwpClient.attach({ host: '127.0.0.1', port: jvm.port }).catch((e: unknown) => {
+          if (tries >= 50 || (e as FabricError).code !== FabricErrorCode.CONNECT_FAILED) throw e;
+          return new Promise<undefined>((r) => setTimeout(() => r(undefined), 100));
+        });
+      }
       try {
         const f = await fixtureClass(again);
         const { declared } = await again.ReferenceType.Fields(f.classID);
         const counter = [{ fieldID: declared.find((d) => d.name === 'counter')!.fieldID }];
-        const before = (await again.ReferenceType.GetValues(f.classID, counter)).values[0].value as number;
-        await new Promise((r) => setTimeout(r, 150));
-        const after = (await again.ReferenceType.GetValues(f.classID, counter)).values[0].value as number;
-        assert.ok(after > before, `the fixture loop keeps running (${before} -> ${after})`);
+        const read = async () => (await again.ReferenceType.GetValues(f.classID, counter)).values[0].value as number;
+        const first = await read();
+        let later = first;
+        for (let waited = 0; later === first && waited < 5000; waited += 50) {
+          await new Promise((r) => setTimeout(r, 50));
+          later = await read();
+        }
+        assert.ok(later > first, `the fixture loop keeps running (${first} -> ${later})`);
       } finally {
         await again.dispose();
       }
