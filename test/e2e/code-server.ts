@@ -70,6 +70,7 @@ export function writeUserSettings(dirs: CodeServerDirs, extra: Record<string, un
     'extensions.autoUpdate': false,
     'extensions.ignoreRecommendations': true,
     'git.enabled': false,
+    'remote.autoForwardPorts': false,
     'editor.minimap.enabled': false,
     'window.restoreWindows': 'none',
     'workbench.colorTheme': 'Default Light Modern',

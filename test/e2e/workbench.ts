@@ -85,6 +85,8 @@ export class Workbench {
   async allRows(title: string): Promise<string[]> {
     const list = this.pane(title).locator('.monaco-list').first();
     await list.hover();
+    await this.page.mouse.wheel(0, -100_000);
+    await this.page.waitForTimeout(100);
     const seen = new Map<string, string>();
     let unchanged = 0;
     while (unchanged < 2) {
