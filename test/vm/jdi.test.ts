@@ -107,16 +107,21 @@ describe('JDI through the virtual VM', function () {
     assertPassed(run, [
       'attach',
       'allThreads-sum',
+      'thread-groups-cluster-tree',
       'classesByName-one-Fixture',
+      'allClasses-one-Fixture',
       'breakpoint-hits-every-node',
       'frames-locals-values',
       'invoke-instance-method',
       'invoke-static-method',
       'mirrorOf-string-on-node-2-and-3',
+      'object-of-another-node-refused',
       'step-over-next-line',
       'suspend-all-threads',
       'instanceCounts-summed',
       'resume-all-threads',
+      'count-filter-counts-across-cluster',
+      'field-watchpoint-every-node',
       'dispose',
     ]);
     await assertNothingSuspended(proxy!.vm, 3);
@@ -141,7 +146,7 @@ describe('JDI through the virtual VM', function () {
     await switchProxy(nodes);
     await old.kill();
     const run = await runCheck('versions', [NODES3, 'v2=node-3', `line=${VERSIONED_LINE}`]);
-    assertPassed(run, ['attach', 'classesByName-two-Versioned', 'classesByName-one-Fixture', 'breakpoint-on-v1-hits-only-its-nodes', 'breakpoint-on-v2-hits-only-its-nodes', 'dispose']);
+    assertPassed(run, ['attach', 'classesByName-two-Versioned', 'classesByName-one-Fixture', 'allClasses-two-Versioned', 'breakpoint-on-v1-hits-only-its-nodes', 'breakpoint-on-v2-hits-only-its-nodes', 'dispose']);
     await assertNothingSuspended(proxy!.vm, 3);
   });
 
@@ -168,7 +173,21 @@ describe('JDI through the virtual VM', function () {
         await p.vm.waitForNodes(3, 20_000);
       },
     });
-    assertPassed(run, ['attach', 'hits-from-first-nodes', 'late-node-hits-breakpoint-set-before', 'late-node-in-allThreads', 'dispose']);
+    assertPassed(run, ['attach', 'hits-from-first-nodes', 'late-node-hits-breakpoint-set-before', 'late-node-in-allThreads', 'threadStart-for-every-thread-of-late-node', 'dispose']);
     await assertNothingSuspended(p.vm, 3);
+  });
+
+  it('late-join while stopped: a node started with suspend=y joins without resuming a thread stopped on another node', async function () {
+    this.timeout(90_000);
+    const p = proxy!;
+    const before = p.vm.cluster.live().length;
+    const run = await runCheck('late-join-while-stopped', ['held=node-1', `line=${BREAK_LINE}`], {
+      join: async () => {
+        await startNode(jvms, { mode: 'dial', suspend: true, dialAddress: `127.0.0.1:${p.vm.acceptAddress!.port}` });
+        await p.vm.waitForNodes(before + 1, 20_000);
+      },
+    });
+    assertPassed(run, ['attach', 'stopped-on-one-node', 'late-suspended-node-runs-into-breakpoint', 'stopped-thread-stays-stopped', 'dispose']);
+    await assertNothingSuspended(p.vm, before + 1);
   });
 });

@@ -7,18 +7,22 @@ import com.sun.jdi.IntegerValue;
 import com.sun.jdi.LocalVariable;
 import com.sun.jdi.Location;
 import com.sun.jdi.Method;
+import com.sun.jdi.ObjectCollectedException;
 import com.sun.jdi.ObjectReference;
 import com.sun.jdi.PrimitiveValue;
 import com.sun.jdi.ReferenceType;
 import com.sun.jdi.StackFrame;
 import com.sun.jdi.StringReference;
+import com.sun.jdi.ThreadGroupReference;
 import com.sun.jdi.ThreadReference;
 import com.sun.jdi.Value;
 import com.sun.jdi.VirtualMachine;
 import com.sun.jdi.event.BreakpointEvent;
+import com.sun.jdi.event.ModificationWatchpointEvent;
 import com.sun.jdi.event.StepEvent;
 import com.sun.jdi.request.BreakpointRequest;
 import com.sun.jdi.request.EventRequest;
+import com.sun.jdi.request.ModificationWatchpointRequest;
 import com.sun.jdi.request.StepRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +61,12 @@ final class Basics {
 
     void run() {
         report.check("allThreads-sum", this::allThreadsSum);
+        report.check("thread-groups-cluster-tree", this::threadGroups);
         report.check("classesByName-one-Fixture", () -> fixture = Cluster.onlyClass(vm, "fixture.Fixture"));
+        report.check("allClasses-one-Fixture", () -> {
+            long n = vm.allClasses().stream().filter(t -> t.name().equals("fixture.Fixture")).count();
+            Report.require(n == 1, "allClasses() lists fixture.Fixture %d times", n);
+        });
         BreakpointRequest[] request = new BreakpointRequest[1];
         report.check("breakpoint-hits-every-node", () -> {
             request[0] = Cluster.breakAt(vm, fixture, line);
@@ -67,6 +76,7 @@ final class Basics {
         report.check("invoke-instance-method", this::invokeInstance);
         report.check("invoke-static-method", this::invokeStatic);
         report.check("mirrorOf-string-on-node-2-and-3", this::mirrorOfString);
+        report.check("object-of-another-node-refused", this::crossNode);
         report.check("step-over-next-line", () -> stepOver(request[0]));
         if (request[0] != null) vm.eventRequestManager().deleteEventRequest(request[0]);
         for (BreakpointEvent hit : hits.values()) events.resume(hit);
@@ -74,6 +84,8 @@ final class Basics {
         report.check("suspend-all-threads", this::suspendAll);
         report.check("instanceCounts-summed", this::instanceCounts);
         report.check("resume-all-threads", this::resumeAll);
+        report.check("count-filter-counts-across-cluster", this::countFilter);
+        report.check("field-watchpoint-every-node", this::watchpoint);
     }
 
     private void allThreadsSum() throws Exception {
@@ -85,6 +97,28 @@ final class Basics {
         List<String> names = threads.stream().map(ThreadReference::name).sorted().collect(Collectors.toList());
         Report.require(threads.size() == expected.size(), "allThreads().size() = %d, the nodes have %d threads in all", threads.size(), expected.size());
         Report.require(names.equals(expected), "thread names %s, the nodes have %s", names, expected);
+    }
+
+    /** One top-level group, "cluster", holding a group per node that holds every thread of that node. */
+    private void threadGroups() throws Exception {
+        List<ThreadGroupReference> top = vm.topLevelThreadGroups();
+        Report.require(top.size() == 1 && top.get(0).name().equals("cluster"), "top-level groups %s", top.stream().map(ThreadGroupReference::name).collect(Collectors.toList()));
+        Set<String> nodeGroups = top.get(0).threadGroups().stream().map(ThreadGroupReference::name).collect(Collectors.toSet());
+        Report.require(nodeGroups.equals(nodes), "the cluster group holds %s, expected %s", nodeGroups, nodes);
+        List<ThreadReference> threads = vm.allThreads();
+        for (ThreadReference t : threads) {
+            List<String> chain = new ArrayList<>();
+            for (ThreadGroupReference g = t.threadGroup(); g != null; g = g.parent()) chain.add(g.name());
+            int n = chain.size();
+            Report.require(n >= 3 && chain.get(n - 1).equals("cluster") && chain.get(n - 2).equals(Cluster.nodeOf(t)), "%s: groups %s", t.name(), chain);
+        }
+        Report.require(countThreads(top.get(0)) == threads.size(), "the group tree holds %d threads, allThreads() %d", countThreads(top.get(0)), threads.size());
+    }
+
+    private static int countThreads(ThreadGroupReference group) {
+        int n = group.threads().size();
+        for (ThreadGroupReference child : group.threadGroups()) n += countThreads(child);
+        return n;
     }
 
     private static long longOf(Value v) {
@@ -166,6 +200,63 @@ final class Basics {
             Report.require(same instanceof StringReference && ((StringReference) same).value().equals("some text"), "%s: String.valueOf(mirror) = %s", node, same);
         }
         Report.require(text.value().equals("some text"), "the mirror reads back as \"%s\"", text.value());
+    }
+
+    /** An object of one node passed to a method on another node is an invalid object there, never another object. */
+    private void crossNode() throws Exception {
+        List<String> on = new ArrayList<>(hits.keySet());
+        Collections.sort(on);
+        Report.require(on.size() >= 2, "need hits on 2 nodes, have %s", on);
+        ObjectReference mine = local(hits.get(on.get(0)), "obj");
+        ObjectReference theirs = local(hits.get(on.get(1)), "obj");
+        Method equals = mine.referenceType().methodsByName("equals").get(0);
+        try {
+            Value v = mine.invokeMethod(hits.get(on.get(0)).thread(), equals, List.of(theirs), ObjectReference.INVOKE_SINGLE_THREADED);
+            throw new Report.Failed(on.get(0) + ": equals(an object of " + on.get(1) + ") answered " + v);
+        } catch (ObjectCollectedException expected) {
+            // INVALID_OBJECT: the ID does not belong to this node.
+        }
+    }
+
+    /** A Count filter of 4 reports the 4th hit of the whole cluster, once. */
+    private void countFilter() throws Exception {
+        BreakpointRequest request = Cluster.breakAt(vm, fixture, line, EventRequest.SUSPEND_NONE);
+        request.disable();
+        request.addCountFilter(4);
+        request.enable();
+        try {
+            events.next(BreakpointEvent.class, e -> e.request().equals(request), 10_000);
+            Map<String, Integer> more = Cluster.countHits(events, request, nodes, 1, 1_500);
+            Report.require(more.isEmpty(), "hits after the count was reached: %s", more);
+        } finally {
+            vm.eventRequestManager().deleteEventRequest(request);
+        }
+    }
+
+    /** A modification watchpoint on Fixture.counter fires on every node. */
+    private void watchpoint() throws Exception {
+        Report.require(vm.canWatchFieldModification(), "the virtual VM cannot watch field modification");
+        ModificationWatchpointRequest request = vm.eventRequestManager().createModificationWatchpointRequest(fixture.fieldByName("counter"));
+        request.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+        request.enable();
+        try {
+            Map<String, ModificationWatchpointEvent> seen = new TreeMap<>();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!seen.keySet().containsAll(nodes) && System.currentTimeMillis() < deadline) {
+                ModificationWatchpointEvent e = events.next(ModificationWatchpointEvent.class, w -> w.request().equals(request), Math.max(1, deadline - System.currentTimeMillis()));
+                // Static values are per node: the proxy reads them on the node of the thread addressed last.
+                String node = Cluster.nodeOf(e.thread());
+                long before = ((PrimitiveValue) e.valueCurrent()).longValue();
+                long after = ((PrimitiveValue) e.valueToBe()).longValue();
+                Report.require(after == before + 1 && e.field().name().equals("counter"), "%s: counter %d -> %d", node, before, after);
+                seen.putIfAbsent(node, e);
+                events.resume(e);
+            }
+            Report.require(seen.keySet().containsAll(nodes), "watchpoint hits from %s only", seen.keySet());
+        } finally {
+            vm.eventRequestManager().deleteEventRequest(request);
+            events.resumeAll();
+        }
     }
 
     private void stepOver(BreakpointRequest breakpoint) throws Exception {

@@ -5,8 +5,10 @@ import com.sun.jdi.VirtualMachine;
 import com.sun.jdi.event.Event;
 import com.sun.jdi.event.EventSet;
 import com.sun.jdi.event.ThreadDeathEvent;
+import com.sun.jdi.event.ThreadStartEvent;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +18,15 @@ import java.util.function.Predicate;
 
 /**
  * Pumps the virtual VM's event queue on a daemon thread and keeps every event until a check takes it, so no event
- * is lost to a race. Thread deaths are also recorded on their own.
+ * is lost to a race. Thread starts and deaths are also recorded on their own.
  */
 final class Events {
     private final List<Event> pending = new ArrayList<>();
     private final Map<Event, EventSet> setOf = new IdentityHashMap<>();
     private final Set<EventSet> resumed = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<ThreadDeathEvent> deaths = new ArrayList<>();
+    private final List<ThreadStartEvent> starts = new ArrayList<>();
+    private final Map<Class<?>, Integer> seen = new HashMap<>();
     private volatile boolean disconnected;
 
     Events(VirtualMachine vm) {
@@ -33,8 +37,10 @@ final class Events {
                     synchronized (this) {
                         for (Event e : set) {
                             pending.add(e);
+                            for (Class<?> kind : e.getClass().getInterfaces()) seen.merge(kind, 1, Integer::sum);
                             setOf.put(e, set);
                             if (e instanceof ThreadDeathEvent) deaths.add((ThreadDeathEvent) e);
+                            if (e instanceof ThreadStartEvent) starts.add((ThreadStartEvent) e);
                         }
                         notifyAll();
                     }
@@ -78,6 +84,16 @@ final class Events {
     synchronized void resumeAll() {
         for (Event e : new ArrayList<>(pending)) resume(e);
         pending.clear();
+    }
+
+    /** How many events of a kind (a JDI event interface) arrived so far. */
+    synchronized int seen(Class<? extends Event> kind) {
+        return seen.getOrDefault(kind, 0);
+    }
+
+    /** The thread starts seen so far. */
+    synchronized List<ThreadStartEvent> starts() {
+        return new ArrayList<>(starts);
     }
 
     /** The thread deaths seen so far. */

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
  *   versions nodes=... v2=node-3 line=N                     (N: a line of fixture.Versioned)
  *   node-dies nodes=... victim=node-2 line=N
  *   late-join nodes=node-1,node-2 line=N
+ *   late-join-while-stopped held=node-1 line=N               (the joining node starts with suspend=y)
  *   disconnect-mid-step nodes=... line=N                    (exits abruptly with threads stopped)
  *   attach-again nodes=... line=N
  */
@@ -55,6 +56,9 @@ public final class FabricJdiCheck {
                     break;
                 case "late-join":
                     new LateJoin(vm[0], events, report, options).run();
+                    break;
+                case "late-join-while-stopped":
+                    new LateJoinWhileStopped(vm[0], events, report, options).run();
                     break;
                 case "disconnect-mid-step":
                     new DisconnectMidStep(vm[0], events, report, options).run();

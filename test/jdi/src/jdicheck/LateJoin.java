@@ -3,10 +3,14 @@ package jdicheck;
 import com.sun.jdi.ThreadReference;
 import com.sun.jdi.VirtualMachine;
 import com.sun.jdi.event.BreakpointEvent;
+import com.sun.jdi.event.VMStartEvent;
 import com.sun.jdi.request.BreakpointRequest;
+import com.sun.jdi.request.EventRequest;
+import com.sun.jdi.request.ThreadStartRequest;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /** A node dials in mid-session and stops at the breakpoint the debugger set before it joined. */
 final class LateJoin {
@@ -25,6 +29,9 @@ final class LateJoin {
     }
 
     void run() throws Exception {
+        ThreadStartRequest starts = vm.eventRequestManager().createThreadStartRequest();
+        starts.setSuspendPolicy(EventRequest.SUSPEND_NONE);
+        starts.enable();
         BreakpointRequest[] request = new BreakpointRequest[1];
         report.check("hits-from-first-nodes", () -> {
             request[0] = Cluster.breakAt(vm, Cluster.onlyClass(vm, "fixture.Fixture"), line);
@@ -55,6 +62,15 @@ final class LateJoin {
             Report.require(count > 0, "allThreads lists no thread of %s", newcomer[0]);
             Report.require(vm.classesByName("fixture.Fixture").size() == 1, "fixture.Fixture is not one class across the nodes");
         });
+        report.check("threadStart-for-every-thread-of-late-node", () -> {
+            Report.require(newcomer[0] != null, "no new node seen");
+            Set<Long> threads = vm.allThreads().stream().filter(t -> Cluster.nodeOf(t).equals(newcomer[0])).map(ThreadReference::uniqueID).collect(Collectors.toSet());
+            Set<Long> started = events.starts().stream().map(e -> e.thread().uniqueID()).collect(Collectors.toSet());
+            threads.removeAll(started);
+            Report.require(threads.isEmpty(), "no ThreadStart for %d thread(s) of %s: %s", threads.size(), newcomer[0], threads);
+        });
+        System.out.println("INFO VMStart events during the session: " + events.seen(VMStartEvent.class));
+        vm.eventRequestManager().deleteEventRequest(starts);
         if (request[0] != null) vm.eventRequestManager().deleteEventRequest(request[0]);
         events.resumeAll();
     }

@@ -45,6 +45,10 @@ final class Versions {
             Report.require(byVersion.keySet().equals(Set.of(1, 2)), "versions %s, expected 1 and 2", byVersion.keySet());
         });
         report.check("classesByName-one-Fixture", () -> Cluster.onlyClass(vm, "fixture.Fixture"));
+        report.check("allClasses-two-Versioned", () -> {
+            long n = vm.allClasses().stream().filter(t -> t.name().equals("fixture.Versioned")).count();
+            Report.require(n == 2, "allClasses() lists fixture.Versioned %d times", n);
+        });
         Set<String> v1Nodes = new LinkedHashSet<>(nodes);
         v1Nodes.removeAll(v2Nodes);
         report.check("breakpoint-on-v1-hits-only-its-nodes", () -> onlyOn(1, v1Nodes));
