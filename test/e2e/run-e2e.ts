@@ -240,6 +240,7 @@ async function main(): Promise<void> {
     const rows = await until('heap pool rows', () => wb.rows('Fabric'), (r) => r.some((row) => /\d+ instances?/.test(row)));
     log(`heap pool of ${names[0]}: ${rows.filter((r) => /instance/.test(r)).slice(0, 5).map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
     await wb.screenshot('fabric-view');
+    await wb.screenshot('fabric-view-detail', { x: 0, y: 0, width: 1180, height: 560 });
   });
 
   await check('disconnecting ends the session and leaves no thread of any node suspended', async () => {

@@ -11,11 +11,11 @@ export class Workbench {
     private readonly artifacts: string,
   ) {}
 
-  /** Saves a numbered screenshot of the page in the artifacts directory and returns its path. */
-  async screenshot(name: string): Promise<string> {
+  /** Saves a numbered screenshot of the page (or of a region) in the artifacts directory and returns its path. */
+  async screenshot(name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<string> {
     const file = path.join(this.artifacts, `${String(++this.shot).padStart(2, '0')}-${name}.png`);
     fs.mkdirSync(this.artifacts, { recursive: true });
-    await this.page.screenshot({ path: file });
+    await this.page.screenshot({ path: file, clip });
     return file;
   }
 
@@ -38,28 +38,29 @@ export class Workbench {
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
   }
 
-  /** Picks an entry of an open quick pick by its label. */
-  async pick(label: string): Promise<void> {
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(label);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ state: 'visible', timeout: 15_000 });
-    await input.press('Enter');
-  }
-
-  /** Opens a workspace file by its name through Quick Open. */
+  /** Opens a workspace file by its name from the Explorer, expanding collapsed folders until the file shows. */
   async openFile(name: string): Promise<void> {
-    await this.command('Go to File');
-    await this.pick(name);
-    await this.page.locator(`.tab.active[aria-label^="${name}"], .tab.active .label-name:text-is("${name}")`).first().waitFor({ timeout: 30_000 });
+    const tree = this.page.locator('.explorer-folders-view');
+    const file = tree.locator('.monaco-list-row', { hasText: name }).first();
+    for (let i = 0; i < 10 && !(await file.isVisible()); i++) {
+      const collapsed = tree.locator('.monaco-list-row[aria-expanded="false"]').first();
+      if (!(await collapsed.isVisible())) break;
+      await collapsed.click();
+      await this.page.waitForTimeout(200);
+    }
+    await file.click();
+    await this.page.locator('.tab.active', { hasText: name }).waitFor();
   }
 
   /** Moves the cursor of the active editor to a line. */
   async goToLine(line: number): Promise<void> {
-    await this.command('Go to Line/Column');
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
     await input.fill(`:${line}`);
     await input.press('Enter');
+    await this.page.locator('.part.statusbar', { hasText: `Ln ${line},` }).waitFor();
   }
 
   /** Selects a launch configuration in the Run and Debug view and starts it. */
