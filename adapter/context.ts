@@ -49,11 +49,7 @@ export class AdapterContext {
   /** Client conventions from initialize. */
   linesStartAt1 = true;
   columnsStartAt1 = true;
-  supportsVariableType = false;
-  supportsRunInTerminal = false;
   readonly threadIds = new IdMap<ThreadID>();
-  /** Small numbers for objects in labels such as `Order@7` (IDs through the virtual VM are long). */
-  readonly objectNumbers = new IdMap<ObjectID>();
   readonly frames = new RefTable<FrameRef>(1);
   /** Variables containers; the value type belongs to variables.ts. */
   readonly vars = new RefTable<unknown>(1);

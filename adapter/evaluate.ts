@@ -84,7 +84,7 @@ export async function evaluate(ctx: AdapterContext, args: DebugProtocol.Evaluate
   }
   if (result.type === 'V') return { result: 'void', variablesReference: 0 };
   if (args.context === 'clipboard' && result.text !== undefined) return { result: result.text, variablesReference: 0 };
-  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type);
+  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type, !hover);
   const body: DebugProtocol.EvaluateResponse['body'] = { result: v.value, variablesReference: v.variablesReference };
   if (v.type ?? result.typeName) body.type = v.type ?? result.typeName;
   if (v.indexedVariables !== undefined) body.indexedVariables = v.indexedVariables;

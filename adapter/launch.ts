@@ -57,6 +57,7 @@ export async function connect(ctx: AdapterContext, target: TargetConfig): Promis
   const version = await vm.VirtualMachine.Version();
   ctx.vmDescription = `${version.vmName} ${version.vmVersion}`;
   ctx.fabric = await detectFabric(vm, version);
+  ctx.output(`jdwp-fabric: connected to ${ctx.vmDescription}${ctx.fabric ? ' (virtual VM)' : ''}`);
 }
 
 /**

@@ -23,7 +23,6 @@ const HANDLERS: Record<string, Handler> = {
   initialize: async (ctx, args: DebugProtocol.InitializeRequestArguments) => {
     ctx.linesStartAt1 = args.linesStartAt1 ?? true;
     ctx.columnsStartAt1 = args.columnsStartAt1 ?? true;
-    ctx.supportsVariableType = args.supportsVariableType ?? false;
     return capabilities();
   },
   launch: async (ctx, args, session) => {

@@ -1,10 +1,11 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ArrayID, ClassID, ObjectID, ReferenceTypeID, ThreadID, Value } from '../jdwp/codec/types';
 import { Tag } from '../jdwp/codec/tags';
-import { displayName, isJdwpError, signatureToName, type FieldInfo, type RefType } from '../jdwp/mirror';
+import { displayName, isJdwpError, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
 import { collectionPage, describeValue } from './values';
+import { arrayChildren, fieldChildren, staticChildren, type Child } from '../jdwp/values';
 import { coerceForSet, evaluateForSet } from './evaluate';
 
 /** What a variablesReference stands for. Every container remembers its thread: it dies when the thread resumes. */
@@ -14,8 +15,7 @@ export type Container =
   | { kind: 'object'; thread: ThreadID; object: ObjectID }
   | { kind: 'collection'; thread: ThreadID; object: ObjectID; size: number }
   | { kind: 'fields'; thread: ThreadID; object: ObjectID }
-  | { kind: 'array'; thread: ThreadID; object: ObjectID; length: number }
-  | { kind: 'entry'; thread: ThreadID; key: Value; value: Value };
+  | { kind: 'array'; thread: ThreadID; object: ObjectID; length: number };
 
 /** The name of the child that shows an object's fields under a logical (collection) view. */
 export const RAW_VIEW = '[raw]';
@@ -26,9 +26,9 @@ function container(ctx: AdapterContext, ref: number): Container {
   return c;
 }
 
-/** The DAP variable for a value: its text, type, and a reference when it has children. */
-export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: string, value: Value, declaredSignature?: string): Promise<DebugProtocol.Variable> {
-  const d = await describeValue(ctx, thread, value);
+/** The DAP variable for a value: its preview, type, and a reference when it has children. */
+export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: string, value: Value, declaredSignature?: string, allowInvoke = true): Promise<DebugProtocol.Variable> {
+  const d = await describeValue(ctx, thread, value, allowInvoke);
   const v: DebugProtocol.Variable = { name, value: d.text, variablesReference: 0 };
   v.type = d.typeName ?? (declaredSignature ? signatureToName(declaredSignature) : undefined);
   if (d.arrayLength !== undefined) {
@@ -86,14 +86,11 @@ async function children(ctx: AdapterContext, c: Container, args: DebugProtocol.V
       for (const v of out) v.evaluateName = v.name;
       return out;
     }
-    case 'statics': {
-      const type = await m.type(c.typeID);
-      const fields = type.fields.filter((f) => f.isStatic);
-      const values = await m.staticValues(fields);
-      return Promise.all(fields.map(async (f, i) => ({ ...(await variableOf(ctx, c.thread, f.name, values[i], f.signature)), evaluateName: `${type.name.replace(/\$/g, '.')}.${f.name}` })));
-    }
+    case 'statics':
+      return childVariables(ctx, c.thread, await staticChildren(m, await m.type(c.typeID)));
     case 'object':
-      return fieldVariables(ctx, c.thread, c.object);
+    case 'fields':
+      return childVariables(ctx, c.thread, await fieldChildren(m, c.object));
     case 'collection': {
       const raw: DebugProtocol.Variable = {
         name: RAW_VIEW,
@@ -104,58 +101,20 @@ async function children(ctx: AdapterContext, c: Container, args: DebugProtocol.V
       if (args.filter === 'named') return [raw];
       const start = Math.max(0, args.start ?? 0);
       const count = Math.min(args.filter === 'indexed' && args.count ? args.count : c.size - start, c.size - start);
-      const elements = count > 0 ? await collectionVariables(ctx, c.thread, c.object, start, count) : [];
+      const elements = count > 0 ? await childVariables(ctx, c.thread, await collectionPage(ctx, c.thread, c.object, start, count)) : [];
       return args.filter === 'indexed' ? elements : [...elements, raw];
     }
-    case 'fields':
-      return fieldVariables(ctx, c.thread, c.object);
     case 'array': {
       const start = Math.max(0, args.start ?? 0);
       const count = Math.min(args.count && args.count > 0 ? args.count : c.length - start, c.length - start);
       if (args.filter === 'named' || count <= 0) return [];
-      const values = await m.arrayValues(c.object, start, count);
-      return Promise.all(values.map((v, i) => variableOf(ctx, c.thread, `[${start + i}]`, v)));
+      return childVariables(ctx, c.thread, await arrayChildren(m, c.object, start, count));
     }
-    case 'entry':
-      return [await variableOf(ctx, c.thread, 'key', c.key), await variableOf(ctx, c.thread, 'value', c.value)];
   }
 }
 
-async function collectionVariables(ctx: AdapterContext, thread: ThreadID, object: ObjectID, start: number, count: number): Promise<DebugProtocol.Variable[]> {
-  const page = await collectionPage(ctx, thread, object, start, count);
-  if (page.entries) {
-    return Promise.all(
-      page.entries.map(async (entry, i) => {
-        const [k, v] = await Promise.all([describeValue(ctx, thread, entry.key), describeValue(ctx, thread, entry.value)]);
-        return {
-          name: `[${start + i}]`,
-          value: `${k.text} -> ${v.text}`,
-          variablesReference: ctx.vars.create({ kind: 'entry', thread, key: entry.key, value: entry.value } satisfies Container),
-        };
-      }),
-    );
-  }
-  return Promise.all((page.items ?? []).map((item, i) => variableOf(ctx, thread, `[${start + i}]`, item)));
-}
-
-async function instanceFields(ctx: AdapterContext, object: ObjectID): Promise<{ type: RefType; fields: FieldInfo[] }> {
-  const type = await ctx.mirror.typeOfObject(object);
-  const fields = (await ctx.mirror.allFields(type)).filter((f) => !f.isStatic);
-  return { type, fields };
-}
-
-async function fieldVariables(ctx: AdapterContext, thread: ThreadID, object: ObjectID): Promise<DebugProtocol.Variable[]> {
-  const { fields } = await instanceFields(ctx, object);
-  const values = await ctx.mirror.fieldValues(object, fields);
-  const names = new Map<string, number>();
-  for (const f of fields) names.set(f.name, (names.get(f.name) ?? 0) + 1);
-  return Promise.all(
-    fields.map(async (f, i) => {
-      const shadowed = (names.get(f.name) ?? 0) > 1;
-      const name = shadowed ? `${f.name} (${displayName(await ctx.mirror.type(f.declaringType).then((t) => t.name))})` : f.name;
-      return variableOf(ctx, thread, name, values[i], f.signature);
-    }),
-  );
+function childVariables(ctx: AdapterContext, thread: ThreadID, children: Child[]): Promise<DebugProtocol.Variable[]> {
+  return Promise.all(children.map((child) => variableOf(ctx, thread, child.name, child.value, child.signature)));
 }
 
 function frameInfo(f: FrameRef) {
@@ -192,8 +151,7 @@ export async function setVariable(ctx: AdapterContext, args: DebugProtocol.SetVa
       case 'object':
       case 'collection':
       case 'fields': {
-        const { fields } = await instanceFields(ctx, c.object);
-        const field = fields.find((f) => f.name === args.name || args.name.startsWith(`${f.name} (`));
+        const field = (await fieldChildren(m, c.object)).find((ch) => ch.name === args.name)?.field;
         if (!field) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `no field "${args.name}" to set`);
         stored = await coerceForSet(ctx, raw, field.signature);
         await vm.ObjectReference.SetValues(c.object, [{ fieldID: field.id, value: stored }]);

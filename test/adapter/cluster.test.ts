@@ -62,7 +62,7 @@ describe('debug adapter through the virtual VM over 3 nodes', function () {
     const scopes = (await session.dc.scopesRequest({ frameId: st.body.stackFrames[0].id })).body.scopes;
     const locals = (await session.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
     const list = locals.find((v) => v.name === 'list')!;
-    assert.equal(list.value, 'ArrayList (size=2)');
+    assert.equal(list.value, 'ArrayList size=2 ["alpha", "beta"]');
     const ev = await session.dc.evaluateRequest({ expression: 'text.length() + list.size()', frameId: st.body.stackFrames[0].id, context: 'repl' });
     assert.ok(Number(ev.body.result) > 2);
   });

@@ -15,7 +15,7 @@ const ID_KEYS = new Set(['threadId', 'frameId', 'variablesReference', 'id', 'hit
 /**
  * Normalises a transcript so that it only changes when the adapter's behaviour does: handles
  * (thread, frame, variables and breakpoint ids) become placeholders numbered by first appearance
- * per kind, the project root becomes <root>, ports <port>, object numbers <n>; stderr output,
+ * per kind, the project root becomes <root>, ports <port>, object numbers <n>, the VM's name <vm>; stderr output,
  * thread events and fabric.nodesChanged (JVM housekeeping) are left out. Requests and responses keep their order; events,
  * whose timing against responses varies, are grouped by kind, each kind in arrival order.
  */
@@ -47,7 +47,8 @@ export function normalizeTranscript(entries: TranscriptEntry[], masks: Array<[Re
         .split(ROOT)
         .join('<root>')
         .replace(/(127\.0\.0\.1|localhost):\d+/g, '$1:<port>')
-        .replace(/@\d+\b/g, '@<n>');
+        .replace(/@\d+\b/g, '@<n>')
+        .replace(/^(jdwp-fabric: connected to ).*?( \(virtual VM\))?\n$/, '$1<vm>$2\n');
       return masks.reduce((text, [re, by]) => text.replace(re, by), general);
     }
     return value;
