@@ -1,6 +1,8 @@
 // A JDI program (test/jdi), attached with the SocketAttach connector as IntelliJ does, checks the virtual VM over
 // real fixture nodes, one scenario per run; the harness acts between its steps (kills or starts a node) and
-// checks from outside that nothing stays suspended.
+// checks from outside that nothing stays suspended. The scenarios run in order and share the nodes: 3 identical
+// nodes (basics, disconnect-mid-step), then node-3 replaced by the changed build (versions, node-dies kills node-2),
+// then a proxy that also accepts dial-ins over the 2 survivors (late-join, late-join while stopped).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -9,6 +9,8 @@ final class Report {
 
     /** A check that did not hold, with the reason to print. */
     static final class Failed extends Exception {
+        private static final long serialVersionUID = 1L;
+
         Failed(String reason) {
             super(reason);
         }
