@@ -142,6 +142,8 @@ export class HitHandler {
       stats.count(node, probe.label, 'ignored');
       return { run, worked: false };
     }
+    // One ThreadReference.Frames for the whole stack, which every later frame lookup of this hit reuses.
+    target.mirror.frames(ev.thread).catch(() => undefined);
     if (probe.whenExpr) {
       let holds: boolean;
       try {

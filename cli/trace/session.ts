@@ -108,12 +108,16 @@ class TraceSession implements HitHost {
   private async start(): Promise<void> {
     const nodes = await this.target.refreshNodes();
     this.upNodes = new Set(nodes.filter((n) => n.state === 'up').map((n) => n.name));
-    const where = this.target.fabric ? `the virtual VM at ${this.target.address} over ${this.upNodes.size} node(s) (${[...this.upNodes].join(', ')})` : `${this.target.address} (${this.target.description})`;
-    this.output.notice(`tracing ${this.plan.probes.length} probe(s) on ${where}; Ctrl-C ends the session`, { address: this.target.address, fabric: this.target.fabric, nodes: [...this.upNodes] });
+    const bound = new Map<Probe, boolean>();
     for (const probe of this.plan.probes) {
       if (this.ending) return;
       await this.binder.bind(probe);
-      if (await this.binder.isBound(probe)) await this.announceBound(probe);
+      bound.set(probe, await this.binder.isBound(probe));
+    }
+    const where = this.target.fabric ? `the virtual VM at ${this.target.address} over ${this.upNodes.size} node(s) (${[...this.upNodes].join(', ')})` : `${this.target.address} (${this.target.description})`;
+    this.output.notice(`tracing ${this.plan.probes.length} probe(s) on ${where}; Ctrl-C ends the session`, { address: this.target.address, fabric: this.target.fabric, nodes: [...this.upNodes] });
+    for (const [probe, isBound] of bound) {
+      if (isBound) await this.announceBound(probe);
       else this.watchPending(probe);
     }
     if (this.plan.durationMs !== undefined) this.after(this.plan.durationMs, () => this.end({ reason: '--duration reached', exitCode: ExitCode.OK }));

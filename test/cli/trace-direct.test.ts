@@ -152,11 +152,12 @@ describe('jdwp-fabric trace against one JVM', function () {
 
     const noCode = await trace('--at', 'clifix.CliFixture:1');
     assert.equal(noCode.code, ExitCode.BAD_LOCATION);
-    assert.match(noCode.stderr.at(-1)!, /no code at line 1 of clifix\.CliFixture \(its code spans lines \d+-\d+\)/);
+    assert.equal(noCode.stderr.length, 1, noCode.stderr.join('\n'));
+    assert.match(noCode.stderr[0], /^jdwp-fabric trace: no code at line 1 of clifix\.CliFixture \(its code spans lines \d+-\d+\)/);
 
     const noMethod = await trace('--at', 'clifix.CliFixture.nosuch');
     assert.equal(noMethod.code, ExitCode.BAD_LOCATION);
-    assert.match(noMethod.stderr.at(-1)!, /no method nosuch in clifix\.CliFixture/);
+    assert.deepEqual(noMethod.stderr, [`jdwp-fabric trace: no method nosuch in clifix.CliFixture (--at clifix.CliFixture.nosuch)`]);
 
     const never = await trace('--at', at, '--when', 'rund > 3', '--duration', '20');
     assert.equal(never.code, ExitCode.BAD_EXPRESSION, 'a condition that can never evaluate switches its probe off');
