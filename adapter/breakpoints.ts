@@ -64,6 +64,10 @@ interface Bp extends Behaviour {
   message?: string;
   /** A problem that keeps it from ever binding (bad hit condition, bad condition). */
   invalid?: string;
+  /** Why the last binding attempt failed, when it did. */
+  failure?: string;
+  /** True once the client removed it; requests that were being set when it went are cleared. */
+  removed?: boolean;
   /** Breakpoint requests by the type they are set in. */
   requests: Map<ReferenceTypeID, number[]>;
   /** Types being bound or bound already, so ClassPrepare and setBreakpoints never bind twice. */
@@ -157,7 +161,7 @@ function behaviourOf(src: { condition?: string; hitCondition?: string; logMessag
 // ---- hits ----
 
 async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Promise<StopDecision | undefined> {
-  if (!('thread' in e)) return undefined;
+  if (!('thread' in e) || bp.removed) return undefined;
   const thread = e.thread;
   if (bp.condition !== undefined) {
     const verdict = await conditionHolds(ctx, thread, bp.condition);
@@ -192,7 +196,10 @@ async function clearRequests(ctx: AdapterContext, bps: Bp[]): Promise<void> {
   const vm = ctx.vm;
   const ids = bps.flatMap((bp) => [...bp.requests.values()].flat());
   for (const id of ids) ctx.events.off(id);
-  for (const bp of bps) bp.requests.clear();
+  for (const bp of bps) {
+    bp.requests.clear();
+    bp.removed = true;
+  }
   if (!vm || vm.connection.closed) return;
   await Promise.all(ids.map((id) => vm.EventRequest.Clear(JDWP.EventKind.BREAKPOINT, id).catch(() => undefined)));
 }
@@ -238,23 +245,35 @@ async function firstLocation(ctx: AdapterContext, type: RefType, m: MethodInfo):
   return { location: { typeTag: type.tag, classID: type.id as Location['classID'], methodID: m.id, index }, line };
 }
 
-/** Binds a breakpoint in one type; answers true when it gained a request. */
+/** Binds a breakpoint in one type; answers true when it gained a request. A failure is kept for the message, never thrown. */
 async function bindIn(ctx: AdapterContext, bp: Bp, type: RefType): Promise<boolean> {
-  if (bp.invalid || bp.seen.has(type.id)) return false;
+  if (bp.invalid || bp.removed || bp.seen.has(type.id)) return false;
   bp.seen.add(type.id);
-  const found = await locationsIn(ctx, bp, type);
-  if (!found.length) return false;
-  const ids = await Promise.all(found.map((f) => setRequest(ctx, bp, f.location)));
-  bp.requests.set(type.id, ids);
-  bp.verified = true;
-  bp.boundLine ??= found.find((f) => f.line !== undefined)?.line;
-  return true;
+  try {
+    const found = await locationsIn(ctx, bp, type);
+    if (!found.length) return false;
+    const ids = await Promise.all(found.map((f) => setRequest(ctx, bp, f.location)));
+    if (bp.removed) {
+      const orphan = { ...bp, requests: new Map([[type.id, ids]]) };
+      await clearRequests(ctx, [orphan]);
+      return false;
+    }
+    bp.requests.set(type.id, ids);
+    bp.verified = true;
+    bp.failure = undefined;
+    bp.boundLine ??= found.find((f) => f.line !== undefined)?.line;
+    return true;
+  } catch (err) {
+    bp.failure = `could not be set in ${type.name}: ${toAdapterError(err).message} (jdwp-fabric error ${AdapterErrorCode.BREAKPOINT_FAILED})`;
+    return false;
+  }
 }
 
 async function refreshMessage(ctx: AdapterContext, bp: Bp): Promise<void> {
   if (bp.invalid) return;
   const where = bp.className ?? 'its class';
   if (bp.verified) bp.message = await boundNote(ctx, bp);
+  else if (bp.failure) bp.message = bp.failure;
   else if (bp.seen.size === 0) bp.message = `pending: ${where} is not loaded yet`;
   else if (bp.kind === 'line') bp.message = `pending: the loaded classes of ${where} have no code at line ${bp.line}`;
   else bp.message = `pending: no loaded ${where} has a method ${bp.method}`;
@@ -273,10 +292,12 @@ async function watchGroup(ctx: AdapterContext, group: Group): Promise<void> {
       const type = await ctx.mirror.type(e.typeID);
       await Promise.all(
         group.matches(type).map(async (bp) => {
-          const wasVerified = bp.verified;
-          if (!(await bindIn(ctx, bp, type))) return;
+          const before = JSON.stringify(dapBreakpoint(ctx, bp));
+          const bound = await bindIn(ctx, bp, type);
+          if (!bound && !(ctx.fabric && bp.verified)) return;
           await refreshMessage(ctx, bp);
-          if (!wasVerified || ctx.fabric) ctx.send(new BreakpointEvent('changed', dapBreakpoint(ctx, bp)) as DebugProtocol.BreakpointEvent);
+          const now = dapBreakpoint(ctx, bp);
+          if (JSON.stringify(now) !== before) ctx.send(new BreakpointEvent('changed', now) as DebugProtocol.BreakpointEvent);
         }),
       );
       return undefined;

@@ -69,7 +69,8 @@ export async function terminate(ctx: AdapterContext): Promise<void> {
   await vm.VirtualMachine.Exit(0).catch(() => undefined);
 }
 
-async function disposeResources(ctx: AdapterContext, killLaunched: boolean): Promise<void> {
+/** Disposes of what the session started (virtual VM, watchers), the launched JVM only when `killLaunched`. */
+export async function disposeResources(ctx: AdapterContext, killLaunched: boolean): Promise<void> {
   const resources = ctx.resources.splice(0).reverse();
   for (const r of resources) {
     if (r.launchedJvm && !killLaunched) continue;

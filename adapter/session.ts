@@ -1,10 +1,10 @@
 import { InitializedEvent, LoggingDebugSession, Logger, logger, Response } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AdapterContext } from './context';
-import { resolveAttach, resolveLaunch, resolveSettings } from './config';
+import { resolveAttach, resolveLaunch, resolveSettings, type TargetConfig } from './config';
 import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
 import { connect } from './launch';
-import { configurationDone, disconnect, startSession, terminate } from './lifecycle';
+import { configurationDone, disconnect, disposeResources, startSession, terminate } from './lifecycle';
 import { continue_, pause, threads } from './threads';
 import { fabricDivergentClasses, fabricHeapPool, fabricNodes } from './fabric';
 import { capabilities } from './capabilities';
@@ -25,21 +25,8 @@ const HANDLERS: Record<string, Handler> = {
     ctx.columnsStartAt1 = args.columnsStartAt1 ?? true;
     return capabilities();
   },
-  launch: async (ctx, args, session) => {
-    ctx.settings = resolveSettings(args);
-    if (ctx.settings.workspaceFolders.length === 0 && typeof args.cwd === 'string') ctx.settings.workspaceFolders.push(args.cwd);
-    ctx.sources = new SourceLocator(ctx.settings.sourcePaths, ctx.settings.workspaceFolders);
-    if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
-    await connect(ctx, resolveLaunch(args));
-    await session.afterConnect();
-  },
-  attach: async (ctx, args, session) => {
-    ctx.settings = resolveSettings(args);
-    ctx.sources = new SourceLocator(ctx.settings.sourcePaths, ctx.settings.workspaceFolders);
-    if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
-    await connect(ctx, resolveAttach(args));
-    await session.afterConnect();
-  },
+  launch: (ctx, args, session) => start(ctx, args, session, () => resolveLaunch(args)),
+  attach: (ctx, args, session) => start(ctx, args, session, () => resolveAttach(args)),
   configurationDone: (ctx) => configurationDone(ctx),
   disconnect: (ctx, args) => disconnect(ctx, args),
   terminate: (ctx) => terminate(ctx),
@@ -63,6 +50,27 @@ const HANDLERS: Record<string, Handler> = {
   'fabric.heapPool': (ctx, args) => fabricHeapPool(ctx, args ?? {}),
   'fabric.divergentClasses': (ctx) => fabricDivergentClasses(ctx),
 };
+
+/** Launch or attach: validates the configuration, reaches the VM, and cleans up everything it started if that fails. */
+async function start(ctx: AdapterContext, args: any, session: FabricDebugSession, target: () => TargetConfig): Promise<void> {
+  if (ctx.target) throw new AdapterError(AdapterErrorCode.BAD_CONFIGURATION, 'this session is already launched or attached');
+  const settings = resolveSettings(args);
+  const config = target();
+  if (config.kind === 'launch' && settings.workspaceFolders.length === 0 && config.cwd) settings.workspaceFolders.push(config.cwd);
+  ctx.settings = settings;
+  ctx.sources = new SourceLocator(settings.sourcePaths, settings.workspaceFolders);
+  if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
+  try {
+    await connect(ctx, config);
+    await session.afterConnect();
+  } catch (err) {
+    ctx.vm?.close();
+    ctx.vm = undefined;
+    ctx.target = undefined;
+    await disposeResources(ctx, true);
+    throw err;
+  }
+}
 
 /** Requests that may come before launch or attach has finished. */
 const BEFORE_CONNECT = new Set(['initialize', 'launch', 'attach', 'disconnect', 'terminate']);
