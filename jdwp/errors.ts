@@ -39,10 +39,10 @@ export const FabricErrorCode = {
 /** The numbered code of a FabricError. */
 export type FabricErrorCodeValue = (typeof FabricErrorCode)[keyof typeof FabricErrorCode];
 
-/** The base error of jdwp-fabric: a message plus a stable numbered code. */
+/** The base error of jdwp-fabric: a message plus a stable numbered code (FabricErrorCode here; 2xxx evaluator, 3xxx adapter). */
 export class FabricError extends Error {
   constructor(
-    readonly code: FabricErrorCodeValue,
+    readonly code: FabricErrorCodeValue | number,
     message: string,
   ) {
     super(message);
@@ -52,7 +52,10 @@ export class FabricError extends Error {
 
 /** A malformed packet or value, raised by the codec and the framer. */
 export class CodecError extends FabricError {
-  constructor(code: FabricErrorCodeValue, message: string) {
+  constructor(
+    override readonly code: FabricErrorCodeValue,
+    message: string,
+  ) {
     super(code, message);
     this.name = 'CodecError';
   }

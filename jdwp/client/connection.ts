@@ -86,6 +86,7 @@ export class JdwpConnection extends EventEmitter {
     };
     stream.on('data', (chunk: Buffer) => this.framer.push(chunk));
     stream.on('error', (err) => this.close(new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${this.label}: ${err.message}`)));
+    stream.on('end', () => stream.destroy());
     stream.on('close', () => {
       clearTimeout(timer);
       const err = new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${this.label}: connection closed`);

@@ -1,3 +1,4 @@
+import { FabricError } from '../errors';
 import type { TaggedObjectID } from '../codec/types';
 
 /** Stable numbered codes of expression errors; they never change meaning once released. */
@@ -32,9 +33,9 @@ export const EvalErrorCode = {
 export type EvalErrorCodeValue = (typeof EvalErrorCode)[keyof typeof EvalErrorCode];
 
 /** An expression error: a stable code, a message ending "at column N" when it has a position, and that column (1-based). */
-export class EvalError extends Error {
+export class EvalError extends FabricError {
   constructor(
-    readonly code: EvalErrorCodeValue,
+    override readonly code: EvalErrorCodeValue,
     /** The message without its position. */
     readonly detail: string,
     /** 1-based column in the expression, when the error has a position. */
@@ -42,7 +43,7 @@ export class EvalError extends Error {
     /** For INVOCATION_THREW: the thrown object. */
     readonly exception?: TaggedObjectID,
   ) {
-    super(column === undefined ? detail : `${detail} at column ${column}`);
+    super(code, column === undefined ? detail : `${detail} at column ${column}`);
     this.name = 'EvalError';
   }
 }

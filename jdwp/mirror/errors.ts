@@ -1,12 +1,11 @@
+import { FabricError } from '../errors';
 import type { TaggedObjectID } from '../codec/types';
 
 /** The code every layer reports for an exception thrown by invoked target code (EvalErrorCode.INVOCATION_THREW). */
 export const INVOCATION_EXCEPTION_CODE = 2005;
 
 /** The invoked method threw: carries the exception object so callers can show or inspect it. */
-export class InvocationException extends Error {
-  /** Stable numbered code, shared with EvalErrorCode.INVOCATION_THREW. */
-  readonly code = INVOCATION_EXCEPTION_CODE;
+export class InvocationException extends FabricError {
   constructor(
     /** The thrown object. */
     readonly exception: TaggedObjectID,
@@ -17,7 +16,7 @@ export class InvocationException extends Error {
     /** The invoked method, as `Class.method`. */
     readonly method: string,
   ) {
-    super(`${method} threw ${exceptionType}${detail !== undefined ? `: ${detail}` : ''}`);
+    super(INVOCATION_EXCEPTION_CODE, `${method} threw ${exceptionType}${detail !== undefined ? `: ${detail}` : ''}`);
     this.name = 'InvocationException';
   }
 }
