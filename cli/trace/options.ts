@@ -21,7 +21,7 @@ export interface SessionPlan {
 
 /** Default total rate. */
 export const DEFAULT_RATE = '100/s';
-/** Default per-node rate. */
+/** Default per-node rate, when no total rate is given either. */
 export const DEFAULT_NODE_RATE = '50/s';
 /** Default load timeout in seconds. */
 export const DEFAULT_LOAD_TIMEOUT_S = 10;
@@ -49,7 +49,7 @@ goes to stdout, notices and the summary to stderr.
   --per-node N           capture at most N hits per node; end when every node had them
   --duration SECONDS     end after this long
   --rate N/s             captured hits per second in all (default ${DEFAULT_RATE}); the rest are skipped
-  --node-rate N/s        captured hits per second on each node (default ${DEFAULT_NODE_RATE})
+  --node-rate N/s        captured hits per second on each node (default ${DEFAULT_NODE_RATE}, or --rate when given)
   --max-pause MS         a hit holding its thread longer is slow; 3 slow hits in a row switch the probe
                          off on that node (default ${DEFAULT_MAX_PAUSE_MS})
   --symbol HASH          only the version of the class with this symbol hash (virtual VM only)
@@ -139,7 +139,7 @@ export function parseTraceArgs(argv: string[]): SessionPlan | undefined {
       maxHits: optionalInt(args, 'max-hits', 1),
       perNode: optionalInt(args, 'per-node', 1),
       rate: parseRate(str(args, 'rate', DEFAULT_RATE)!, '--rate'),
-      nodeRate: parseRate(str(args, 'node-rate', DEFAULT_NODE_RATE)!, '--node-rate'),
+      nodeRate: parseRate(str(args, 'node-rate', str(args, 'rate', DEFAULT_NODE_RATE))!, '--node-rate'),
     },
     durationMs: str(args, 'duration') === undefined ? undefined : num(args, 'duration', 0, 0.001) * 1000,
     loadTimeoutMs: num(args, 'load-timeout', DEFAULT_LOAD_TIMEOUT_S, 0) * 1000,

@@ -6,8 +6,9 @@ import { PROCESS_IO, type Io } from './output';
 import { runSession } from './session';
 
 /**
- * Runs a planned session from the command line: Ctrl-C (SIGINT) and SIGTERM end it cleanly, a usage error
- * prints the usage, a TraceError its one line. Resolves with the exit code.
+ * Runs a planned session from the command line: Ctrl-C (SIGINT), SIGTERM and a closed stdout end it cleanly
+ * (a second Ctrl-C leaves at once), a usage error prints the usage, a TraceError its one line. Resolves with
+ * the exit code.
  */
 export async function runCommand(command: string, usage: string, plan: () => SessionPlan | undefined, io: Io = PROCESS_IO): Promise<number> {
   let planned: SessionPlan | undefined;
@@ -29,9 +30,19 @@ export async function runCommand(command: string, usage: string, plan: () => Ses
     throw err;
   }
   const abort = new AbortController();
-  const stop = () => abort.abort();
+  const stop = () => {
+    if (!abort.signal.aborted) abort.abort();
+    else {
+      io.err(`jdwp-fabric ${command}: interrupted again: leaving without cleaning up (the target's JDWP agent resumes what a departed debugger suspended)`);
+      process.exit(ExitCode.INTERRUPTED);
+    }
+  };
+  const closed = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') abort.abort();
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.stdout.on('error', closed);
   try {
     return await runSession(planned, { io, signal: abort.signal });
   } catch (err) {
@@ -47,5 +58,6 @@ export async function runCommand(command: string, usage: string, plan: () => Ses
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+    process.stdout.removeListener('error', closed);
   }
 }

@@ -148,7 +148,7 @@ export function loadScript(file: string, overrides: ScriptOverrides = {}): Sessi
   return {
     connect,
     probes: specs.map((s, i) => buildProbe(s, i + 1, (key) => `${file}: probes[${i}].${key}`)),
-    limits: { ...limits, rate: limits.rate ?? parseRate(DEFAULT_RATE, 'rate'), nodeRate: limits.nodeRate ?? parseRate(DEFAULT_NODE_RATE, 'nodeRate') },
+    limits: { ...limits, rate: limits.rate ?? parseRate(DEFAULT_RATE, 'rate'), nodeRate: limits.nodeRate ?? limits.rate ?? parseRate(DEFAULT_NODE_RATE, 'nodeRate') },
     durationMs: overrides.durationMs ?? (duration === undefined ? undefined : duration * 1000),
     loadTimeoutMs: (r.number('loadTimeout', 0, false) ?? DEFAULT_LOAD_TIMEOUT_S) * 1000,
     json: overrides.json ?? r.boolean('json') ?? false,

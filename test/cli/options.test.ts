@@ -65,6 +65,8 @@ describe('trace options', () => {
     assert.equal(plan.loadTimeoutMs, 10_000);
     assert.equal(plan.durationMs, undefined);
     assert.equal(parseTraceArgs(['--help']), undefined);
+    const rated = parseTraceArgs(['--connect', 'h:1', '--at', 'demo.A:3', '--rate', '200/s'])!;
+    assert.equal(rated.limits.nodeRate!.perSecond, 200, 'the node rate follows an explicit --rate');
   });
 
   it('rejects bad command lines with usage errors and bad expressions with exit code 4', () => {

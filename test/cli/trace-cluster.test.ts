@@ -89,6 +89,22 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
     }
   });
 
+  it('switches a slow probe off node by node, and ends once it is off on every node', async () => {
+    const r = await trace('--at', at(), '--max-pause', '0.001', '--node-rate', '1000/s', '--duration', '30', '--json');
+    assert.equal(r.code, ExitCode.OK, r.stderr.join('\n'));
+    const summary = summaryOf(r.stderr);
+    assert.equal(summary.reason, 'every probe is switched off');
+    const off = summary.switchedOff as Array<{ node: string; reason: string }>;
+    assert.equal(new Set(off.map((s) => s.node)).size, 3, 'off on each of the 3 nodes');
+    for (const s of off) assert.match(s.reason, /3 hits in a row held the thread over 0.001 ms/);
+    const hits = hitsOf(r.stdout);
+    for (const n of nodesOf(hits)) {
+      const count = hits.filter((h) => h.node === n).length;
+      assert.ok(count >= 3 && count <= 6, `${count} hits on ${n} before it was switched off there`);
+    }
+    assert.equal(r.stderr.filter((l) => l.startsWith('{"notice"') && l.includes('"switchedOff"')).length, 3, 'a notice per node');
+  });
+
   it('scopes a probe to a symbol hash with --symbol', async () => {
     const vm = await attachWhenFree(proxyAddress);
     let hash: string;

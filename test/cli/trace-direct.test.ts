@@ -199,6 +199,17 @@ describe('jdwp-fabric trace against one JVM', function () {
     await checkNothingSuspended();
   });
 
+  it('ends cleanly when its stdout is closed (| head)', async () => {
+    const since = jvm.output.length;
+    const run = startCli(['trace', '--connect', `127.0.0.1:${jvm.port}`, '--at', at, '--no-locals', '--json']);
+    await waitForLine(run, 'stdout', () => true);
+    run.child.stdout!.destroy();
+    const code = await run.exited;
+    await relistened(jvm, since);
+    assert.equal(code, ExitCode.INTERRUPTED, run.stderr.join('\n'));
+    assert.ok(summaryOf(run.stderr).requestsCleared >= 1);
+  });
+
   it('clears its requests and resumes every thread before it leaves (checked through its own connection)', async () => {
     const since = jvm.output.length;
     const plan = parseTraceArgs(['--connect', `127.0.0.1:${jvm.port}`, '--at', at, '--max-hits', '20', '--rate', '1000/s', '--node-rate', '1000/s'])!;
