@@ -222,6 +222,9 @@ async function main(): Promise<void> {
   await check('the Variables view shows the locals', async () => {
     const rows = await until('variables rows', () => wb.rows('Variables'), (r) => ['order', 'wanted'].every((v) => r.some((row) => new RegExp(`^\\s*${v}\\b`).test(row))));
     log(`variables: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
+    const locals = rows.map((r) => /^\s*([\w$]+) =/.exec(r)?.[1]).filter((n) => n !== undefined);
+    const repeated = locals.filter((n, i) => locals.indexOf(n) !== i);
+    if (repeated.length) throw new Error(`the Locals scope lists ${repeated.join(', ')} more than once`);
     await wb.screenshot('variables');
   });
 
