@@ -37,6 +37,11 @@ export interface Jvm {
   kill(): Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Small and quick JVM flags for tests, benchmarks and the demo cluster. */
 export const SMALL_JVM_FLAGS = ['-Xmx64m', '-Xss512k', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xshare:auto'];
 
@@ -86,7 +91,13 @@ export function startJvm(options: JvmOptions): Promise<Jvm> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise<Jvm>((resolve, reject) => {
     let settled = false;
     const jvm: Jvm = {

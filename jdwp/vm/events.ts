@@ -37,12 +37,31 @@ export class EventRouter {
 
   constructor(private readonly cluster: Cluster) {}
 
-  /** Serves one command packet a node sent. */
+  /** Serves one command packet a node sent; an event that cannot be routed is dropped and its thread resumed. */
   async onNodeEvent(link: NodeLink, packet: CommandPacket): Promise<void> {
     if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id) {
       this.cluster.options.log(`[fabric] node ${link.name}: ignored command packet ${packet.commandSet}/${packet.command}`);
       return;
     }
+    try {
+      await this.route(link, packet);
+    } catch (err) {
+      this.cluster.options.log(`[fabric] node ${link.name}: event dropped: ${(err as Error).message}`);
+      await this.rescue(link, packet.data).catch(() => undefined);
+    }
+  }
+
+  /** Resumes what an undeliverable composite suspended, reading only its policy and first thread. */
+  private async rescue(link: NodeLink, data: Buffer): Promise<void> {
+    const policy = data.length > 0 ? data[0] : P.NONE;
+    const width = link.client.sizes.objectIDSize;
+    const threadAt = 1 + 4 + 1 + 4;
+    const thread = data.length >= threadAt + width ? data.readBigUInt64BE(threadAt) : undefined;
+    if (policy === P.ALL) await link.client.VirtualMachine.Resume();
+    else if (policy === P.EVENT_THREAD && thread !== undefined && width === 8) await link.client.ThreadReference.Resume(thread as ThreadID);
+  }
+
+  private async route(link: NodeLink, packet: CommandPacket): Promise<void> {
     const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, packet.data);
     const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
     const sink = this.sink && !this.sink.closed ? this.sink : undefined;
