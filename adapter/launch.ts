@@ -1,9 +1,8 @@
+import { isVirtualVm } from '../jdwp/client/virtual-vm';
 import { ExitedEvent } from '@vscode/debugadapter';
 import { JdwpClient } from '../jdwp/client/client';
 import { JdwpConnection } from '../jdwp/client/connection';
-import { JdwpReplyError } from '../jdwp/errors';
 import { startJvm } from '../jdwp/launch/java';
-import { JDWP } from '../jdwp/protocol/registry';
 import { VmMirror } from '../jdwp/mirror';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
 import { dialTcp, type Address } from '../jdwp/transport/tcp';
@@ -56,24 +55,8 @@ export async function connect(ctx: AdapterContext, target: TargetConfig): Promis
   vm.on('close', () => onVmGone(ctx));
   const version = await vm.VirtualMachine.Version();
   ctx.vmDescription = `${version.vmName} ${version.vmVersion}`;
-  ctx.fabric = await detectFabric(vm, version);
+  ctx.fabric = await isVirtualVm(vm, version);
   ctx.output(`jdwp-fabric: connected to ${ctx.vmDescription}${ctx.fabric ? ' (virtual VM)' : ''}`);
-}
-
-/**
- * True when the VM is the virtual VM. It names itself in VirtualMachine.Version; only then is the
- * Fabric set probed, because HotSpot's agent (JDK 17) crashes on a command set it does not know
- * instead of answering NOT_IMPLEMENTED.
- */
-export async function detectFabric(vm: JdwpClient, version: { vmName: string; description: string }): Promise<boolean> {
-  if (!/jdwp-fabric/.test(version.vmName) && !/jdwp-fabric/.test(version.description)) return false;
-  try {
-    await vm.Fabric.Nodes();
-    return true;
-  } catch (err) {
-    if (err instanceof JdwpReplyError && err.errorCode === JDWP.Error.NOT_IMPLEMENTED) return false;
-    throw err;
-  }
 }
 
 const AGENT_BANNER = /^Listening for transport dt_socket at address: \d+$/;

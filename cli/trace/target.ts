@@ -1,8 +1,8 @@
+import { isVirtualVm } from '../../jdwp/client/virtual-vm';
 import { JdwpClient } from '../../jdwp/client/client';
 import type { ThreadID } from '../../jdwp/codec/types';
-import { FabricError, FabricErrorCode, JdwpReplyError } from '../../jdwp/errors';
+import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { VmMirror } from '../../jdwp/mirror';
-import { JDWP } from '../../jdwp/protocol/registry';
 import { formatAddress, parseAddress, type Address } from '../../jdwp/transport/tcp';
 import { slotOf } from '../../jdwp/vm/ids';
 import { UsageError } from '../args';
@@ -109,17 +109,3 @@ export class Target {
   }
 }
 
-/**
- * True when the VM is the virtual VM. It names itself in VirtualMachine.Version; only then is the Fabric set
- * probed, because a HotSpot JDWP agent closes the connection on a command set it does not know.
- */
-async function isVirtualVm(vm: JdwpClient, version: { vmName: string; description: string }): Promise<boolean> {
-  if (!version.vmName.includes('jdwp-fabric') && !version.description.includes('jdwp-fabric')) return false;
-  try {
-    await vm.Fabric.Nodes();
-    return true;
-  } catch (err) {
-    if (err instanceof JdwpReplyError && err.errorCode === JDWP.Error.NOT_IMPLEMENTED) return false;
-    throw err;
-  }
-}

@@ -141,7 +141,7 @@ export interface FabricVersion {
 
 /** The typed Fabric commands, as the client exposes them. */
 export interface FabricApi {
-  /** Commands only the virtual VM answers; a plain JVM replies NOT_IMPLEMENTED. */
+  /** Commands only the virtual VM answers. Never send them to a plain JVM (see isVirtualVm): HotSpot's agent crashes on set 128. */
   Fabric: {
     /** Each node's slot, name, address, VM version, state ("up", "connecting", "down") and thread count. */
     Nodes(): Promise<{
