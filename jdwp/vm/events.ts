@@ -87,6 +87,7 @@ export class EventRouter {
       }
       const req = sink.requests.lookup(link, ev.requestID);
       if (!req || req.expired) continue;
+      if (ev.eventKind === K.THREAD_START && link.synthesizedStarts.delete(link.ids.toRaw(ev.thread) ?? -1n)) continue;
       if (req.count !== undefined) {
         req.seen++;
         if (req.seen < req.count) continue;
@@ -102,6 +103,7 @@ export class EventRouter {
       policy = P.NONE;
     }
     if (!forward.length || !sink) return;
+    if (thread !== undefined && policy !== P.NONE) this.cluster.focus = link;
     const out = COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: policy, events: forward });
     this.announce(out);
     sink.sendEvent(out);
@@ -146,7 +148,9 @@ export class EventRouter {
 
   /** Tells the debugger about the threads of a node that joined, where it asked for ThreadStart. */
   nodeJoined(link: NodeLink): void {
-    this.synthesize(K.THREAD_START, [...link.threads].map((t) => link.ids.toVirtual(t)));
+    if (this.synthesize(K.THREAD_START, [...link.threads].map((t) => link.ids.toVirtual(t)))) {
+      for (const t of link.threads) link.synthesizedStarts.add(t);
+    }
   }
 
   /** Tells the debugger about the threads of a node that left, where it asked for ThreadDeath. */
@@ -154,13 +158,17 @@ export class EventRouter {
     this.synthesize(K.THREAD_DEATH, threads);
   }
 
-  private synthesize(eventKind: number, threads: bigint[]): void {
+  /** Sends events of a kind for the threads to every request of the debugger that asked for them; true if any did. */
+  private synthesize(eventKind: number, threads: bigint[]): boolean {
     const sink = this.sink;
-    if (!sink || sink.closed || !threads.length) return;
+    if (!sink || sink.closed || !threads.length) return false;
+    let sent = false;
     for (const req of sink.requests.requests.values()) {
       if (req.eventKind !== eventKind || req.expired || req.scope.kind !== 'all') continue;
       const events = threads.map((thread) => ({ eventKind, requestID: req.id, thread }));
       sink.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.NONE, events }));
+      sent = true;
     }
+    return sent;
   }
 }

@@ -28,6 +28,8 @@ export class NodeLink {
   trackDeathId = -1;
   /** Raw IDs of the node's live threads, kept by the proxy's own ThreadStart/ThreadDeath requests. */
   readonly threads = new Set<bigint>();
+  /** Threads the debugger was told about with a synthesized ThreadStart when the node joined. */
+  readonly synthesizedStarts = new Set<bigint>();
   /** Set when the link has gone down. */
   down = false;
   private barrier: Promise<void> = Promise.resolve();

@@ -125,6 +125,10 @@ export class RequestManager {
     const req = new VRequest(this.nextId++, K.BREAKPOINT, suspendPolicy, [], { kind: 'symbol', signature, hash, methodName, line }, undefined);
     this.requests.set(req.id, req);
     await this.bindEverywhere(req);
+    if (!req.bindings.length && req.boundTypes.size > 0) {
+      this.requests.delete(req.id);
+      throw new ProxyError(E.INVALID_LOCATION, `no code at ${classMatchName(signature)}${methodName ? `.${methodName}` : ''}${line >= 0 ? `:${line}` : ''} in the loaded class`);
+    }
     return req;
   }
 

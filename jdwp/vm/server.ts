@@ -186,10 +186,10 @@ export class VirtualVm {
     const [start, death] = await Promise.all([client.EventRequest.Set(K.THREAD_START, P.NONE, []), client.EventRequest.Set(K.THREAD_DEATH, P.NONE, [])]);
     link.trackStartId = start.requestID;
     link.trackDeathId = death.requestID;
+    if (this.session && !this.session.closed) await this.session.requests.nodeJoined(link);
     const { threads } = await client.VirtualMachine.AllThreads();
     for (const t of threads) link.threads.add(t);
     this.log(`[fabric] node ${link.name} joined (${link.address}, slot ${link.slot}): ${link.version.vmName} ${link.version.vmVersion}, ${threads.length} threads`);
-    if (this.session && !this.session.closed) await this.session.requests.nodeJoined(link);
     this.router.nodeJoined(link);
     this.cluster.emit('nodeUp', link);
   }
@@ -209,6 +209,7 @@ export class VirtualVm {
           return;
         }
         const session = new DebuggerSession(connection, this.cluster, label);
+        session.vmStartSent = this.cluster.live().length > 0;
         this.session = session;
         this.router.sink = session;
         this.log(`[fabric] debugger ${label} attached`);
