@@ -6,7 +6,7 @@
 // Run: npx tsc -p . && node out/bench/cli-trace.js [hits=300] [seconds=10]
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { compileJava, SMALL_JVM_FLAGS, startJvm, type Jvm } from '../jdwp/launch/java';
+import { compileJava, relistened, SMALL_JVM_FLAGS, startJvm, type Jvm } from '../jdwp/launch/java';
 import { demoBreakpointLine } from '../cli/demo';
 import { DEMO_SOURCES } from '../cli/demo-cluster';
 import { parseTraceArgs } from '../cli/trace/options';
@@ -23,10 +23,6 @@ const LIGHT = ['--capture', 'order.id', '--stack', '0', '--no-locals'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resolves once a JVM started with address=127.0.0.1:0 listens again after its debugger left. */
-async function relistened(jvm: Jvm, since: number): Promise<void> {
-  while (!jvm.output.slice(since).some((l) => l.includes('Listening for transport dt_socket'))) await sleep(20);
-}
 
 /** A proxy process over JVMs, and its debugger address once every node joined. */
 async function startProxy(jvms: Jvm[]): Promise<{ child: ChildProcess; address: string }> {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { JdwpClient } from '../jdwp/client/client';
-import { compileJava, startJvm, type Jvm } from '../jdwp/launch/java';
+import { compileJava, relistened, startJvm, type Jvm } from '../jdwp/launch/java';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
 import { VirtualVm } from '../jdwp/vm/server';
 import { listenTcp, serverAddress } from '../jdwp/transport/tcp';
@@ -81,11 +81,10 @@ export interface Target {
  */
 export function targets(jvm: Jvm): Target[] {
   const jvmPort = () => jvm.port;
-  const listens = () => jvm.output.filter((l) => l.startsWith('Listening for transport')).length;
   const relisten = async (close: () => Promise<void>) => {
-    const before = listens();
+    const since = jvm.output.length;
     await close();
-    for (let i = 0; i < 100 && listens() === before; i++) await new Promise((r) => setTimeout(r, 50));
+    await relistened(jvm, since);
   };
   return [
     {

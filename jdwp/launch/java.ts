@@ -146,3 +146,21 @@ export function startJvm(options: JvmOptions): Promise<Jvm> {
     if (mode === 'dial') finish();
   });
 }
+
+const LISTENING = /Listening for transport dt_socket at address: (\d+)/;
+
+/**
+ * Resolves with the new port once a JVM started with address=HOST:0 listens again after its debugger left: the
+ * agent then picks a new free port, which startJvm's output watcher also stores in jvm.port. `since` is
+ * jvm.output.length from before the debugger left.
+ */
+export async function relistened(jvm: Jvm, since: number, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = jvm.output.slice(since).map((l) => LISTENING.exec(l)).find(Boolean);
+    if (m) return Number(m[1]);
+    if (jvm.process.exitCode !== null) throw new Error(`the JVM exited:\n${jvm.output.join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`the JVM did not listen again within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { Jvm } from '../../jdwp/launch/java';
+import { relistened, type Jvm } from '../../jdwp/launch/java';
+
+export { relistened };
 import type { Address } from '../../jdwp/transport/tcp';
 import { ROOT } from '../support/fixtures';
 
@@ -128,12 +130,3 @@ export async function assertNothingSuspended(address: () => Address, what: strin
   }
 }
 
-/** Resolves once a JVM started with address=127.0.0.1:0 listens again after its debugger left (jvm.port is then the new port). */
-export async function relistened(jvm: Jvm, since: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!jvm.output.slice(since).some((l) => l.includes('Listening for transport dt_socket'))) {
-    if (jvm.process.exitCode !== null) throw new Error(`the JVM exited:\n${jvm.output.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`the JVM did not listen again within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}

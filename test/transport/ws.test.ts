@@ -5,7 +5,7 @@ import { JdwpClient } from '../../jdwp/client/client';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { JDWP } from '../../jdwp/protocol/registry';
 import type { Location, ThreadID } from '../../jdwp/codec/types';
-import type { Jvm } from '../../jdwp/launch/java';
+import { relistened, type Jvm } from '../../jdwp/launch/java';
 import { serverAddress } from '../../jdwp/transport/tcp';
 import { HANDSHAKE } from '../../jdwp/codec/packet';
 import { dialWs, listenWs, type WsListener } from '../../jdwp/transport/ws';
@@ -30,7 +30,10 @@ describe('WebSocket transport', function () {
   });
 
   afterEach(async () => {
+    const since = jvm.output.length;
+    const attached = clients.length > 0;
     for (const c of clients.splice(0)) await c.dispose();
+    if (attached) await relistened(jvm, since);
     await Promise.all(listeners.splice(0).map((l) => l.close()));
     for (const s of tcpServers.splice(0)) s.close();
   });

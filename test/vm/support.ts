@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { JdwpClient } from '../../jdwp/client/client';
 import type { ThreadID } from '../../jdwp/codec/types';
-import { compileJava, type Jvm, type JvmOptions } from '../../jdwp/launch/java';
+import { compileJava, relistened, type Jvm, type JvmOptions } from '../../jdwp/launch/java';
 import { VirtualVm, type VirtualVmOptions } from '../../jdwp/vm/server';
 import { fixtureClasses, ROOT, startFixture } from '../support/fixtures';
 
@@ -38,28 +38,13 @@ export async function printed(jvm: Jvm, line: string, timeoutMs = 20_000): Promi
   }
 }
 
+export { relistened };
+
 /** Waits `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const LISTENING = /Listening for transport dt_socket at address: (\d+)/;
-
-/**
- * Resolves once a JVM started with address=127.0.0.1:0 listens again after its debugger left: the agent then
- * picks a new free port, which startJvm's output watcher stores in jvm.port. `since` is jvm.output.length from
- * before the debugger left.
- */
-export async function relistened(jvm: Jvm, since: number, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = jvm.output.slice(since).map((l) => LISTENING.exec(l)).find(Boolean);
-    if (m) return Number(m[1]);
-    if (jvm.process.exitCode !== null) throw new Error(`the JVM exited:\n${jvm.output.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`the JVM did not listen again within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
 
 /**
  * The names of a JVM's threads, read by attaching to it directly (before any proxy holds its one debugger slot).
