@@ -78,7 +78,8 @@ async function children(ctx: AdapterContext, c: Container, args: DebugProtocol.V
   const m = ctx.mirror;
   switch (c.kind) {
     case 'locals': {
-      const [thisObject, vars] = await Promise.all([m.thisObject(frameInfo(c.frame)), m.visibleVariables(c.frame.location)]);
+      const [thisObject, visible] = await Promise.all([m.thisObject(frameInfo(c.frame)), m.visibleVariables(c.frame.location)]);
+      const vars = visible?.filter((v) => v.name !== 'this');
       const values = await m.localValues(frameInfo(c.frame), vars ?? []);
       const out: DebugProtocol.Variable[] = [];
       if (thisObject !== undefined) out.push(await variableOf(ctx, c.thread, 'this', { tag: Tag.OBJECT, value: thisObject }));

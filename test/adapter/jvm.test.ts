@@ -265,6 +265,18 @@ describe('debug adapter against one JVM', function () {
     assert.equal((await a.dc.evaluateRequest({ expression: 'text', frameId, context: 'clipboard' })).body.result, `round-${round}`);
   });
 
+  it('lists this once, first, in the Locals of an instance method', async () => {
+    const session = await attach(async (s) => {
+      await s.dc.setBreakpointsRequest({ source: { path: path.join(ROOT, 'test/fixtures/java/dapfix/Child.java') }, breakpoints: [{ line: lineOf('dapfix/Child.java', 'CHILD_TOTAL') }] });
+    });
+    const stop = await nextStop(session.dc);
+    const frameId = (await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
+    const scopes = (await session.dc.scopesRequest({ frameId })).body.scopes;
+    const names = (await session.dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables.map((v) => v.name);
+    assert.equal(names[0], 'this');
+    assert.deepEqual(names.filter((n) => n === 'this'), ['this']);
+  });
+
   it('shows List, Set and Map logically with a raw view', async () => {
     const { a, stop } = await stopAt('VARS_LINE');
     const frameId = (await a.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0].id;
