@@ -3,6 +3,7 @@ import { proxy } from './proxy';
 import { demo } from './demo';
 import { trace } from './trace';
 import { script } from './script';
+import { runDebugAdapter } from '../adapter/main';
 
 const USAGE = `usage: jdwp-fabric <command> [options]
 
@@ -12,10 +13,11 @@ commands:
   inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
   trace --connect ...   non-breaking snapshots, tracepoints and logpoints as JSON lines (see trace --help)
   script FILE           run a JSON script of trace probes (see script --help)
+  dap                   speak the Debug Adapter Protocol on stdin and stdout (for editors)
 
 Run "jdwp-fabric <command> --help" for a command's options.`;
 
-/** The CLI entry point; resolves with the process exit code. */
+/** The CLI entry point; resolves with the process exit code (`dap` never resolves: the session ends the process). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -29,6 +31,9 @@ export async function main(argv: string[]): Promise<number> {
       return trace(rest);
     case 'script':
       return script(rest);
+    case 'dap':
+      runDebugAdapter();
+      return new Promise<number>(() => {});
     case undefined:
     case '-h':
     case '--help':
