@@ -5,22 +5,22 @@ import { parseAddress } from '../jdwp/transport/tcp';
 /** The debug type the extension contributes. */
 export const DEBUG_TYPE = 'jdwp-fabric';
 
-/** Stable numbered codes of launch configuration errors, shown as "jdwp-fabric [code]: message". */
+/** Stable numbered codes of launch configuration errors (31xx; the adapter uses 30xx), shown as "jdwp-fabric [code]: message". */
 export const ConfigErrorCode = {
   /** `request` is neither "attach" nor "launch". */
-  BAD_REQUEST: 3001,
+  BAD_REQUEST: 3101,
   /** An attach configuration has neither `port` nor `nodes`. */
-  MISSING_TARGET: 3002,
+  MISSING_TARGET: 3102,
   /** An attach configuration has both `port` and `nodes`. */
-  CONFLICTING_TARGETS: 3003,
+  CONFLICTING_TARGETS: 3103,
   /** `port` is not an integer from 1 to 65535. */
-  BAD_PORT: 3004,
+  BAD_PORT: 3104,
   /** An entry of `nodes` is not "host:port". */
-  BAD_NODE: 3005,
+  BAD_NODE: 3105,
   /** A launch configuration has no `mainClass`. */
-  MISSING_MAIN_CLASS: 3006,
+  MISSING_MAIN_CLASS: 3106,
   /** An attribute has the wrong type or value. */
-  BAD_ATTRIBUTE: 3007,
+  BAD_ATTRIBUTE: 3107,
 } as const;
 
 /** A configuration error: a stable code and a message that names the attribute. */
