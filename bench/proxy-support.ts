@@ -1,11 +1,12 @@
 // Shared pieces of the proxy benchmarks: the bench JVM, a plain TCP pipe, and a client over any of the three targets.
 import * as fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { JdwpClient } from '../jdwp/client/client';
 import { compileJava, relistened, startJvm, type Jvm } from '../jdwp/launch/java';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
-import { VirtualVm } from '../jdwp/vm/server';
+import type { Location, ReferenceTypeID } from '../jdwp/codec/types';
 import { listenTcp, serverAddress } from '../jdwp/transport/tcp';
 
 /** The project root (from out/bench). */
@@ -53,20 +54,67 @@ export async function startPipe(targetPort: number): Promise<{ port: number; clo
   };
 }
 
-/** Attaches, retrying while the JVM's agent is not listening again yet after a previous debugger's Dispose. */
-async function attachRetrying(port: () => number, via?: (port: number) => Promise<{ port: number; close(): void }>): Promise<{ client: JdwpClient; pipe?: { close(): void } }> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const pipe = via ? await via(port()) : undefined;
+function portIn(pattern: RegExp, text: string): number | undefined {
+  const m = pattern.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A helper process, and the port it printed once it is ready. */
+async function spawnListening(args: string[], ready: (output: string) => number | undefined): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${text}`)), 20_000);
+    const on = (d: Buffer) => {
+      text += d.toString('utf8');
+      const port = ready(text);
+      if (port !== undefined) {
+        clearTimeout(timer);
+        resolve(port);
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${text}`)));
+  });
+  return { port, child };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** A proxy process (`jdwp-fabric proxy`) over the JVMs, once every node joined. */
+export async function startProxyProcess(jvms: Jvm[]): Promise<{ port: number; pid: number; close(): Promise<void> }> {
+  const args = [path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', ...jvms.flatMap((j, i) => ['--node', `node-${i + 1}=127.0.0.1:${j.port}`])];
+  const joined = (out: string) => (out.match(/ joined /g) ?? []).length;
+  const { port, child } = await spawnListening(args, (out) => (joined(out) >= jvms.length ? portIn(/virtual VM listening on [^:]+:(\d+)/, out) : undefined));
+  return { port, pid: child.pid!, close: () => stop(child) };
+}
+
+/** Attaches to a port, retrying while it refuses (a proxy still ending the previous debugger's session). */
+export async function attachRetrying(port: number): Promise<JdwpClient> {
+  for (let attempt = 0; ; attempt++) {
     try {
-      return { client: await JdwpClient.attach({ host: '127.0.0.1', port: pipe ? pipe.port : port() }), pipe };
+      return await JdwpClient.attach({ host: '127.0.0.1', port });
     } catch (err) {
-      lastError = err;
-      pipe?.close();
-      await new Promise((r) => setTimeout(r, 100));
+      if (attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
-  throw lastError;
+}
+
+/** The location of a line in a method of a type. */
+export async function lineLocation(vm: JdwpClient, type: ReferenceTypeID, method: string, line: number): Promise<Location> {
+  const { declared } = await vm.ReferenceType.Methods(type);
+  const m = declared.find((d) => d.name === method)!;
+  const { lines } = await vm.Method.LineTable(type, m.methodID);
+  const hit = lines.find((l) => l.lineNumber === line)!;
+  return { typeTag: 1, classID: type as never, methodID: m.methodID, index: hit.lineCodeIndex };
 }
 
 /** One way of reaching the bench JVM. */
@@ -76,54 +124,45 @@ export interface Target {
 }
 
 /**
- * The three targets over one JVM: direct, through a TCP pipe, through the virtual VM. A JVM listening on port 0
- * listens on a new port after each debugger leaves, so the port is read at each connect.
+ * The three targets over one JVM: direct, through a TCP pipe process, through a proxy process (`jdwp-fabric
+ * proxy`, as it runs in production). A JVM listening on port 0 listens on a new port after each debugger
+ * leaves, so the port is read at each connect.
  */
 export function targets(jvm: Jvm): Target[] {
-  const jvmPort = () => jvm.port;
   const relisten = async (close: () => Promise<void>) => {
     const since = jvm.output.length;
     await close();
     await relistened(jvm, since);
   };
+  const through = (name: 'pipe' | 'proxy', args: () => string[], ready: (output: string) => number | undefined): Target => ({
+    name,
+    async connect() {
+      const { port, child } = await spawnListening(args(), ready);
+      const client = await JdwpClient.attach({ host: '127.0.0.1', port });
+      return {
+        client,
+        close: () =>
+          relisten(async () => {
+            await client.dispose();
+            await stop(child);
+          }),
+      };
+    },
+  });
   return [
     {
       name: 'direct',
       async connect() {
-        const { client } = await attachRetrying(jvmPort);
+        const client = await JdwpClient.attach({ host: '127.0.0.1', port: jvm.port });
         return { client, close: () => relisten(() => client.dispose()) };
       },
     },
-    {
-      name: 'pipe',
-      async connect() {
-        const { client, pipe } = await attachRetrying(jvmPort, startPipe);
-        return {
-          client,
-          close: () =>
-            relisten(async () => {
-              await client.dispose();
-              pipe!.close();
-            }),
-        };
-      },
-    },
-    {
-      name: 'proxy',
-      async connect() {
-        const vm = await VirtualVm.start({ nodes: [`bench=127.0.0.1:${jvmPort()}`], log: () => {} });
-        await vm.waitForNodes(1);
-        const client = await JdwpClient.attach(vm.address);
-        return {
-          client,
-          close: () =>
-            relisten(async () => {
-              await client.dispose();
-              await vm.close();
-            }),
-        };
-      },
-    },
+    through('pipe', () => [path.join(ROOT, 'out', 'bench', 'tcp-pipe.js'), String(jvm.port)], (out) => portIn(/listening (\d+)/, out)),
+    through(
+      'proxy',
+      () => [path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', '--node', `bench=127.0.0.1:${jvm.port}`],
+      (out) => (out.includes('node bench joined') ? portIn(/virtual VM listening on [^:]+:(\d+)/, out) : undefined),
+    ),
   ];
 }
 

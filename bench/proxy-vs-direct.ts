@@ -1,9 +1,9 @@
 // The virtual VM against a direct connection and a plain TCP pipe, side by side in one run, over one JVM.
 // Run: npx tsc -p . && node out/bench/proxy-vs-direct.js [rounds] [iterations]
 import type { JdwpClient } from '../jdwp/client/client';
-import type { FrameID, Location, ReferenceTypeID, ThreadID } from '../jdwp/codec/types';
+import type { FrameID, ThreadID } from '../jdwp/codec/types';
 import { JDWP } from '../jdwp/protocol/registry';
-import { benchLine, nextEvent, startBenchJvm, targets } from './proxy-support';
+import { benchLine, lineLocation, nextEvent, startBenchJvm, targets } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 
 const K = JDWP.EventKind;
@@ -24,13 +24,6 @@ async function thread(vm: JdwpClient, name: string): Promise<ThreadID> {
   throw new Error(`no thread ${name}`);
 }
 
-async function lineLocation(vm: JdwpClient, type: ReferenceTypeID, method: string, line: number): Promise<Location> {
-  const { declared } = await vm.ReferenceType.Methods(type);
-  const m = declared.find((d) => d.name === method)!;
-  const { lines } = await vm.Method.LineTable(type, m.methodID);
-  const hit = lines.find((l) => l.lineNumber === line)!;
-  return { typeTag: 1, classID: type as never, methodID: m.methodID, index: hit.lineCodeIndex };
-}
 
 async function time(samples: number[], n: number, fn: () => Promise<unknown>): Promise<void> {
   for (let i = 0; i < 20; i++) await fn();
@@ -43,9 +36,9 @@ async function time(samples: number[], n: number, fn: () => Promise<unknown>): P
 
 async function measure(vm: JdwpClient, out: Samples, n: number): Promise<void> {
   const add = (k: string) => (out[k] ??= []);
+  const parked = await thread(vm, 'bench-parked');
   const { classes } = await vm.VirtualMachine.ClassesBySignature('Lbenchfix/BenchLoop;');
   const type = classes[0].typeID;
-  const parked = await thread(vm, 'bench-parked');
   await vm.ThreadReference.Suspend(parked);
   try {
     const { frames } = await vm.ThreadReference.Frames(parked, 0, -1);
@@ -73,7 +66,11 @@ async function measure(vm: JdwpClient, out: Samples, n: number): Promise<void> {
     await vm.ThreadReference.Resume(parked);
   }
 
+  const { declared: statics } = await vm.ReferenceType.Fields(type);
+  const spin = (name: string, on: boolean) =>
+    vm.ClassType.SetValues(type as never, [{ fieldID: statics.find((f) => f.name === name)!.fieldID, value: { tag: JDWP.Tag.BOOLEAN, value: on } }]);
   const stepper = await thread(vm, 'bench-step');
+  await spin('stepSpin', true);
   const stepAt = await lineLocation(vm, type, 'stepper', benchLine('STEP_LINE'));
   const hit = nextEvent(vm, (e) => e.events.some((x) => x.eventKind === K.BREAKPOINT));
   const bp = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: stepAt }]);
@@ -86,8 +83,10 @@ async function measure(vm: JdwpClient, out: Samples, n: number): Promise<void> {
     await got;
     await vm.EventRequest.Clear(K.SINGLE_STEP, step.requestID);
   });
+  await spin('stepSpin', false);
   await vm.ThreadReference.Resume(stepper);
 
+  await spin('hotSpin', true);
   const hotAt = await lineLocation(vm, type, 'hot', benchLine('HOT_LINE'));
   const cycles = add('breakpoint hit + resume cycle (full rate)');
   await new Promise<void>((resolve, reject) => {
@@ -111,6 +110,7 @@ async function measure(vm: JdwpClient, out: Samples, n: number): Promise<void> {
     vm.on('event', on);
     vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: hotAt }]).then((r) => (requestID = r.requestID), reject);
   });
+  await spin('hotSpin', false);
 }
 
 async function main(): Promise<void> {

@@ -31,9 +31,14 @@ export interface RequestOptions {
 interface Pending {
   resolve(reply: ReplyPacket): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout | undefined;
+  /** When the request times out (ms since the epoch), or 0 for never. */
+  deadline: number;
+  timeoutMs: number;
   name: string;
 }
+
+/** How often pending requests are checked for timeouts: one timer per connection, not one per request. */
+const SWEEP_MS = 100;
 
 /**
  * One JDWP connection over a byte stream: handshake, framing, packet ids, pipelined requests
@@ -49,6 +54,7 @@ export class JdwpConnection extends EventEmitter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private corked = false;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly requestTimeoutMs: number;
   readonly label: string;
 
@@ -113,16 +119,31 @@ export class JdwpConnection extends EventEmitter {
     return new Promise<ReplyPacket>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
       const name = options.name ?? `command ${commandSet}/${command}`;
-      const p: Pending = { resolve, reject, timer: undefined, name };
-      if (timeoutMs > 0) {
-        p.timer = setTimeout(() => {
-          this.pending.delete(id);
-          reject(new FabricError(FabricErrorCode.REQUEST_TIMEOUT, `${this.label}: ${name} got no reply within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.pending.set(id, p);
+      this.pending.set(id, { resolve, reject, deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0, timeoutMs, name });
+      if (timeoutMs > 0 && !this.sweeper) this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
       this.write(encodeCommand(id, commandSet, command, data));
     });
+  }
+
+  /** Fails the requests whose time is up; stops sweeping when none is left waiting. */
+  private sweep(): void {
+    const now = Date.now();
+    let waiting = false;
+    for (const [id, p] of this.pending) {
+      if (p.deadline === 0) continue;
+      if (p.deadline > now) {
+        waiting = true;
+        continue;
+      }
+      this.pending.delete(id);
+      p.reject(new FabricError(FabricErrorCode.REQUEST_TIMEOUT, `${this.label}: ${p.name} got no reply within ${p.timeoutMs} ms`));
+    }
+    if (!waiting) this.stopSweeping();
+  }
+
+  private stopSweeping(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** Sends a command packet that expects no reply (events, from a target). */
@@ -144,9 +165,9 @@ export class JdwpConnection extends EventEmitter {
   close(reason?: Error): void {
     if (this.closeReason) return;
     this.closeReason = reason ?? new FabricError(FabricErrorCode.CONNECTION_CLOSED, `${this.label}: closed`);
+    this.stopSweeping();
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
-      if (p.timer) clearTimeout(p.timer);
       p.reject(this.closedError(p.name));
     }
     this.stream.destroy();
@@ -191,7 +212,6 @@ export class JdwpConnection extends EventEmitter {
         return;
       }
       this.pending.delete(packet.id);
-      if (p.timer) clearTimeout(p.timer);
       p.resolve(packet);
     } else {
       this.emit('command', packet as CommandPacket);

@@ -32,7 +32,6 @@ export class NodeLink {
   readonly synthesizedStarts = new Set<bigint>();
   /** Set when the link has gone down. */
   down = false;
-  private barrier: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly slot: number,
@@ -73,25 +72,39 @@ export class NodeLink {
   stopBuffering: () => void = () => {};
 
   /**
-   * Sends a command to the node in the order callers reached this point, even when preparing its data took
+   * Sends a command to the node in the order callers reached this point, even when preparing its data takes
    * time: `prepare` may resolve IDs asynchronously, and later commands wait for earlier ones to be written.
+   * With nothing queued and the data ready, the command is written at once.
    */
   send(commandSet: number, command: number, prepare: Promise<Buffer> | Buffer, timeoutMs?: number): Promise<ReplyPacket> {
-    if (prepare instanceof Promise) prepare.catch(() => {});
-    const previous = this.barrier;
-    let written!: () => void;
-    this.barrier = new Promise<void>((resolve) => (written = resolve));
-    return (async () => {
+    if (!this.queue.length && Buffer.isBuffer(prepare)) return this.client.raw(commandSet, command, prepare, { timeoutMs, name: this.name });
+    if (!Buffer.isBuffer(prepare)) prepare.catch(() => {});
+    return new Promise<ReplyPacket>((resolve, reject) => {
+      this.queue.push({ commandSet, command, prepare, timeoutMs, resolve, reject });
+      if (this.queue.length === 1) void this.drain();
+    });
+  }
+
+  private readonly queue: Array<{
+    commandSet: number;
+    command: number;
+    prepare: Promise<Buffer> | Buffer;
+    timeoutMs?: number;
+    resolve(reply: Promise<ReplyPacket>): void;
+    reject(err: unknown): void;
+  }> = [];
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      const e = this.queue[0];
       try {
-        await previous;
-        const data = await prepare;
-        const reply = this.client.raw(commandSet, command, data, { timeoutMs, name: `${this.name} ${commandSet}/${command}` });
-        written();
-        return await reply;
-      } finally {
-        written();
+        const data = await e.prepare;
+        e.resolve(this.client.raw(e.commandSet, e.command, data, { timeoutMs: e.timeoutMs, name: this.name }));
+      } catch (err) {
+        e.reject(err);
       }
-    })();
+      this.queue.shift();
+    }
   }
 
   /** Closes the connection. */

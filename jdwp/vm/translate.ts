@@ -90,8 +90,8 @@ function writeId(buf: Buffer, offset: number, width: number, v: bigint): void {
   }
 }
 
-/** Records the IDs of a packet in wire order, with their values. */
-class IdList implements IdVisitor {
+/** The IDs of a packet in wire order, with their kinds, offsets, widths and values. */
+export class IdList implements IdVisitor {
   readonly kinds: IdKind[] = [];
   readonly offsets: number[] = [];
   readonly widths: number[] = [];
@@ -169,12 +169,19 @@ export class Translator {
     private readonly objects: ProxyObjects,
   ) {}
 
-  /** Node IDs to virtual IDs. Resolves unknown reference types, methods and fields on the node first. */
-  async toVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Promise<Buffer> {
+  /**
+   * Node IDs to virtual IDs. Unknown reference types, methods and fields are resolved on the node first; when
+   * there are none, the rewrite happens at once and a Buffer (not a promise) comes back.
+   */
+  toVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Buffer | Promise<Buffer> {
     const list = new IdList(buf, noUntagged);
     layout.walk(buf, pos, end, node.client.sizes, list);
     const pending = this.pendingToVirtual(node, list, options.contextType);
-    if (pending.length) await Promise.all(pending);
+    if (pending.length) return Promise.all(pending).then(() => this.rewriteToVirtual(node, list, options, buf, pos, end));
+    return this.rewriteToVirtual(node, list, options, buf, pos, end);
+  }
+
+  private rewriteToVirtual(node: NodeLink, list: IdList, options: ToVirtualOptions, buf: Buffer, pos: number, end: number): Buffer {
     const mapped = new Array<bigint>(list.values.length);
     let context = options.contextType ?? 0n;
     for (let i = 0; i < mapped.length; i++) {
@@ -228,10 +235,18 @@ export class Translator {
     return pending;
   }
 
-  /** Virtual IDs to a node's IDs. An ID of another node answers the INVALID_* error of its kind. */
-  async toNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, pos = 0, end = buf.length): Promise<Buffer> {
+  /** The IDs of a virtual packet (the debugger's side), walked once. */
+  collect(layout: Layout, buf: Buffer, options: ToNodeOptions = {}): IdList {
     const list = new IdList(buf, (l) => this.untaggedTag(l, options));
-    layout.walk(buf, pos, end, VIRTUAL_SIZES, list);
+    layout.walk(buf, 0, buf.length, VIRTUAL_SIZES, list);
+    return list;
+  }
+
+  /**
+   * Virtual IDs to a node's IDs. An ID of another node answers the INVALID_* error of its kind. When nothing needs
+   * resolving on the node first, the rewrite happens at once and a Buffer (not a promise) comes back.
+   */
+  toNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, list: IdList = this.collect(layout, buf, options)): Buffer | Promise<Buffer> {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < list.values.length; i++) {
       const kind = list.kinds[i];
@@ -254,7 +269,11 @@ export class Translator {
         if (!vf.raw.has(node)) pending.push(this.registry.ensureOn(vf.vtype, node).then(() => this.registry.fieldsOn(vf.vtype, node)));
       }
     }
-    if (pending.length) await Promise.all(pending);
+    if (pending.length) return Promise.all(pending).then(() => this.rewriteToNode(node, list, buf));
+    return this.rewriteToNode(node, list, buf);
+  }
+
+  private rewriteToNode(node: NodeLink, list: IdList, buf: Buffer): Buffer {
     const mapped = new Array<bigint>(list.values.length);
     for (let i = 0; i < mapped.length; i++) {
       const kind = list.kinds[i];
@@ -269,7 +288,7 @@ export class Translator {
       mapped[i] = raw;
     }
     const sizes = node.client.sizes;
-    return rewrite(buf, pos, end, list, mapped, widthFor(sizes), sameAsVirtual(sizes));
+    return rewrite(buf, 0, buf.length, list, mapped, widthFor(sizes), sameAsVirtual(sizes));
   }
 
   private type(v: bigint): VType {

@@ -3,6 +3,9 @@ package benchfix;
 /** The benchmark target: a hot loop for breakpoint cycles, a stepping loop, and a parked thread with a deep stack. */
 public class BenchLoop {
     static volatile long sink;
+    /** The benchmark sets these through JDWP while it needs a loop to run flat out; otherwise the loops idle. */
+    static volatile boolean hotSpin;
+    static volatile boolean stepSpin;
     static final Holder HOLDER = new Holder();
 
     static class Holder {
@@ -21,10 +24,21 @@ public class BenchLoop {
     static void stepper() {
         long s = 0;
         for (int i = 0; ; i++) {
+            idleUnless(stepSpin);
             s += i;              // STEP_LINE
             s ^= i << 1;
             s -= i >> 2;
             if ((i & 0xFFFF) == 0) sink = s;
+        }
+    }
+
+    static void idleUnless(boolean spin) {
+        if (!spin) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -61,6 +75,7 @@ public class BenchLoop {
         Thread hot = new Thread(() -> {
             long s = 0;
             for (int i = 0; ; i++) {
+                idleUnless(hotSpin);
                 s += hot(i);
                 if ((i & 0xFFFFF) == 0) sink = s;
             }

@@ -4,7 +4,8 @@ import { JDWP } from '../../protocol/registry';
 import { ROOT_GROUP } from '../proxy-objects';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
 import type { Handler } from './context';
-import { firstIds, forward, pickNode, routeCommand, vtypeOf } from './route';
+import { forward, pickNode, routeCommand, vtypeOf } from './route';
+import { slotOf } from '../ids';
 import { decodeOut, encodeReply } from './vm';
 
 const E = JDWP.Error;
@@ -34,8 +35,8 @@ function bufArgs(b: Buffer): [Buffer, number, number, typeof VIRTUAL_SIZES] {
 }
 
 const threadName: Handler = async (ctx, info, data) => {
-  const { link } = await pickNode(ctx, info, data);
-  const out = await forward(ctx, link, info, data);
+  const { link, ids } = await pickNode(ctx, info, data);
+  const out = await forward(ctx, link, info, data, undefined, undefined, ids);
   if (!ctx.cluster.options.threadNamePrefix) return out;
   const { threadName: name } = info.reply!.decode(...bufArgs(out)) as { threadName: string };
   return encodeReply(info, { threadName: `[${link.name}] ${name}` });
@@ -67,8 +68,8 @@ const groupParent: Handler = async (ctx, info, data) => {
   const rootParent = ctx.cluster.options.threadGroups === 'cluster' ? ROOT_GROUP : 0n;
   if (isRoot(data)) return encodeReply(info, { parentGroup: 0n });
   if (nodeGroupLink(ctx, data)) return encodeReply(info, { parentGroup: rootParent });
-  const { link } = await pickNode(ctx, info, data);
-  const out = await forward(ctx, link, info, data);
+  const { link, ids } = await pickNode(ctx, info, data);
+  const out = await forward(ctx, link, info, data, undefined, undefined, ids);
   const { parentGroup } = info.reply!.decode(...bufArgs(out)) as { parentGroup: bigint };
   return parentGroup === 0n ? encodeReply(info, { parentGroup: ctx.cluster.objects.groupId(link.slot) }) : out;
 };
@@ -89,9 +90,10 @@ const stringValue: Handler = async (ctx, info, data) => {
 };
 
 const arraySetValues: Handler = async (ctx, info, data) => {
-  const { link } = await pickNode(ctx, info, data);
-  const raw = link.ids.toRaw(firstIds(info, data).objectId);
-  if (raw === undefined) throw new ProxyError(E.INVALID_ARRAY, 'array of another node');
+  const array = data.readBigUInt64BE(0);
+  const link = ctx.cluster.link(slotOf(array));
+  const raw = link?.ids.toRaw(array);
+  if (!link || raw === undefined) throw new ProxyError(E.INVALID_ARRAY, `array ${array} belongs to no live node`);
   const { typeID } = await link.client.ObjectReference.ReferenceType(raw as never);
   const { signature: sig } = await link.client.ReferenceType.Signature(typeID);
   return forward(ctx, link, info, data, undefined, { untaggedTag: tagOfSignature(sig.slice(1)) });
@@ -119,13 +121,13 @@ const isCollected: Handler = async (ctx, info, data) => (isProxyGroup(ctx, data)
 const disableCollection: Handler = async (ctx, info, data) => {
   if (isProxyGroup(ctx, data)) return Buffer.alloc(0);
   const out = await routeCommand(ctx, info, data);
-  ctx.session.disabledObjects.add(firstIds(info, data).objectId);
+  ctx.session.disabledObjects.add(data.readBigUInt64BE(0));
   return out;
 };
 
 const enableCollection: Handler = async (ctx, info, data) => {
   if (isProxyGroup(ctx, data)) return Buffer.alloc(0);
-  const id = firstIds(info, data).objectId;
+  const id = data.readBigUInt64BE(0);
   const out = await routeCommand(ctx, info, data);
   ctx.session.disabledObjects.delete(id);
   return out;

@@ -1,14 +1,11 @@
-import type { IdVisitor } from '../../codec/layout';
-import type { IdKind } from '../../protocol/kinds';
 import { JDWP, type CommandInfo } from '../../protocol/registry';
 import { slotOf } from '../ids';
 import type { NodeLink } from '../node-link';
-import { invalidIdError, isObjectLike, isRefType, ProxyError, VIRTUAL_SIZES, type ToNodeOptions } from '../translate';
+import { invalidIdError, isObjectLike, isRefType, ProxyError, type IdList, type ToNodeOptions } from '../translate';
 import type { VType } from '../types';
 import type { Ctx } from './context';
 
 const E = JDWP.Error;
-const STOP = Symbol('stop');
 
 /** Commands whose reply is fixed for a symbol: answered from the cache after the first time. */
 const CACHED = new Set<string>([
@@ -27,37 +24,6 @@ const CACHED = new Set<string>([
   'Method.Bytecodes',
   'Method.VariableTableWithGeneric',
 ]);
-
-class FirstIds implements IdVisitor {
-  objectKind: IdKind | undefined;
-  objectId = 0n;
-  typeId = 0n;
-  constructor(private readonly buf: Buffer) {}
-  id(kind: IdKind, offset: number, width: number): void {
-    const v = width === 8 ? this.buf.readBigUInt64BE(offset) : 0n;
-    if (v === 0n) return;
-    if (isObjectLike(kind)) {
-      this.objectKind = kind;
-      this.objectId = v;
-      throw STOP;
-    }
-    if (isRefType(kind) && this.typeId === 0n) this.typeId = v;
-  }
-  untaggedTag(): number {
-    throw STOP;
-  }
-}
-
-/** The first object-like ID and the first reference type ID of a virtual command. */
-export function firstIds(info: CommandInfo, data: Buffer): FirstIds {
-  const v = new FirstIds(data);
-  try {
-    info.out.walk(data, 0, data.length, VIRTUAL_SIZES, v);
-  } catch (err) {
-    if (err !== STOP) throw err;
-  }
-  return v;
-}
 
 /** A virtual type by ID, or INVALID_CLASS. */
 export function vtypeOf(ctx: Ctx, id: bigint): VType {
@@ -79,35 +45,49 @@ export async function memberNode(ctx: Ctx, vtype: VType): Promise<NodeLink> {
   throw new ProxyError(E.INVALID_CLASS, `${vtype.signature} is not loaded on any live node`);
 }
 
+/** Where a command goes, and the IDs of its out data, walked once. */
+export interface Routing {
+  link: NodeLink;
+  vtype?: VType;
+  ids: IdList;
+}
+
 /** The node a command goes to: its first object, thread or frame's node; else a node running its type; else the focus node. */
-export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<{ link: NodeLink; vtype?: VType }> {
+export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, options?: ToNodeOptions): Promise<Routing> {
   const { cluster } = ctx;
-  const ids = firstIds(info, data);
-  if (ids.objectKind) {
-    const slot = slotOf(ids.objectId);
-    if (slot === 0 && cluster.objects.isString(ids.objectId)) {
-      const link = cluster.focusOrFirst();
-      if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
-      return { link };
+  const ids = cluster.translator.collect(info.out, data, options);
+  let typeId = 0n;
+  for (let i = 0; i < ids.kinds.length; i++) {
+    const kind = ids.kinds[i];
+    const v = ids.values[i];
+    if (v === 0n) continue;
+    if (isObjectLike(kind)) {
+      const slot = slotOf(v);
+      if (slot === 0 && cluster.objects.isString(v)) {
+        const link = cluster.focusOrFirst();
+        if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
+        return { link, ids };
+      }
+      const link = cluster.link(slot);
+      if (!link) throw new ProxyError(invalidIdError(kind), `${kind} ${v} belongs to no live node`);
+      if (kind === 'threadID' || kind === 'frameID') cluster.focus = link;
+      return { link, vtype: typeId ? vtypeOf(ctx, typeId) : undefined, ids };
     }
-    const link = cluster.link(slot);
-    if (!link) throw new ProxyError(invalidIdError(ids.objectKind), `${ids.objectKind} ${ids.objectId} belongs to no live node`);
-    if (ids.objectKind === 'threadID' || ids.objectKind === 'frameID') cluster.focus = link;
-    return { link, vtype: ids.typeId ? vtypeOf(ctx, ids.typeId) : undefined };
+    if (typeId === 0n && isRefType(kind)) typeId = v;
   }
-  if (ids.typeId) {
-    const vtype = vtypeOf(ctx, ids.typeId);
-    return { link: await memberNode(ctx, vtype), vtype };
+  if (typeId) {
+    const vtype = vtypeOf(ctx, typeId);
+    return { link: await memberNode(ctx, vtype), vtype, ids };
   }
   const link = cluster.focusOrFirst();
   if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
-  return { link };
+  return { link, ids };
 }
 
 /** Sends a virtual command to one node and translates its reply back. */
-export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data: Buffer, vtype?: VType, options?: ToNodeOptions): Promise<Buffer> {
+export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data: Buffer, vtype?: VType, options?: ToNodeOptions, ids?: IdList): Promise<Buffer> {
   const { cluster } = ctx;
-  const prepared = cluster.translator.toNode(link, info.out, data, options);
+  const prepared = cluster.translator.toNode(link, info.out, data, options, ids);
   const reply = await link.send(info.set.id, info.spec.id, prepared, cluster.options.requestTimeoutMs || undefined);
   if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: ${info.fullName} answered error ${reply.errorCode}`);
   if (!info.reply) return Buffer.alloc(0);
@@ -116,13 +96,13 @@ export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data:
 
 /** The route rule: the node of the command's IDs; replies fixed per symbol are cached. */
 export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
-  const { link, vtype } = await pickNode(ctx, info, data);
+  const { link, vtype, ids } = await pickNode(ctx, info, data);
   const key = vtype && CACHED.has(info.fullName) ? `${vtype.vid}:${info.key}:${data.toString('latin1')}` : undefined;
   if (key) {
     const hit = ctx.cluster.registry.replyCache.get(key);
     if (hit) return hit;
   }
-  const out = await forward(ctx, link, info, data, vtype);
+  const out = await forward(ctx, link, info, data, vtype, undefined, ids);
   if (key) ctx.cluster.registry.replyCache.set(key, Buffer.from(out));
   return out;
 }
