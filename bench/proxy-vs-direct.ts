@@ -26,7 +26,7 @@ async function thread(vm: JdwpClient, name: string): Promise<ThreadID> {
 
 
 async function time(samples: number[], n: number, fn: () => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < 20; i++) await fn();
+  for (let i = 0; i < Math.max(20, n); i++) await fn();
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint();
     await fn();

@@ -23,6 +23,8 @@ export interface ReplyPacket {
   flags: number;
   errorCode: number;
   data: Buffer;
+  /** The whole packet, header included, when it was received (data is a view into it). */
+  packet?: Buffer;
 }
 
 /** Either kind of packet. */
@@ -59,6 +61,6 @@ export function decodePacket(buf: Buffer): Packet {
   const id = buf.readUInt32BE(4);
   const flags = buf[8];
   const data = buf.subarray(HEADER_SIZE);
-  if (flags & REPLY_FLAG) return { reply: true, id, flags, errorCode: buf.readUInt16BE(9), data };
+  if (flags & REPLY_FLAG) return { reply: true, id, flags, errorCode: buf.readUInt16BE(9), data, packet: buf };
   return { reply: false, id, flags, commandSet: buf[9], command: buf[10], data };
 }

@@ -138,31 +138,39 @@ export class Cluster extends EventEmitter {
    */
   async fanout<T>(what: string, fn: (link: NodeLink) => Promise<T>, links: NodeLink[] = this.live()): Promise<Array<{ link: NodeLink; value: T }>> {
     const timeoutMs = this.options.fanoutTimeoutMs;
-    const results = await Promise.all(
-      links.map(
-        (link) =>
-          new Promise<{ link: NodeLink; value: T } | undefined>((resolve) => {
-            const timer =
-              timeoutMs > 0
-                ? setTimeout(() => {
-                    this.options.log(`[fabric] node ${link.name} stalled: no answer to ${what} within ${timeoutMs} ms; answering without it`);
-                    resolve(undefined);
-                  }, timeoutMs)
-                : undefined;
-            fn(link).then(
-              (value) => {
-                if (timer) clearTimeout(timer);
-                resolve({ link, value });
-              },
-              (err: Error) => {
-                if (timer) clearTimeout(timer);
-                if (!link.down) this.options.log(`[fabric] node ${link.name} error in ${what}: ${err.message}`);
-                resolve(undefined);
-              },
-            );
-          }),
-      ),
-    );
-    return results.filter((r): r is { link: NodeLink; value: T } => r !== undefined);
+    const results: Array<{ link: NodeLink; value: T } | undefined> = new Array(links.length);
+    const settled = new Array<boolean>(links.length).fill(false);
+    await new Promise<void>((resolve) => {
+      let left = links.length;
+      if (!left) return resolve();
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              links.forEach((link, i) => {
+                if (!settled[i]) this.options.log(`[fabric] node ${link.name} stalled: no answer to ${what} within ${timeoutMs} ms; answering without it`);
+              });
+              resolve();
+            }, timeoutMs)
+          : undefined;
+      const done = (i: number, value?: { link: NodeLink; value: T }) => {
+        settled[i] = true;
+        results[i] = value;
+        if (--left === 0) {
+          if (timer) clearTimeout(timer);
+          resolve();
+        }
+      };
+      links.forEach((link, i) =>
+        fn(link).then(
+          (value) => done(i, { link, value }),
+          (err: Error) => {
+            if (!link.down) this.options.log(`[fabric] node ${link.name} error in ${what}: ${err.message}`);
+            done(i);
+          },
+        ),
+      );
+    });
+    return results.filter((r, i): r is { link: NodeLink; value: T } => settled[i] && r !== undefined);
   }
+
 }

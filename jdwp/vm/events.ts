@@ -21,6 +21,22 @@ export interface EventSink {
   sendEvent(data: Buffer): void;
 }
 
+/** Event kinds the hot path forwards: those of debugger requests that carry no proxy bookkeeping. */
+const SIMPLE_KINDS = new Set<number>([
+  K.SINGLE_STEP,
+  K.BREAKPOINT,
+  K.METHOD_ENTRY,
+  K.METHOD_EXIT,
+  K.METHOD_EXIT_WITH_RETURN_VALUE,
+  K.MONITOR_CONTENDED_ENTER,
+  K.MONITOR_CONTENDED_ENTERED,
+  K.MONITOR_WAIT,
+  K.MONITOR_WAITED,
+  K.EXCEPTION,
+  K.FIELD_ACCESS,
+  K.FIELD_MODIFICATION,
+]);
+
 function threadOf(ev: Event_Composite_Events): bigint | undefined {
   return 'thread' in ev ? (ev.thread as bigint) : undefined;
 }
@@ -61,7 +77,29 @@ export class EventRouter {
     else if (policy === P.EVENT_THREAD && thread !== undefined && width === 8) await link.client.ThreadReference.Resume(thread as ThreadID);
   }
 
+  /**
+   * The hot path: a composite of one event of a debugger request (a breakpoint, a step, ...) whose policy is the
+   * request's own is forwarded as received, its IDs rewritten in place and its request ID replaced. Returns false
+   * for everything that needs the general path.
+   */
+  private async routeOne(link: NodeLink, d: Buffer): Promise<boolean> {
+    const sink = this.sink;
+    if (!sink || sink.closed || d.length < 10 || d.readInt32BE(1) !== 1 || !SIMPLE_KINDS.has(d[5])) return false;
+    const req = sink.requests.lookup(link, d.readInt32BE(6));
+    if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[0]) return false;
+    const out = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+    out.writeInt32BE(req.id, 6);
+    this.announce(out);
+    if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
+    sink.sendEvent(out);
+    if (req.suspendPolicy === P.ALL && this.cluster.options.suspendScope === 'cluster') {
+      await this.cluster.fanout('VirtualMachine.Suspend', (l) => l.client.VirtualMachine.Suspend(), this.cluster.live().filter((l) => l !== link));
+    }
+    return true;
+  }
+
   private async route(link: NodeLink, packet: CommandPacket): Promise<void> {
+    if (await this.routeOne(link, packet.data)) return;
     const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, packet.data);
     const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
     const sink = this.sink && !this.sink.closed ? this.sink : undefined;

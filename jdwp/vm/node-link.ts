@@ -85,6 +85,16 @@ export class NodeLink {
     });
   }
 
+  /**
+   * Writes a command at once and calls back with its reply, when nothing is queued before it; false (and nothing
+   * sent) otherwise, so the caller takes the ordered path.
+   */
+  sendNow(commandSet: number, command: number, data: Buffer, timeoutMs: number, done: (err: Error | undefined, reply?: ReplyPacket) => void): boolean {
+    if (this.queue.length) return false;
+    this.client.connection.requestWith(commandSet, command, data, timeoutMs, done);
+    return true;
+  }
+
   private readonly queue: Array<{
     commandSet: number;
     command: number;

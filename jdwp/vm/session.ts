@@ -7,7 +7,10 @@ import type { Cluster } from './cluster';
 import type { EventSink } from './events';
 import { slotOf } from './ids';
 import type { SessionState } from './handlers/context';
-import { dispatch } from './handlers/index';
+import { dispatch, handlerFor } from './handlers/index';
+import { routeCommand } from './handlers/route';
+import { tryFastRoute } from './fast-route';
+import { COMMAND_RULES } from './rules';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
 import { ProxyError } from './translate';
@@ -65,6 +68,10 @@ export class DebuggerSession implements SessionState, EventSink {
       this.cluster.options.log(`[fabric] debugger ${this.label}: unknown command ${packet.commandSet}/${packet.command}`);
       this.connection.reply(packet.id, E.NOT_IMPLEMENTED);
       return;
+    }
+    const rule = COMMAND_RULES[info.fullName];
+    if (rule && handlerFor(info) === routeCommand && !(rule.readOnly && this.cluster.options.readOnly)) {
+      if (tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
     }
     try {
       const data = await dispatch({ cluster: this.cluster, session: this }, info, packet.data);

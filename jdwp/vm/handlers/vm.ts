@@ -37,8 +37,9 @@ const fanoutEmpty: Handler = async (ctx, info, data) => {
 /** Forwards to every node and concatenates one repeated field of their replies. */
 function concatFrom(field: string): Handler {
   return async (ctx, info, data) => {
-    const parts = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.from(data))));
-    return encodeReply(info, { [field]: parts.flatMap((p) => p.value[field] as unknown[]) });
+    const parts = await ctx.cluster.fanout(info.fullName, (link) => forward(ctx, link, info, Buffer.from(data)));
+    if (parts.length === 1) return parts[0].value;
+    return encodeReply(info, { [field]: parts.flatMap((p) => decodeReply(info, p.value)[field] as unknown[]) });
   };
 }
 

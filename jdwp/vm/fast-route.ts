@@ -1,0 +1,79 @@
+import type { JdwpConnection } from '../client/connection';
+import type { CommandPacket, ReplyPacket } from '../codec/packet';
+import type { CommandInfo } from '../protocol/registry';
+import type { Cluster } from './cluster';
+import { slotOf } from './ids';
+import type { NodeLink } from './node-link';
+import { isCached } from './handlers/route';
+import { isObjectLike, isRefType } from './translate';
+
+/**
+ * The hot path of the route rule, for commands addressed by an object, thread or frame ID whose IDs all translate
+ * without asking a node first: the command is rewritten in place and written to its node at once, and the reply
+ * is rewritten in place and written back as the same packet, with no promise in between. Returns false, having
+ * done nothing, when the command needs the general path.
+ */
+export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: CommandInfo, packet: CommandPacket, onError: (err: unknown) => void): boolean {
+  if (isCached(info.fullName) || !info.reply) return false;
+  const data = packet.data;
+  let ids;
+  try {
+    ids = cluster.translator.collect(info.out, data);
+  } catch {
+    return false;
+  }
+  let link: NodeLink | undefined;
+  let thready = false;
+  for (let i = 0; i < ids.kinds.length; i++) {
+    const kind = ids.kinds[i];
+    const v = ids.values[i];
+    if (v === 0n) continue;
+    if (isRefType(kind)) return false;
+    if (isObjectLike(kind)) {
+      const slot = slotOf(v);
+      if (slot === 0) return false;
+      link = cluster.link(slot);
+      thready = kind === 'threadID' || kind === 'frameID';
+      break;
+    }
+  }
+  if (!link) return false;
+  let nodeData: Buffer | Promise<Buffer>;
+  try {
+    nodeData = cluster.translator.toNode(link, info.out, data, {}, ids);
+  } catch {
+    return false;
+  }
+  if (!Buffer.isBuffer(nodeData)) {
+    nodeData.catch(() => {});
+    return false;
+  }
+  const target = link;
+  const sent = target.sendNow(info.set.id, info.spec.id, nodeData, cluster.options.requestTimeoutMs, (err, reply) => {
+    if (err) return onError(err);
+    answer(cluster, debugger_, target, info, packet.id, reply!, onError);
+  });
+  if (sent && thready) cluster.focus = target;
+  return sent;
+}
+
+function answer(cluster: Cluster, debugger_: JdwpConnection, link: NodeLink, info: CommandInfo, id: number, reply: ReplyPacket, onError: (err: unknown) => void): void {
+  if (reply.errorCode !== 0) {
+    debugger_.reply(id, reply.errorCode);
+    return;
+  }
+  let out: Buffer | Promise<Buffer>;
+  try {
+    out = cluster.translator.toVirtual(link, info.reply!, reply.data, { announce: true });
+  } catch (err) {
+    onError(err);
+    return;
+  }
+  if (!Buffer.isBuffer(out)) {
+    out.then((b) => debugger_.reply(id, 0, b), onError);
+    return;
+  }
+  const whole = reply.packet;
+  if (whole && out.buffer === whole.buffer && out.byteOffset === whole.byteOffset + 11 && out.length === whole.length - 11) debugger_.replyPacket(id, whole);
+  else debugger_.reply(id, 0, out);
+}
