@@ -4,7 +4,7 @@
 import type { JdwpClient } from '../jdwp/client/client';
 import type { Jvm } from '../jdwp/launch/java';
 import { JDWP } from '../jdwp/protocol/registry';
-import { attachRetrying, benchLine, lineLocation, rssMiB, startBenchJvm, startProxyProcess } from './proxy-support';
+import { attachRetrying, benchLine, cpuMs, lineLocation, rssMiB, startBenchJvm, startProxyProcess } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 
 const sizes = (process.argv[2] ?? '1,10,50').split(',').map(Number);
@@ -51,11 +51,17 @@ async function measure(n: number): Promise<Record<string, number>> {
     for (let i = 0; i < iterations; i++) warm.push(await setAndClear(vm));
     const threads: number[] = [];
     for (let i = 0; i < iterations; i++) threads.push(await timeMs(() => vm.VirtualMachine.AllThreads()));
+    const cpuRounds = 1000;
+    for (let i = 0; i < cpuRounds; i++) await vm.VirtualMachine.AllThreads();
+    const cpu0 = cpuMs(proxy.pid);
+    for (let i = 0; i < cpuRounds; i++) await vm.VirtualMachine.AllThreads();
+    const cpuPerAllThreads = ((cpuMs(proxy.pid) - cpu0) * 1000) / cpuRounds;
     const rss = rssMiB(proxy.pid);
     await vm.dispose();
     return {
       'attach to first AllThreads (ms)': quantile(attach, 0.5),
       'AllThreads (ms)': quantile(threads, 0.5),
+      'proxy CPU per AllThreads, JIT-warm (µs)': cpuPerAllThreads,
       'set one line breakpoint, cold (ms)': cold,
       'set one line breakpoint, warm (ms)': quantile(warm, 0.5),
       'proxy RSS (MiB)': rss,

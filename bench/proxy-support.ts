@@ -183,6 +183,12 @@ export function nextEvent(client: JdwpClient, match: (e: Event_Composite_Event) 
   });
 }
 
+/** The CPU time (user + system) a process has used, in ms, from /proc (10 ms resolution). */
+export function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /** Reads the resident set size of a process, in MiB, from /proc. */
 export function rssMiB(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

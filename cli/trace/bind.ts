@@ -129,6 +129,12 @@ export class Binder {
     return matches[0] ?? hash;
   }
 
+  /** Switches a probe's requests off on one node of the virtual VM, so its hits there stop costing a suspend. */
+  async disableOn(probe: Probe, node: string): Promise<void> {
+    if (!this.target.fabric) return;
+    await Promise.all((this.requests.get(probe) ?? []).map((id) => this.target.vm.Fabric.DisableOnNode(id, node)));
+  }
+
   /** True when the probe has a request on at least one node. */
   async isBound(probe: Probe): Promise<boolean> {
     const ids = this.requests.get(probe) ?? [];

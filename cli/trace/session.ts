@@ -191,6 +191,7 @@ class TraceSession implements HitHost {
     this.stats.switchedOff.push({ probe: run.probe.label, node, reason });
     this.output.notice(`probe ${run.probe.label} switched off on ${node}: ${reason}`, { probe: run.probe.label, node, switchedOff: reason });
     if (!this.target.fabric) void this.binder.clear(run.probe);
+    else void this.binder.disableOn(run.probe, node).catch(() => undefined);
     void this.checkDone(run);
   }
 

@@ -129,6 +129,16 @@ export const FABRIC_COMMAND_SET: CommandSetSpec = {
       ],
       errors: [],
     },
+    {
+      name: 'DisableOnNode',
+      id: 7,
+      out: [
+        { name: 'requestID', kind: 'int' },
+        { name: 'node', kind: 'string' },
+      ],
+      reply: [],
+      errors: ['INVALID_EVENT_TYPE'],
+    },
   ],
 };
 
@@ -165,5 +175,7 @@ export interface FabricApi {
     RequestInfo(requestID: number): Promise<{ boundNodes: number; eligibleNodes: number; totalNodes: number }>;
     /** Classes loaded in more than one version across the cluster. */
     DivergentClasses(): Promise<{ classes: Array<{ signature: string; versions: FabricVersion[] }> }>;
+    /** Clears a request on one node (by name) and keeps it off there, also when the node reloads the class or rejoins. */
+    DisableOnNode(requestID: number, node: string): Promise<Record<string, never>>;
   };
 }

@@ -28,6 +28,8 @@ export class VRequest {
   seen = 0;
   /** Set once a Count request has reported its event. */
   expired = false;
+  /** Names of nodes this request is switched off on (Fabric.DisableOnNode). */
+  readonly disabledOn = new Set<string>();
 
   constructor(
     readonly id: number,
@@ -155,6 +157,7 @@ export class RequestManager {
   /** Binds a request on one node, if it could match there; type and symbol requests also watch for later loads. */
   async bind(req: VRequest, link: NodeLink): Promise<void> {
     const scope = req.scope;
+    if (req.disabledOn.has(link.name)) return;
     if (scope.kind === 'node' && scope.slot !== link.slot) return;
     if (scope.kind === 'symbol') return this.bindSymbol(req, link, scope);
     if (scope.kind === 'type') {
@@ -282,6 +285,21 @@ export class RequestManager {
           () => undefined,
           () => undefined,
         );
+      }),
+    );
+  }
+
+  /** Fabric.DisableOnNode: clears a request's raw requests on the nodes of that name and keeps it off there. */
+  async disableOn(id: number, node: string): Promise<void> {
+    const req = this.requests.get(id);
+    if (!req) throw new ProxyError(E.INVALID_EVENT_TYPE, `no request ${id}`);
+    req.disabledOn.add(node);
+    const off = req.bindings.filter((b) => b.link.name === node);
+    for (const b of off) req.bindings.splice(req.bindings.indexOf(b), 1);
+    await Promise.all(
+      off.map(({ link, rawId }) => {
+        this.byRaw.get(link)?.delete(rawId);
+        return link.down ? undefined : link.client.EventRequest.Clear(req.eventKind, rawId).catch(() => undefined);
       }),
     );
   }

@@ -141,4 +141,5 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'Fabric.HeapPools': { rule: 'merge', note: 'per node, the top N classes by instance count' },
   'Fabric.RequestInfo': { rule: 'answer', note: 'on how many nodes a request is bound' },
   'Fabric.DivergentClasses': { rule: 'merge', note: 'classes loaded in more than one version across the nodes' },
+  'Fabric.DisableOnNode': { rule: 'requests', note: 'clears a request on one node and keeps it off there' },
 };

@@ -204,6 +204,7 @@ export class VirtualVm {
     const connection = new JdwpConnection(socket, { role: 'target', label: `debugger ${label}` });
     connection.ready.then(
       () => {
+        if (connection.closed) return;
         if (this.session && !this.session.closed) {
           connection.close();
           return;

@@ -30,6 +30,12 @@ const requestInfo: Handler = async (ctx, info, data) => {
   return encodeReply(info, ctx.session.requests.info(requestID));
 };
 
+const disableOnNode: Handler = async (ctx, info, data) => {
+  const { requestID, node } = decodeOut<{ requestID: number; node: string }>(info, data);
+  await ctx.session.requests.disableOn(requestID, node);
+  return Buffer.alloc(0);
+};
+
 /** Handlers of EventRequest commands and of the Fabric request commands. */
 export const REQUEST_HANDLERS: Record<string, Handler> = {
   'EventRequest.Set': set,
@@ -37,4 +43,5 @@ export const REQUEST_HANDLERS: Record<string, Handler> = {
   'EventRequest.ClearAllBreakpoints': clearAllBreakpoints,
   'Fabric.SetBreakpointBySymbol': setBreakpointBySymbol,
   'Fabric.RequestInfo': requestInfo,
+  'Fabric.DisableOnNode': disableOnNode,
 };
