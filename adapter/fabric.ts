@@ -22,11 +22,17 @@ export interface HeapClass {
   count: number;
 }
 
+/** One version of a class: its symbol hash and the nodes that run it. */
+export interface ClassVersion {
+  symbolHash: string;
+  nodes: string[];
+}
+
 /** A class loaded in more than one version across the cluster. */
 export interface DivergentClass {
   signature: string;
   name: string;
-  versions: Array<{ symbolHash: string; nodes: string[] }>;
+  versions: ClassVersion[];
 }
 
 /** The name of the synthetic node that stands for a plain JVM. */

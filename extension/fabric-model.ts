@@ -4,36 +4,9 @@ export const FABRIC_VIEW_ID = 'jdwpFabric.view';
 /** How many classes a heap pool lists when the setting is absent. */
 export const DEFAULT_HEAP_POOL_TOP_N = 20;
 
-/** One node of the cluster, as the adapter's `fabric.nodes` request returns it. */
-export interface FabricNode {
-  slot: number;
-  name: string;
-  address: string;
-  vmVersion: string;
-  state: string;
-  threadCount: number;
-}
-
-/** One class of a node's heap pool, as `fabric.heapPool` returns it. */
-export interface HeapClass {
-  signature: string;
-  name: string;
-  symbolHash: string;
-  count: number;
-}
-
-/** One version of a class: its symbol hash and the nodes that run it. */
-export interface ClassVersion {
-  symbolHash: string;
-  nodes: string[];
-}
-
-/** A class loaded in more than one version across the cluster, as `fabric.divergentClasses` returns it. */
-export interface DivergentClass {
-  signature: string;
-  name: string;
-  versions: ClassVersion[];
-}
+/** The shapes of the adapter's `fabric.nodes`, `fabric.heapPool` and `fabric.divergentClasses` replies. */
+export type { ClassVersion, DivergentClass, FabricNode, HeapClass } from '../adapter/fabric';
+import type { ClassVersion, DivergentClass, FabricNode, HeapClass } from '../adapter/fabric';
 
 /** Sends a custom request to a debug session and resolves with the response body (a DebugSession's customRequest). */
 export type FabricRequester = (command: string, args?: Record<string, unknown>) => PromiseLike<unknown>;

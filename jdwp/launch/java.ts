@@ -129,21 +129,25 @@ export function startJvm(options: JvmOptions): Promise<Jvm> {
         finish();
       }
     };
-    for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
-      let rest = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        rest += chunk;
-        let nl;
-        while ((nl = rest.indexOf('\n')) >= 0) {
-          onLine(rest.slice(0, nl).replace(/\r$/, ''), name);
-          rest = rest.slice(nl + 1);
-        }
-      });
-    }
+    eachLine(child.stdout!, (line) => onLine(line, 'stdout'));
+    eachLine(child.stderr!, (line) => onLine(line, 'stderr'));
     child.once('error', (err) => finish(new Error(`java could not start: ${err.message}`)));
     void exited.then((code) => finish(new Error(`JVM exited with ${code} before it was ready:\n${output.join('\n')}`)));
     if (mode === 'dial') finish();
+  });
+}
+
+/** Calls back with each line a stream carries (without its line ending). */
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    rest += chunk;
+    let nl;
+    while ((nl = rest.indexOf('\n')) >= 0) {
+      onLine(rest.slice(0, nl).replace(/\r$/, ''));
+      rest = rest.slice(nl + 1);
+    }
   });
 }
 

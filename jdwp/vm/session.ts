@@ -7,10 +7,8 @@ import type { Cluster } from './cluster';
 import type { EventSink } from './events';
 import { slotOf } from './ids';
 import type { SessionState } from './handlers/context';
-import { dispatch, handlerFor } from './handlers/index';
-import { routeCommand } from './handlers/route';
+import { dispatch, isPlainRoute } from './handlers/index';
 import { tryFastRoute } from './fast-route';
-import { COMMAND_RULES } from './rules';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
 import { ProxyError } from './translate';
@@ -69,10 +67,7 @@ export class DebuggerSession implements SessionState, EventSink {
       this.connection.reply(packet.id, E.NOT_IMPLEMENTED);
       return;
     }
-    const rule = COMMAND_RULES[info.fullName];
-    if (rule && handlerFor(info) === routeCommand && !(rule.readOnly && this.cluster.options.readOnly)) {
-      if (tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
-    }
+    if (isPlainRoute(info, this.cluster.options.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
     try {
       const data = await dispatch({ cluster: this.cluster, session: this }, info, packet.data);
       this.connection.reply(packet.id, 0, data);

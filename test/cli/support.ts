@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { JdwpClient } from '../../jdwp/client/client';
-import { relistened, type Jvm } from '../../jdwp/launch/java';
+import { eachLine, relistened, type Jvm } from '../../jdwp/launch/java';
 
 export { relistened };
 import type { Address } from '../../jdwp/transport/tcp';
@@ -22,18 +22,8 @@ export interface CliRun {
 export function startCli(args: string[]): CliRun {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'jdwp-fabric.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const run: CliRun = { child, stdout: [], stderr: [], exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-  for (const [stream, lines] of [[child.stdout!, run.stdout], [child.stderr!, run.stderr]] as const) {
-    let rest = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      rest += chunk;
-      let nl;
-      while ((nl = rest.indexOf('\n')) >= 0) {
-        lines.push(rest.slice(0, nl));
-        rest = rest.slice(nl + 1);
-      }
-    });
-  }
+  eachLine(child.stdout!, (line) => run.stdout.push(line));
+  eachLine(child.stderr!, (line) => run.stderr.push(line));
   return run;
 }
 

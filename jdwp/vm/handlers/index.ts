@@ -21,10 +21,19 @@ export function handlerFor(info: CommandInfo): Handler {
   return SPECIAL[info.fullName] ?? routeCommand;
 }
 
+/** True when the proxy refuses a command: it has no rule, or it changes the target under --read-only. */
+export function isRefused(info: CommandInfo, readOnly: boolean): boolean {
+  const rule = COMMAND_RULES[info.fullName];
+  return !rule || (readOnly && !!rule.readOnly);
+}
+
+/** True for commands the plain route rule serves (which the session may take through its hot path). */
+export function isPlainRoute(info: CommandInfo, readOnly: boolean): boolean {
+  return !isRefused(info, readOnly) && handlerFor(info) === routeCommand;
+}
+
 /** Serves one debugger command: refuses it under --read-only when its rule says so, else runs its handler. */
 export async function dispatch(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
-  const rule = COMMAND_RULES[info.fullName];
-  if (!rule) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} has no rule`);
-  if (rule.readOnly && ctx.cluster.options.readOnly) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused: the proxy is read-only`);
+  if (isRefused(info, ctx.cluster.options.readOnly)) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused by the virtual VM${COMMAND_RULES[info.fullName] ? ' (read-only)' : ''}`);
   return handlerFor(info)(ctx, info, data);
 }
