@@ -141,7 +141,9 @@ export class VirtualVm {
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
     const entry: NodeEntry = { name: address, address, state: 'connecting' };
     this.cluster.entries.push(entry);
-    this.open(socket, address, address).then(
+    const taken = (name: string) => this.cluster.entries.some((e) => e !== entry && e.name === name);
+    const nameOf = (slot: number) => (entry.name = taken(`node-${slot}`) ? `dialin-${slot}` : `node-${slot}`);
+    this.open(socket, nameOf, address).then(
       (link) => {
         entry.link = link;
         entry.state = 'up';
@@ -149,15 +151,15 @@ export class VirtualVm {
       },
       (err: Error) => {
         entry.state = 'down';
-        this.log(`[fabric] node ${address} error: ${err.message}`);
+        this.log(`[fabric] node ${entry.name} (${address}) error: ${err.message}`);
       },
     );
   }
 
   /** Opens a link over a connected stream and joins it to the cluster. */
-  private async open(stream: Duplex, name: string, address: string): Promise<NodeLink> {
+  private async open(stream: Duplex, name: string | ((slot: number) => string), address: string): Promise<NodeLink> {
     const slot = this.cluster.allocateSlot();
-    const opening = NodeLink.open(stream, slot, name, address, 10_000);
+    const opening = NodeLink.open(stream, slot, typeof name === 'string' ? name : name(slot), address, 10_000);
     this.pendingOpens.add(opening);
     let link: NodeLink;
     try {
