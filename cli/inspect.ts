@@ -1,14 +1,13 @@
-import { JdwpClient } from '../jdwp/client/client';
-import { parseAddress } from '../jdwp/transport/tcp';
+import { connectVm } from '../jdwp/client/connect';
 import type { ThreadGroupID } from '../jdwp/codec/types';
 
-/** `jdwp-fabric inspect HOST:PORT`: prints a VM's version, thread groups with their threads, and loaded class count. */
+/** `jdwp-fabric inspect HOST:PORT` (or a ws:// URL): prints a VM's version, thread groups with their threads, and loaded class count. */
 export async function inspect(args: string[], out: (line: string) => void = console.log): Promise<number> {
   if (args.length !== 1 || args[0].startsWith('-')) {
-    out('usage: jdwp-fabric inspect HOST:PORT');
+    out('usage: jdwp-fabric inspect HOST:PORT | ws://HOST:PORT/   (token for WebSocket: $JDWP_FABRIC_TOKEN)');
     return 2;
   }
-  const vm = await JdwpClient.attach(parseAddress(args[0]));
+  const vm = await connectVm(args[0]);
   try {
     const version = await vm.VirtualMachine.Version();
     out(`VM: ${version.vmName} ${version.vmVersion} (JDWP ${version.jdwpMajor}.${version.jdwpMinor})`);

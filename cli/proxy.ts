@@ -1,6 +1,7 @@
 import { VirtualVm } from '../jdwp/vm/server';
 import { formatAddress, isLoopback, parseAddress } from '../jdwp/transport/tcp';
 import { list, num, parseArgs, str, UsageError } from './args';
+import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
 
 /** Usage of `jdwp-fabric proxy`. */
@@ -23,6 +24,9 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
                             jdb's "threads" lists every node; per-node: the node groups are top-level
   --fanout-timeout MS       how long a fan-out waits for a slow node before answering without it (default 5000)
   --allow-remote            allow --listen on a non-loopback address (JDWP has no authentication)
+  --listen-ws HOST:PORT     also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);
+                            beyond loopback a token is required
+  --token TOKEN             the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)
   --help                    this text
 `;
 
@@ -37,6 +41,8 @@ const SPECS = [
   { name: 'thread-groups', value: true },
   { name: 'fanout-timeout', value: true },
   { name: 'allow-remote' },
+  { name: 'listen-ws', value: true },
+  { name: 'token', value: true },
   { name: 'help' },
 ];
 
@@ -70,8 +76,12 @@ export async function proxy(argv: string[]): Promise<number> {
       threadNamePrefix: !args.options['no-thread-prefix'],
       threadGroups: groups,
       fanoutTimeoutMs: num(args, 'fanout-timeout', 5000, 1),
+      listenWs: str(args, 'listen-ws'),
+      token: str(args, 'token', process.env[TOKEN_ENV] || undefined),
     });
-    console.error(`[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`);
+    console.error(
+      `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
+    );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -1,9 +1,10 @@
 import { isVirtualVm } from '../../jdwp/client/virtual-vm';
-import { JdwpClient } from '../../jdwp/client/client';
+import { connectVm, isWsTarget } from '../../jdwp/client/connect';
+import type { JdwpClient } from '../../jdwp/client/client';
 import type { ThreadID } from '../../jdwp/codec/types';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { VmMirror } from '../../jdwp/mirror';
-import { formatAddress, parseAddress, type Address } from '../../jdwp/transport/tcp';
+import { formatAddress, parseAddress } from '../../jdwp/transport/tcp';
 import { slotOf } from '../../jdwp/vm/ids';
 import { UsageError } from '../args';
 import { ExitCode } from '../exit-codes';
@@ -42,16 +43,17 @@ export class Target {
 
   /** Attaches to HOST:PORT and finds out whether it is the virtual VM; unreachable addresses are TraceError 3. */
   static async connect(text: string): Promise<Target> {
-    let address: Address;
-    try {
-      address = parseAddress(text);
-    } catch {
-      throw new UsageError(`--connect "${text}" is not HOST:PORT`);
+    let label = text;
+    if (!isWsTarget(text)) {
+      try {
+        label = formatAddress(parseAddress(text));
+      } catch {
+        throw new UsageError(`--connect "${text}" is not HOST:PORT or a ws:// URL`);
+      }
     }
-    const label = formatAddress(address);
     let vm: JdwpClient;
     try {
-      vm = await JdwpClient.attach(address, { handshakeTimeoutMs: 5000 });
+      vm = await connectVm(label, { handshakeTimeoutMs: 5000 });
     } catch (err) {
       const hint = err instanceof FabricError && err.code !== FabricErrorCode.CONNECT_FAILED ? ' (is it a JDWP port, and is no other debugger attached?)' : '';
       throw new TraceError(ExitCode.UNREACHABLE, `cannot reach ${label}: ${(err as Error).message}${hint}`);

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { JdwpConnection } from '../client/connection';
 import { COMPOSITE, JDWP } from '../protocol/registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, serverAddress, type Address } from '../transport/tcp';
+import { listenWs, type WsListener } from '../transport/ws';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
 import { NodeLink } from './node-link';
@@ -19,6 +20,10 @@ export interface VirtualVmOptions extends Partial<ClusterOptions> {
   accept?: string;
   /** Backoff of node redials, in ms: first and largest delay. */
   retryMs?: { first: number; max: number };
+  /** Where debuggers may also attach over WebSocket, HOST:PORT; a token is required beyond loopback. */
+  listenWs?: string;
+  /** The bearer token WebSocket debuggers must present. */
+  token?: string;
 }
 
 /** Parses "NAME=HOST:PORT" or "HOST:PORT" (named after the address). */
@@ -44,6 +49,9 @@ export class VirtualVm {
   address!: Address;
   /** Where nodes dial in, when accepting. */
   acceptAddress: Address | undefined;
+  /** The ws:// URL debuggers may attach to, when listening on WebSocket. */
+  wsUrl: string | undefined;
+  private wsListener: WsListener | undefined;
   session: DebuggerSession | undefined;
   private debuggerServer: net.Server | undefined;
   private acceptServer: net.Server | undefined;
@@ -60,8 +68,19 @@ export class VirtualVm {
   /** Starts the virtual VM: listens for debuggers, dials the nodes and accepts nodes that dial in. */
   static async start(options: VirtualVmOptions = {}): Promise<VirtualVm> {
     const vm = new VirtualVm(options);
-    vm.debuggerServer = await listenTcp(parseAddress(options.listen ?? '127.0.0.1:0'), (s) => vm.onDebugger(s));
+    vm.debuggerServer = await listenTcp(parseAddress(options.listen ?? '127.0.0.1:0'), (s) => vm.onDebugger(s, `${s.remoteAddress}:${s.remotePort}`));
     vm.address = serverAddress(vm.debuggerServer);
+    if (options.listenWs) {
+      try {
+        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token }, (stream, req) =>
+          vm.onDebugger(stream, `ws ${req.socket.remoteAddress}:${req.socket.remotePort}`),
+        );
+      } catch (err) {
+        vm.debuggerServer.close();
+        throw err;
+      }
+      vm.wsUrl = vm.wsListener.url;
+    }
     if (options.accept) {
       vm.acceptServer = await listenTcp(parseAddress(options.accept), (s) => vm.onNodeDialIn(s));
       vm.acceptAddress = serverAddress(vm.acceptServer);
@@ -196,8 +215,7 @@ export class VirtualVm {
     this.cluster.emit('nodeUp', link);
   }
 
-  private onDebugger(socket: net.Socket): void {
-    const label = `${socket.remoteAddress}:${socket.remotePort}`;
+  private onDebugger(socket: Duplex, label: string): void {
     if (this.closing || (this.session && !this.session.closed)) {
       this.log(`[fabric] debugger ${label} refused: ${this.closing ? 'the proxy is closing' : 'another debugger is attached'}`);
       socket.destroy();
@@ -234,6 +252,7 @@ export class VirtualVm {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.debuggerServer?.close();
+    await this.wsListener?.close();
     this.acceptServer?.close();
     if (this.session && !this.session.closed) {
       this.session.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.NONE, events: [{ eventKind: K.VM_DEATH, requestID: 0 }] }));
