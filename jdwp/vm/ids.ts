@@ -22,11 +22,6 @@ export function slotOf(virtual: bigint): number {
   return Number((virtual & LOW_MASK) / NODE_STRIDE);
 }
 
-/** The virtual ID of a proxy-made object. */
-export function proxyId(n: bigint): bigint {
-  return n;
-}
-
 /** One node's ID space: raw node IDs to virtual IDs and back. */
 export class NodeIdSpace {
   private readonly base: bigint;
