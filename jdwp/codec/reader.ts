@@ -2,18 +2,26 @@ import { CodecError, FabricErrorCode } from '../errors';
 
 /** A strict big-endian cursor over one packet's bytes; reading past `end` raises TRUNCATED. */
 export class WireReader {
+  private view: DataView | undefined;
+
   constructor(
     public buf: Buffer,
     public pos: number,
     public end: number,
   ) {}
 
-  /** Points the reader at a new span without allocating. */
+  /** Points the reader at a new span. */
   reset(buf: Buffer, pos: number, end: number): this {
+    if (buf !== this.buf) this.view = undefined;
     this.buf = buf;
     this.pos = pos;
     this.end = end;
     return this;
+  }
+
+  /** A DataView of the buffer: it reads a 64-bit value in one allocation, where Buffer builds it from two halves. */
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   /** Raises TRUNCATED unless n more bytes remain. */
@@ -65,7 +73,7 @@ export class WireReader {
   /** Reads a signed 64-bit integer. */
   i64(what = 'long'): bigint {
     this.need(8, what);
-    const v = this.buf.readBigInt64BE(this.pos);
+    const v = this.dataView().getBigInt64(this.pos);
     this.pos += 8;
     return v;
   }
@@ -92,7 +100,7 @@ export class WireReader {
     const b = this.buf;
     const p = this.pos;
     this.pos += width;
-    if (width === 8) return b.readBigUInt64BE(p);
+    if (width === 8) return this.dataView().getBigUint64(p);
     if (width === 4) return BigInt(b.readUInt32BE(p));
     let v = 0n;
     for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(b[p + i]);
