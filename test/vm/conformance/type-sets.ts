@@ -20,6 +20,7 @@ import {
   rawFieldOn,
   rawMethodOn,
   rawOf,
+  SINGLE,
   rawTypeOn,
   sameTwice,
   slotOf,
@@ -263,17 +264,17 @@ export const TYPE_SCENARIOS: Record<string, Scenario> = {
     const string = await typeView(w.vm, 'Ljava/lang/String;');
     const valueOf = methodOf(string, 'valueOf(Ljava/lang/Object;)Ljava/lang/String;');
     await expectError(
-      w.vm.ClassType.InvokeMethod(string.id as ClassID, node(w, 1).main, valueOf, [obj(w.probes.get(2)![0])], 0),
+      w.vm.ClassType.InvokeMethod(string.id as ClassID, node(w, 1).main, valueOf, [obj(w.probes.get(2)![0])], SINGLE),
       'INVALID_OBJECT',
       'ClassType.InvokeMethod',
     );
-    await expectError(w.vm.ClassType.InvokeMethod(string.id as ClassID, MADE_UP_ID as never, valueOf, [obj(0n)], 0), 'INVALID_THREAD', 'ClassType.InvokeMethod');
+    await expectError(w.vm.ClassType.InvokeMethod(string.id as ClassID, MADE_UP_ID as never, valueOf, [obj(0n)], SINGLE), 'INVALID_THREAD', 'ClassType.InvokeMethod');
   },
 
   'ClassType.NewInstance': async (w) => {
     const counts = () => Promise.all(w.nodes.map(async (nv) => (await nv.link.client.VirtualMachine.InstanceCounts([await rawTypeOn(w, nv.n, 'Lconform/Probe;')])).counts[0]));
     const before = await counts();
-    const r = await w.vm.ClassType.NewInstance(w.probe.id as ClassID, node(w, 1).main, methodOf(w.probe, '<init>()V'), [], 0);
+    const r = await w.vm.ClassType.NewInstance(w.probe.id as ClassID, node(w, 1).main, methodOf(w.probe, '<init>()V'), [], SINGLE);
     assert.equal(r.exception.objectID, 0n);
     const made = r.newObject.objectID;
     await w.vm.ObjectReference.DisableCollection(made);
@@ -281,6 +282,11 @@ export const TYPE_SCENARIOS: Record<string, Scenario> = {
     assert.equal(slotOf(made), node(w, 1).slot, 'made on the node of the thread');
     assert.equal((await w.vm.ObjectReference.ReferenceType(made)).typeID, w.probe.id);
     assert.deepEqual(await counts(), [before[0] + 1n, before[1]]);
+    await expectError(
+      w.vm.ClassType.NewInstance(w.lonely.id as ClassID, node(w, 1).main, methodOf(w.lonely, '<init>()V'), [], SINGLE),
+      'INVALID_CLASS',
+      'ClassType.NewInstance',
+    );
   },
 
   'ArrayType.NewInstance': async (w) => {

@@ -30,6 +30,11 @@ export const BREAK_LINE = lineOf('fixture/Fixture.java', 'BREAK_LINE');
 export const K = JDWP.EventKind;
 export const P = JDWP.SuspendPolicy;
 export const T = JDWP.Tag;
+/**
+ * Invoke options of every invoke here: only the invoking thread runs. (Without it HotSpot resumes every thread for
+ * the invoke and suspends them all afterwards, leaving threads that were running suspended.)
+ */
+export const SINGLE = JDWP.InvokeOptions.INVOKE_SINGLE_THREADED;
 /** EventRequest modifier kinds used here. */
 export const MOD = { ThreadOnly: 3, ClassOnly: 4, LocationOnly: 7 } as const;
 
@@ -70,6 +75,8 @@ export interface World {
   fixture: TypeView;
   probe: TypeView;
   shape: TypeView;
+  /** conform.Probe$Holder, whose run() holds its own monitor on the conform-holder threads. */
+  holder: TypeView;
   lonely: TypeView;
   /** Probe instances made through the debugger, pinned, per node index (1-based). */
   probes: Map<number, ObjectID[]>;
@@ -201,14 +208,14 @@ export function int(v: number): Value {
 
 /** Invokes a static method of a class on a node's main thread; fails on an exception thrown in the target. */
 export async function invokeStatic(w: World, n: number, clazz: ReferenceTypeID, method: MethodID, args: Value[] = []): Promise<Value> {
-  const r = await w.vm.ClassType.InvokeMethod(clazz as ClassID, node(w, n).main, method, args, 0);
+  const r = await w.vm.ClassType.InvokeMethod(clazz as ClassID, node(w, n).main, method, args, SINGLE);
   assert.equal(r.exception.objectID, 0n, `the invoked method threw on node-${n}`);
   return r.returnValue;
 }
 
 /** Invokes a static interface method on a node's main thread. */
 export async function invokeInterface(w: World, n: number, iface: ReferenceTypeID, method: MethodID, args: Value[] = []): Promise<Value> {
-  const r = await w.vm.InterfaceType.InvokeMethod(iface as InterfaceID, node(w, n).main, method, args, 0);
+  const r = await w.vm.InterfaceType.InvokeMethod(iface as InterfaceID, node(w, n).main, method, args, SINGLE);
   assert.equal(r.exception.objectID, 0n, `the invoked method threw on node-${n}`);
   return r.returnValue;
 }
@@ -339,9 +346,10 @@ export async function startWorld(jvms: Jvm[]): Promise<World> {
       assert.ok(entry && link, `${name} is not up`);
       const main = mains.get(name);
       assert.ok(main !== undefined, `${name} did not stop at BREAK_LINE`);
-      await vm.ThreadReference.Name(main);
-      const { classLoader } = await vm.ReferenceType.ClassLoader(fixture.id);
-      nodes.push({ n: i + 1, name, slot: entry.slot, jvm, link, main, loader: classLoader });
+      // The app loader as the node itself names it, so the stage does not lean on the focus rule it tests.
+      const { classes } = await link.client.VirtualMachine.ClassesBySignature(fixture.signature);
+      const { classLoader } = await link.client.ReferenceType.ClassLoader(classes[0].typeID);
+      nodes.push({ n: i + 1, name, slot: entry.slot, jvm, link, main, loader: link.ids.toVirtual(classLoader) as ClassLoaderID });
     }
     const partial = { proxy, vm, nodes, fixture } as World;
     await loadProbeClasses(partial);
@@ -349,11 +357,13 @@ export async function startWorld(jvms: Jvm[]): Promise<World> {
       ...partial,
       probe: await typeView(vm, 'Lconform/Probe;'),
       shape: await typeView(vm, 'Lconform/Probe$Shape;'),
+      holder: undefined as unknown as TypeView,
       lonely: await typeView(vm, 'Lconform/Lonely;'),
       probes: new Map(),
       lonelyInstance: 0n as ObjectID,
     };
     for (const n of [1, 2]) await invokeStatic(w, n, w.probe.id, methodOf(w.probe, 'startThreads'));
+    w.holder = await typeView(vm, 'Lconform/Probe$Holder;');
     for (const [n, count] of [[1, 1], [2, 2]]) {
       w.probes.set(n, []);
       for (let i = 0; i < count; i++) w.probes.get(n)!.push(await newPinned(w, n, w.probe));
@@ -368,7 +378,7 @@ export async function startWorld(jvms: Jvm[]): Promise<World> {
 
 /** A new instance of a class made on a node's main thread with its no-argument constructor, pinned against collection. */
 export async function newPinned(w: World, n: number, type: TypeView): Promise<ObjectID> {
-  const r = await w.vm.ClassType.NewInstance(type.id as ClassID, node(w, n).main, methodOf(type, '<init>()V'), [], 0);
+  const r = await w.vm.ClassType.NewInstance(type.id as ClassID, node(w, n).main, methodOf(type, '<init>()V'), [], SINGLE);
   assert.equal(r.exception.objectID, 0n, `new ${type.signature} threw on node-${n}`);
   await w.vm.ObjectReference.DisableCollection(r.newObject.objectID);
   return r.newObject.objectID;
@@ -408,21 +418,18 @@ async function stopAtBreakLine(vm: JdwpClient, fixture: TypeView): Promise<Map<s
   return stopped;
 }
 
-/** Loads conform.Probe and conform.Probe$Shape on both nodes and conform.Lonely on node-2 only, with Class.forName. */
-async function loadProbeClasses(w: World): Promise<void> {
+/** Loads (and initializes) a class on a node with Class.forName, on its main thread. */
+export async function loadClass(w: World, n: number, binaryName: string): Promise<void> {
   const klass = await typeView(w.vm, 'Ljava/lang/Class;');
   const forName = methodOf(klass, 'forName(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;');
-  const loads: Array<[number, string]> = [
-    [1, 'conform.Probe'],
-    [1, 'conform.Probe$Shape'],
-    [2, 'conform.Probe'],
-    [2, 'conform.Probe$Shape'],
-    [2, 'conform.Lonely'],
-  ];
-  for (const [n, name] of loads) {
-    const { stringObject } = await w.vm.VirtualMachine.CreateString(name);
-    await invokeStatic(w, n, klass.id, forName, [obj(stringObject), { tag: T.BOOLEAN, value: true }, obj(node(w, n).loader)]);
-  }
+  const { stringObject } = await w.vm.VirtualMachine.CreateString(binaryName);
+  await invokeStatic(w, n, klass.id, forName, [obj(stringObject), { tag: T.BOOLEAN, value: true }, obj(node(w, n).loader)]);
+}
+
+/** Loads conform.Probe and conform.Probe$Shape on both nodes and conform.Lonely on node-2 only. */
+async function loadProbeClasses(w: World): Promise<void> {
+  for (const n of [1, 2]) for (const name of ['conform.Probe', 'conform.Probe$Shape']) await loadClass(w, n, name);
+  await loadClass(w, 2, 'conform.Lonely');
 }
 
 /** One command's scenario: exercises it through the proxy and asserts what its rule promises. */
@@ -430,7 +437,7 @@ export type Scenario = (w: World) => Promise<void>;
 
 /**
  * Sends a command twice through the proxy as raw bytes and checks that both replies are the same bytes (or the
- * same error); returns the decoded reply, or the error code when `expectErrorCode` is given.
+ * same error); returns the decoded reply, or `{ errorCode }` for an error reply.
  */
 export async function sameTwice(w: World, command: string, out: Record<string, unknown>): Promise<any> {
   const info = commandByName(command);
