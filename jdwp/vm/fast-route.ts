@@ -4,7 +4,8 @@ import type { CommandInfo } from '../protocol/registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
-import { isCached } from './handlers/route';
+import { focusOnThread, isCached } from './handlers/route';
+import { COMMAND_RULES } from './rules';
 import { isObjectLike, isRefType } from './translate';
 
 /**
@@ -22,8 +23,8 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   } catch {
     return false;
   }
+  if (COMMAND_RULES[info.fullName]?.rule === 'focus') return false;
   let link: NodeLink | undefined;
-  let thready = false;
   for (let i = 0; i < ids.kinds.length; i++) {
     const kind = ids.kinds[i];
     const v = ids.values[i];
@@ -33,14 +34,13 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
       const slot = slotOf(v);
       if (slot === 0) return false;
       link = cluster.link(slot);
-      thready = kind === 'threadID' || kind === 'frameID';
       break;
     }
   }
   if (!link) return false;
   let nodeData: Buffer | Promise<Buffer>;
   try {
-    nodeData = cluster.translator.toNode(link, info.out, data, {}, ids);
+    nodeData = cluster.translator.toNode(link, info.out, data, { errors: info.spec.errors }, ids);
   } catch {
     return false;
   }
@@ -53,7 +53,7 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
     if (err) return onError(err);
     answer(cluster, debugger_, target, info, packet.id, reply!, onError);
   });
-  if (sent && thready) cluster.focus = target;
+  if (sent) focusOnThread(cluster, ids);
   return sent;
 }
 

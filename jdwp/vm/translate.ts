@@ -157,6 +157,20 @@ export interface ToVirtualOptions {
 export interface ToNodeOptions {
   /** The tag of untagged values not preceded by a field ID (ArrayReference.SetValues). */
   untaggedTag?: number;
+  /**
+   * The errors the command may answer, as the spec lists them: an ID of another node answers the error of its
+   * kind when the list has it (INVALID_THREAD for a thread), else INVALID_OBJECT (a String passed as a value).
+   */
+  errors?: readonly string[];
+}
+
+const INVALID_OBJECT_NAME = 'INVALID_OBJECT';
+
+function foreignIdError(kind: IdKind, options: ToNodeOptions): number {
+  const code = invalidIdError(kind);
+  if (!options.errors || !isObjectLike(kind)) return code;
+  const name = Object.entries(E).find(([, v]) => v === code)?.[0];
+  return name && !options.errors.includes(name) && options.errors.includes(INVALID_OBJECT_NAME) ? E.INVALID_OBJECT : code;
 }
 
 /**
@@ -255,7 +269,7 @@ export class Translator {
       if (isObjectLike(kind)) {
         const slot = slotOf(v);
         if (slot === 0 && this.objects.isString(v)) pending.push(this.objects.materialize(v, node));
-        else if (slot !== node.slot) throw new ProxyError(invalidIdError(kind), `${kind} ${v} does not belong to ${node.name}`);
+        else if (slot !== node.slot) throw new ProxyError(foreignIdError(kind, options), `${kind} ${v} does not belong to ${node.name}`);
       } else if (isRefType(kind)) {
         const vtype = this.type(v);
         if (!vtype.members.has(node)) pending.push(this.registry.ensureOn(vtype, node));
@@ -269,11 +283,11 @@ export class Translator {
         if (!vf.raw.has(node)) pending.push(this.registry.ensureOn(vf.vtype, node).then(() => this.registry.fieldsOn(vf.vtype, node)));
       }
     }
-    if (pending.length) return Promise.all(pending).then(() => this.rewriteToNode(node, list, buf));
-    return this.rewriteToNode(node, list, buf);
+    if (pending.length) return Promise.all(pending).then(() => this.rewriteToNode(node, list, buf, options));
+    return this.rewriteToNode(node, list, buf, options);
   }
 
-  private rewriteToNode(node: NodeLink, list: IdList, buf: Buffer): Buffer {
+  private rewriteToNode(node: NodeLink, list: IdList, buf: Buffer, options: ToNodeOptions): Buffer {
     const mapped = new Array<bigint>(list.values.length);
     for (let i = 0; i < mapped.length; i++) {
       const kind = list.kinds[i];
@@ -284,7 +298,7 @@ export class Translator {
       else if (isRefType(kind)) raw = this.type(v).members.get(node);
       else if (kind === 'methodID') raw = this.registry.methods.get(v)!.raw.get(node);
       else raw = this.registry.fields.get(v)!.raw.get(node);
-      if (raw === undefined) throw new ProxyError(invalidIdError(kind), `${kind} ${v} is not known on ${node.name}`);
+      if (raw === undefined) throw new ProxyError(foreignIdError(kind, options), `${kind} ${v} is not known on ${node.name}`);
       mapped[i] = raw;
     }
     const sizes = node.client.sizes;

@@ -126,8 +126,11 @@ const disableCollection: Handler = async (ctx, info, data) => {
 };
 
 const enableCollection: Handler = async (ctx, info, data) => {
-  if (isProxyGroup(ctx, data)) return Buffer.alloc(0);
   const id = data.readBigUInt64BE(0);
+  if (isProxyGroup(ctx, data) || !ctx.cluster.link(slotOf(id))) {
+    ctx.session.disabledObjects.delete(id);
+    return Buffer.alloc(0);
+  }
   const out = await routeCommand(ctx, info, data);
   ctx.session.disabledObjects.delete(id);
   return out;

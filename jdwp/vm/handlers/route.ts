@@ -1,5 +1,6 @@
 import { JDWP, type CommandInfo } from '../../protocol/registry';
 import { slotOf } from '../ids';
+import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';
 import { invalidIdError, isObjectLike, isRefType, ProxyError, type IdList, type ToNodeOptions } from '../translate';
 import type { VType } from '../types';
@@ -45,6 +46,18 @@ export async function memberNode(ctx: Ctx, vtype: VType): Promise<NodeLink> {
   throw new ProxyError(E.INVALID_CLASS, `${vtype.signature} is not loaded on any live node`);
 }
 
+/** Makes the node of the command's thread (or frame) the focus node, wherever that ID stands in the command. */
+export function focusOnThread(cluster: Ctx['cluster'], ids: IdList): void {
+  for (let i = 0; i < ids.kinds.length; i++) {
+    const kind = ids.kinds[i];
+    if ((kind === 'threadID' || kind === 'frameID') && ids.values[i] !== 0n) {
+      const link = cluster.link(slotOf(ids.values[i]));
+      if (link) cluster.focus = link;
+      return;
+    }
+  }
+}
+
 /** Where a command goes, and the IDs of its out data, walked once. */
 export interface Routing {
   link: NodeLink;
@@ -56,12 +69,14 @@ export interface Routing {
 export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, options?: ToNodeOptions): Promise<Routing> {
   const { cluster } = ctx;
   const ids = cluster.translator.collect(info.out, data, options);
+  focusOnThread(cluster, ids);
+  const byType = COMMAND_RULES[info.fullName]?.rule === 'focus';
   let typeId = 0n;
   for (let i = 0; i < ids.kinds.length; i++) {
     const kind = ids.kinds[i];
     const v = ids.values[i];
     if (v === 0n) continue;
-    if (isObjectLike(kind)) {
+    if (isObjectLike(kind) && !byType) {
       const slot = slotOf(v);
       if (slot === 0 && cluster.objects.isString(v)) {
         const link = cluster.focusOrFirst();
@@ -70,7 +85,6 @@ export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, option
       }
       const link = cluster.link(slot);
       if (!link) throw new ProxyError(invalidIdError(kind), `${kind} ${v} belongs to no live node`);
-      if (kind === 'threadID' || kind === 'frameID') cluster.focus = link;
       return { link, vtype: typeId ? vtypeOf(ctx, typeId) : undefined, ids };
     }
     if (typeId === 0n && isRefType(kind)) typeId = v;
@@ -87,7 +101,7 @@ export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, option
 /** Sends a virtual command to one node and translates its reply back. */
 export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data: Buffer, vtype?: VType, options?: ToNodeOptions, ids?: IdList): Promise<Buffer> {
   const { cluster } = ctx;
-  const prepared = cluster.translator.toNode(link, info.out, data, options, ids);
+  const prepared = cluster.translator.toNode(link, info.out, data, { ...options, errors: info.spec.errors }, ids);
   const reply = await link.send(info.set.id, info.spec.id, prepared, cluster.options.requestTimeoutMs || undefined);
   if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: ${info.fullName} answered error ${reply.errorCode}`);
   if (!info.reply) return Buffer.alloc(0);

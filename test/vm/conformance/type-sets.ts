@@ -12,6 +12,7 @@ import {
   int,
   invokeInterface,
   invokeStatic,
+  locals,
   MADE_UP_ID,
   methodOf,
   node,
@@ -251,6 +252,13 @@ export const TYPE_SCENARIOS: Record<string, Scenario> = {
       const { values } = await nv.link.client.ReferenceType.GetValues(type, [{ fieldID: field }]);
       assert.equal(await text(nv.link.client, objectOf(values[0])), `greeting of ${nv.name}`, `${nv.name} holds its own value`);
     }
+    // A value of node 2 set while node 1 is the focus goes to no node: the static lives on the focus node.
+    const { str } = await locals(w, 2, ['str']);
+    await focusOn(w, 1);
+    await expectError(w.vm.ClassType.SetValues(w.fixture.id as ClassID, [{ fieldID: greeting, value: str }]), 'INVALID_OBJECT', 'ClassType.SetValues');
+    const { type, field } = await rawFieldOn(w, 2, 'Lfixture/Fixture;', 'greeting');
+    const { values } = await node(w, 2).link.client.ReferenceType.GetValues(type, [{ fieldID: field }]);
+    assert.equal(await text(node(w, 2).link.client, objectOf(values[0])), `greeting of ${node(w, 2).name}`, 'node-2 unchanged');
   },
 
   'ClassType.InvokeMethod': async (w) => {
