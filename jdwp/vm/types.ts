@@ -164,51 +164,46 @@ export class TypeRegistry {
     vtype.methodLoads.set(node, Promise.resolve());
   }
 
+  /** Runs a per-node load of a type's members once (again when `reload`), sharing it with concurrent callers. */
+  private loadOnce(loads: Map<NodeLink, Promise<void>>, node: NodeLink, reload: boolean, load: () => Promise<void>): Promise<void> {
+    let p = reload ? undefined : loads.get(node);
+    if (!p) {
+      p = load();
+      loads.set(node, p);
+      p.catch(() => loads.delete(node));
+    }
+    return p;
+  }
+
   /** Makes sure the methods of a virtual type are mapped on a node (after its symbol is known there). */
   methodsOn(vtype: VType, node: NodeLink, reload = false): Promise<void> {
     const raw = vtype.members.get(node);
     if (raw === undefined) return Promise.resolve();
-    let p = reload ? undefined : vtype.methodLoads.get(node);
-    if (!p) {
-      p = node.client.ReferenceType.Methods(raw as ReferenceTypeID).then(({ declared }) =>
-        this.mapMethods(
-          vtype,
-          node,
-          declared.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits })),
-        ),
-      );
-      vtype.methodLoads.set(node, p);
-      p.catch(() => vtype.methodLoads.delete(node));
-    }
-    return p;
+    return this.loadOnce(vtype.methodLoads, node, reload, async () => {
+      const { declared } = await node.client.ReferenceType.Methods(raw as ReferenceTypeID);
+      this.mapMethods(vtype, node, declared.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits })));
+    });
   }
 
   /** Makes sure the fields of a virtual type are mapped on a node. */
   fieldsOn(vtype: VType, node: NodeLink): Promise<void> {
     const raw = vtype.members.get(node);
     if (raw === undefined) return Promise.resolve();
-    let p = vtype.fieldLoads.get(node);
-    if (!p) {
-      p = node.client.ReferenceType.Fields(raw as ReferenceTypeID).then(({ declared }) => {
-        if (!vtype.fields) {
-          vtype.fields = declared.map((f) => {
-            const vf = new VField(this.nextFieldId++, vtype, f.name, f.signature, f.modBits);
-            this.fields.set(vf.vid, vf);
-            vtype.fieldsByKey.set(f.name + f.signature, vf);
-            return vf;
-          });
-        }
-        for (const f of declared) {
-          const vf = vtype.fieldsByKey.get(f.name + f.signature);
-          if (!vf) continue;
-          vf.raw.set(node, f.fieldID);
-          node.fields.set(`${raw}:${f.fieldID}`, vf);
-        }
+    return this.loadOnce(vtype.fieldLoads, node, false, async () => {
+      const { declared } = await node.client.ReferenceType.Fields(raw as ReferenceTypeID);
+      vtype.fields ??= declared.map((f) => {
+        const vf = new VField(this.nextFieldId++, vtype, f.name, f.signature, f.modBits);
+        this.fields.set(vf.vid, vf);
+        vtype.fieldsByKey.set(f.name + f.signature, vf);
+        return vf;
       });
-      vtype.fieldLoads.set(node, p);
-      p.catch(() => vtype.fieldLoads.delete(node));
-    }
-    return p;
+      for (const f of declared) {
+        const vf = vtype.fieldsByKey.get(f.name + f.signature);
+        if (!vf) continue;
+        vf.raw.set(node, f.fieldID);
+        node.fields.set(`${raw}:${f.fieldID}`, vf);
+      }
+    });
   }
 
   /** Drops cached facts of a type whose class was redefined. */
