@@ -6,7 +6,7 @@ import { JDWP } from '../../jdwp/protocol/registry';
 import { tagOfSignature } from '../../jdwp/codec/tags';
 import type { ArrayID, ClassID, FrameID, Location, MethodID, ObjectID, StringID, ThreadID, Value } from '../../jdwp/codec/types';
 import type { Jvm } from '../../jdwp/launch/java';
-import { killAll, lineOf } from '../support/fixtures';
+import { FIXTURE_PRIMITIVE_LOCALS, fixturePrimitiveValues, killAll, lineOf } from '../support/fixtures';
 import { codeIndexOfLine, connectFixture, EventQueue, fixtureClass, isKind, lineOfIndex, stopAt, type ConnectMode, type FixtureClass } from './debuggee';
 
 const BREAK_LINE = lineOf('fixture/Fixture.java', 'BREAK_LINE');
@@ -131,19 +131,7 @@ for (const mode of ['attach', 'dial-in'] as ConnectMode[]) {
       const round = locals.get('round')!;
       assert.equal(round.tag, ch('I'));
       const r = round.value as number;
-      assert.deepEqual(
-        ['z', 'b', 'c', 's', 'i', 'l', 'f', 'd'].map((n) => locals.get(n)),
-        [
-          { tag: ch('Z'), value: r % 2 === 0 },
-          { tag: ch('B'), value: 7 },
-          { tag: ch('C'), value: ch('x') },
-          { tag: ch('S'), value: 300 },
-          { tag: ch('I'), value: r },
-          { tag: ch('J'), value: 1234567890123n },
-          { tag: ch('F'), value: 1.5 },
-          { tag: ch('D'), value: 2.25 },
-        ],
-      );
+      assert.deepEqual(FIXTURE_PRIMITIVE_LOCALS.map((n) => locals.get(n)), fixturePrimitiveValues(r));
       assert.equal(locals.get('str')!.tag, ch('s'), 'a String comes back tagged STRING');
       assert.equal(locals.get('arr')!.tag, ch('['), 'an array comes back tagged ARRAY');
       assert.equal(locals.get('obj')!.tag, ch('L'));

@@ -6,7 +6,7 @@ import type { WireRecord } from '../../jdwp/codec/layout';
 import { PacketFramer } from '../../jdwp/codec/framer';
 import type { IdSizes, Value } from '../../jdwp/codec/types';
 import { commandByName, COMPOSITE, JDWP, type CommandInfo } from '../../jdwp/protocol/registry';
-import { lineOf, ROOT } from '../support/fixtures';
+import { FIXTURE_PRIMITIVE_LOCALS, fixturePrimitiveValues, lineOf, ROOT } from '../support/fixtures';
 
 // Packets captured from a real JVM by bench/support/capture-hex.ts; the expected values come from
 // test/fixtures/java/fixture/Fixture.java and from cross-references between the packets, not from the codec.
@@ -116,19 +116,7 @@ describe('hex fixtures captured from a real JVM', () => {
     const r = round.value as number;
     const line = lineOf('fixture/Fixture.java', 'BREAK_LINE');
     assert.ok(load('breakpoint-event').description.includes(`Fixture.java:${line}`));
-    assert.deepEqual(
-      ['z', 'b', 'c', 's', 'i', 'l', 'f', 'd'].map((n) => byName.get(n)),
-      [
-        { tag: ch('Z'), value: r % 2 === 0 },
-        { tag: ch('B'), value: 7 },
-        { tag: ch('C'), value: ch('x') },
-        { tag: ch('S'), value: 300 },
-        { tag: ch('I'), value: r },
-        { tag: ch('J'), value: 1234567890123n },
-        { tag: ch('F'), value: 1.5 },
-        { tag: ch('D'), value: 2.25 },
-      ],
-    );
+    assert.deepEqual(FIXTURE_PRIMITIVE_LOCALS.map((n) => byName.get(n)), fixturePrimitiveValues(r));
     assert.deepEqual(['str', 'arr', 'obj', 'list', 'map'].map((n) => byName.get(n)?.tag), ['s', '[', 'L', 'L', 'L'].map(ch));
     const ids = ['str', 'arr', 'obj', 'list', 'map'].map((n) => byName.get(n)!.value as bigint);
     assert.ok(ids.every((id) => id > 0n), 'live objects have non-null IDs');

@@ -28,3 +28,21 @@ export async function startFixture(jvms: Jvm[], mainClass = 'fixture.Fixture', o
 export async function killAll(jvms: Jvm[]): Promise<void> {
   await Promise.all(jvms.splice(0).map((j) => j.kill()));
 }
+
+/** The primitive locals of Fixture.work at its BREAK_LINE, in declaration order. */
+export const FIXTURE_PRIMITIVE_LOCALS = ['z', 'b', 'c', 's', 'i', 'l', 'f', 'd'] as const;
+
+/** The values Fixture.work holds in its primitive locals at BREAK_LINE in a given round, as JDWP tagged values. */
+export function fixturePrimitiveValues(round: number): Array<{ tag: number; value: unknown }> {
+  const t = (c: string) => c.charCodeAt(0);
+  return [
+    { tag: t('Z'), value: round % 2 === 0 },
+    { tag: t('B'), value: 7 },
+    { tag: t('C'), value: t('x') },
+    { tag: t('S'), value: 300 },
+    { tag: t('I'), value: round },
+    { tag: t('J'), value: 1234567890123n },
+    { tag: t('F'), value: 1.5 },
+    { tag: t('D'), value: 2.25 },
+  ];
+}
