@@ -23,6 +23,8 @@ export interface Disposable {
   dispose(): Promise<void>;
   /** True for the launched JVM, which disconnect only ends when asked to terminate it. */
   launchedJvm?: boolean;
+  /** For the launched JVM: settles when its process has exited. */
+  exited?: Promise<unknown>;
 }
 
 /**

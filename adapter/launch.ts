@@ -79,7 +79,7 @@ async function launchJvm(ctx: AdapterContext, target: Extract<TargetConfig, { ki
         if (!AGENT_BANNER.test(line)) ctx.output(line, stream);
       },
     });
-    ctx.resources.push({ dispose: () => jvm.kill(), launchedJvm: true });
+    ctx.resources.push({ dispose: () => jvm.kill(), launchedJvm: true, exited: jvm.exited });
     void jvm.exited.then((code) => {
       ctx.send(new ExitedEvent(code ?? 1));
       onVmGone(ctx);

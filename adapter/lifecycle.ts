@@ -51,6 +51,7 @@ export async function disconnect(ctx: AdapterContext, args: DebugProtocol.Discon
     if (kill && launched) {
       await vm.VirtualMachine.Exit(0).catch(() => undefined);
       vm.close();
+      await exitedWithin(ctx, EXIT_GRACE_MS);
     } else {
       await resume(ctx, undefined).catch(() => undefined);
       await vm.dispose();
@@ -58,6 +59,18 @@ export async function disconnect(ctx: AdapterContext, args: DebugProtocol.Discon
   }
   ctx.ended = true;
   await disposeResources(ctx, kill);
+}
+
+/** How long a launched JVM told to exit may take before disconnect kills it. */
+const EXIT_GRACE_MS = 3_000;
+
+/** Waits (up to ms) for the launched JVM to exit by itself, so its exit code is its own and not the kill's. */
+async function exitedWithin(ctx: AdapterContext, ms: number): Promise<void> {
+  const exited = ctx.resources.find((r) => r.launchedJvm)?.exited;
+  if (!exited) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** `terminate`: ends a launched program; an attached VM is not ours to end. */

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { JdwpClient } from '../../jdwp/client/client';
 import { JdwpConnection } from '../../jdwp/client/connection';
@@ -14,6 +15,15 @@ const E = JDWP.Error;
 
 function jdwpError(name: string) {
   return (e: unknown) => e instanceof JdwpReplyError && e.errorName === name;
+}
+
+/** Resolves once the kernel reports the process stopped (state T), so no reply of it can still be on the way. */
+async function stoppedState(pid: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('T')) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process ${pid} did not stop`);
 }
 
 /** A raw debugger connection to the proxy, for packets no client would send. */
@@ -108,6 +118,7 @@ describe('virtual VM faults and refusals', function () {
       const ofNode3 = all.filter((_, i) => names[i].threadName.startsWith('[node-3]'));
       assert.ok(ofNode3.length > 0);
       stalled.process.kill('SIGSTOP');
+      await stoppedState(stalled.process.pid!);
       const t0 = Date.now();
       const during = (await vm.VirtualMachine.AllThreads()).threads;
       assert.ok(Date.now() - t0 < 5_000, 'a stalled node does not hold the fan-out past its timeout');
