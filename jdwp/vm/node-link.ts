@@ -5,6 +5,7 @@ import type { CommandPacket } from '../codec/packet';
 import type { ReplyPacket } from '../codec/packet';
 import type { VirtualMachine_CapabilitiesNew_Reply, VirtualMachine_Version_Reply } from '../protocol/spec-types';
 import { NodeIdSpace } from './ids';
+import { INVOCATION_KEYS } from './invocations';
 import type { VField, VMethod, VType } from './types';
 
 /** How long a node has to answer the commands that open a link. */
@@ -74,9 +75,11 @@ export class NodeLink {
   /**
    * Sends a command to the node in the order callers reached this point, even when preparing its data takes
    * time: `prepare` may resolve IDs asynchronously, and later commands wait for earlier ones to be written.
-   * With nothing queued and the data ready, the command is written at once.
+   * With nothing queued and the data ready, the command is written at once. An invocation has no time limit:
+   * the node runs the code as long as it takes (nothing could cancel it), and the reply is its answer.
    */
   send(commandSet: number, command: number, prepare: Promise<Buffer> | Buffer, timeoutMs?: number): Promise<ReplyPacket> {
+    if (INVOCATION_KEYS.has((commandSet << 8) | command)) timeoutMs = 0;
     if (!this.queue.length && Buffer.isBuffer(prepare)) return this.client.raw(commandSet, command, prepare, { timeoutMs, name: this.name });
     if (!Buffer.isBuffer(prepare)) prepare.catch(() => {});
     return new Promise<ReplyPacket>((resolve, reject) => {

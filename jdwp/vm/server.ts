@@ -221,11 +221,19 @@ export class VirtualVm {
       socket.destroy();
       return;
     }
+    // The previous debugger's cleanup resumes what it suspended: the next one is served once that is done (its
+    // bytes wait in the socket), so the cleanup never resumes what the next one suspends.
+    const previous = this.session;
+    if (previous) {
+      void previous.ended.then(() => this.onDebugger(socket, label));
+      return;
+    }
     const connection = new JdwpConnection(socket, { role: 'target', label: `debugger ${label}` });
     connection.ready.then(
       () => {
         if (connection.closed) return;
         if (this.session && !this.session.closed) {
+          this.log(`[fabric] debugger ${label} refused: another debugger is attached`);
           connection.close();
           return;
         }

@@ -9,6 +9,7 @@ import { slotOf } from './ids';
 import type { SessionState } from './handlers/context';
 import { dispatch, isPlainRoute } from './handlers/index';
 import { tryFastRoute } from './fast-route';
+import { invocationOf, releaseReturned, type Invocation } from './invocations';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
 import { ProxyError } from './translate';
@@ -26,7 +27,8 @@ export function errorCodeOf(err: unknown): number {
 
 /**
  * One attached debugger. Its commands are served by the rule of each command; when it leaves (or sends
- * Dispose) every request it made is cleared on every node and every thread it suspended is resumed.
+ * Dispose) every request it made is cleared on every node and every thread it suspended is resumed. An
+ * invocation still running then is waited for in the background: what it suspends on return is resumed too.
  */
 export class DebuggerSession implements SessionState, EventSink {
   readonly requests: RequestManager;
@@ -34,6 +36,9 @@ export class DebuggerSession implements SessionState, EventSink {
   eventsHeld = false;
   vmStartSent = false;
   closed = false;
+  /** Invocations sent to nodes and not answered yet; they may outlive the session. */
+  readonly invocations = new Set<Invocation>();
+  private invocationsIdle: (() => void) | undefined;
   /** Resolves when the session has ended and the nodes are clean. */
   readonly ended: Promise<void>;
   private endedResolve!: () => void;
@@ -67,9 +72,13 @@ export class DebuggerSession implements SessionState, EventSink {
       this.connection.reply(packet.id, E.NOT_IMPLEMENTED);
       return;
     }
-    if (isPlainRoute(info, this.cluster.options.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
+    const invocation = invocationOf(this.cluster, info, packet.data);
+    if (!invocation && isPlainRoute(info, this.cluster.options.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
+    if (invocation) this.invocations.add(invocation);
+    let returned = false;
     try {
       const data = await dispatch({ cluster: this.cluster, session: this }, info, packet.data);
+      returned = true;
       this.connection.reply(packet.id, 0, data);
     } catch (err) {
       const code = errorCodeOf(err);
@@ -77,7 +86,37 @@ export class DebuggerSession implements SessionState, EventSink {
         this.cluster.options.log(`[fabric] debugger ${this.label}: ${info.fullName} failed: ${(err as Error).message}`);
       }
       this.connection.reply(packet.id, code);
+    } finally {
+      if (invocation) await this.invocationDone(invocation, returned);
     }
+  }
+
+  /**
+   * Forgets an answered invocation. One that returned after the debugger left has suspended again what it ran
+   * with, and nobody is left to resume it: the session takes that suspension back itself.
+   */
+  private async invocationDone(invocation: Invocation, returned: boolean): Promise<void> {
+    if (returned && this.closed) {
+      this.cluster.options.log(`[fabric] debugger ${this.label}: an invocation on node ${invocation.link.name} returned after the debugger left; resuming what it suspended`);
+      await releaseReturned(invocation).catch((err: Error) => this.cluster.options.log(`[fabric] node ${invocation.link.name}: resume after an invocation failed: ${err.message}`));
+    }
+    this.invocations.delete(invocation);
+    if (this.invocations.size) return;
+    const idle = this.invocationsIdle;
+    this.invocationsIdle = undefined;
+    idle?.();
+  }
+
+  /** Resolves once no invocation of this session is running on any node (and what they suspended is resumed). */
+  invocationsSettled(): Promise<void> {
+    if (!this.invocations.size) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.invocationsIdle;
+      this.invocationsIdle = () => {
+        previous?.();
+        resolve();
+      };
+    });
   }
 
   /** Ends the session: clears requests, releases events, re-enables collection, resumes suspended threads. */
@@ -85,6 +124,9 @@ export class DebuggerSession implements SessionState, EventSink {
     if (this.closed) return this.ended;
     this.closed = true;
     this.cluster.options.log(`[fabric] debugger ${this.label} left (${reason}); clearing its requests and resuming its threads`);
+    for (const { link } of this.invocations) {
+      this.cluster.options.log(`[fabric] debugger ${this.label}: an invocation still runs on node ${link.name}; what it suspends when it returns is resumed then`);
+    }
     try {
       await this.requests.clearAll();
       const live = this.cluster.live();
