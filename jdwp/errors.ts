@@ -34,6 +34,10 @@ export const FabricErrorCode = {
   TOKEN_REQUIRED: 1040,
   /** A WebSocket client presented a wrong token. */
   TOKEN_REJECTED: 1041,
+  /** A listener beyond loopback was asked for without --allow-remote, or a peer beyond loopback was refused. */
+  REMOTE_NOT_ALLOWED: 1042,
+  /** A node could not join: every node slot is held. */
+  SLOTS_EXHAUSTED: 1050,
 } as const;
 
 /** The numbered code of a FabricError. */

@@ -56,7 +56,8 @@ export class JdwpConnection extends EventEmitter {
   private corked = false;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly requestTimeoutMs: number;
-  readonly label: string;
+  /** A name for this connection in error messages; it may change once the peer is known. */
+  label: string;
 
   constructor(
     readonly stream: Duplex,
@@ -105,6 +106,11 @@ export class JdwpConnection extends EventEmitter {
   /** True once the connection has closed. */
   get closed(): boolean {
     return this.closeReason !== undefined;
+  }
+
+  /** Sets the largest packet accepted from now on. */
+  set maxPacketSize(bytes: number) {
+    this.framer.max = bytes;
   }
 
   /** Requests waiting for their reply. */

@@ -25,7 +25,8 @@ const enum State {
  */
 export class PacketFramer {
   private state: State;
-  private readonly max: number;
+  /** The largest packet accepted; a peer may be trusted with more once it has proven itself. */
+  max: number;
   private handshakeFill = 0;
   private readonly lengthBytes = Buffer.alloc(4);
   private lengthFill = 0;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { CommandPacket } from '../codec/packet';
 import { ProxyObjects } from './proxy-objects';
 import type { NodeLink } from './node-link';
+import { SlotPool } from './slots';
 import { Translator } from './translate';
 import { TypeRegistry, type Logger } from './types';
 
@@ -39,6 +40,9 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   log: (line) => console.error(line),
 };
 
+/** How many dial-in nodes that left stay listed in Fabric.Nodes (the most recent ones). */
+export const LEFT_DIAL_INS_KEPT = 16;
+
 /** A configured node and its current state, for Fabric.Nodes. */
 export interface NodeEntry {
   name: string;
@@ -63,7 +67,9 @@ export class Cluster extends EventEmitter {
   readonly entries: NodeEntry[] = [];
   /** The node of the thread the debugger addressed most recently; per-node state of merged types comes from it. */
   focus: NodeLink | undefined;
-  private nextSlot = 1;
+  readonly slots = new SlotPool();
+  /** Entries of dial-in nodes that left, oldest first. */
+  private readonly leftDialIns: NodeEntry[] = [];
   /** Where node events go. */
   onNodeEvent: NodeEventHandler = async () => {};
 
@@ -72,9 +78,26 @@ export class Cluster extends EventEmitter {
     this.options = { ...DEFAULT_CLUSTER_OPTIONS, ...options };
   }
 
-  /** Hands out a slot; slots are never reused. */
+  /** Hands out a slot (see SlotPool); throws SLOTS_EXHAUSTED when none is free. */
   allocateSlot(): number {
-    return this.nextSlot++;
+    return this.slots.take();
+  }
+
+  /** Keeps the entry of a dial-in node that left listed, among the most recent LEFT_DIAL_INS_KEPT. */
+  dialInLeft(entry: NodeEntry): void {
+    this.leftDialIns.push(entry);
+    if (this.leftDialIns.length > LEFT_DIAL_INS_KEPT) this.dropEntry(this.leftDialIns.shift()!);
+  }
+
+  /** Drops a dial-in entry that left and is named `name`, to give its name to a new node. */
+  dropLeftDialIn(name: string): void {
+    const i = this.leftDialIns.findIndex((e) => e.name === name);
+    if (i >= 0) this.dropEntry(this.leftDialIns.splice(i, 1)[0]);
+  }
+
+  private dropEntry(entry: NodeEntry): void {
+    const i = this.entries.indexOf(entry);
+    if (i >= 0) this.entries.splice(i, 1);
   }
 
   /** The live links, in slot order. */
@@ -118,18 +141,25 @@ export class Cluster extends EventEmitter {
     link.client.connection.on('command', enqueue);
   }
 
-  /** Drops a link that went down. */
+  /** Drops a link that went down (or never finished joining) and gives its slot back. */
   removeLink(link: NodeLink, reason: string, threads: bigint[]): void {
-    if (!this.links.has(link.slot) || link.down) {
-      link.down = true;
-      return;
-    }
+    const joined = this.links.get(link.slot) === link;
+    const wasUp = joined && !link.down;
     link.down = true;
-    this.options.log(`[fabric] node ${link.name} left (slot ${link.slot}): ${reason}`);
-    if (this.focus === link) this.focus = undefined;
-    this.registry.forgetNode(link);
-    this.objects.forgetNode(link);
-    this.emit('nodeDown', link, threads);
+    if (joined) {
+      this.links.delete(link.slot);
+      if (this.focus === link) this.focus = undefined;
+      this.registry.forgetNode(link);
+      this.objects.forgetNode(link);
+    }
+    if (wasUp) {
+      this.options.log(`[fabric] node ${link.name} left (slot ${link.slot}): ${reason}`);
+      this.emit('nodeDown', link, threads);
+    }
+    if (!link.slotReleased) {
+      link.slotReleased = true;
+      this.slots.release(link.slot);
+    }
   }
 
   /**

@@ -7,13 +7,17 @@
  *
  * The decimal stride keeps IDs readable in debuggers (id=2000000000563 is object 563 of slot 2). Slot 0 holds
  * IDs the proxy makes itself (the per-node thread groups and strings created before they are used).
- * Slots are never reused, so an ID of a node that left can never reach another node.
+ * Slots run from 1 to MAX_SLOT, so no virtual ID ever spills into the interned bit. A slot comes back only once
+ * no debugger that could hold its IDs is attached (see SlotPool), so an ID of a node that left never reaches
+ * another node.
  */
 
 /** The distance between two slots' ID ranges. */
 export const NODE_STRIDE = 10n ** 15n;
 const INTERNED = 1n << 63n;
 const LOW_MASK = INTERNED - 1n;
+/** The highest slot: slot * 10^15 + (10^15 - 1) still fits in 63 bits. */
+export const MAX_SLOT = Number(LOW_MASK / NODE_STRIDE) - 1;
 /** Interned IDs kept per node before the oldest are forgotten (frame IDs churn on every resume). */
 const INTERN_LIMIT = 200_000;
 
@@ -30,6 +34,7 @@ export class NodeIdSpace {
   private nextInterned = 1n;
 
   constructor(readonly slot: number) {
+    if (!Number.isInteger(slot) || slot < 1 || slot > MAX_SLOT) throw new RangeError(`slot ${slot} is outside 1..${MAX_SLOT}`);
     this.base = BigInt(slot) * NODE_STRIDE;
   }
 

@@ -4,14 +4,18 @@ import { JdwpConnection } from '../client/connection';
 import type { CommandPacket } from '../codec/packet';
 import type { ReplyPacket } from '../codec/packet';
 import type { VirtualMachine_CapabilitiesNew_Reply, VirtualMachine_Version_Reply } from '../protocol/spec-types';
+import { DEFAULT_MAX_PACKET_SIZE } from '../codec/framer';
+import { FabricError, FabricErrorCode } from '../errors';
 import { NodeIdSpace } from './ids';
 import { INVOCATION_KEYS } from './invocations';
 import type { VField, VMethod, VType } from './types';
 
-/** How long a node has to answer the commands that open a link. */
+/** How long a node has to complete the JDWP handshake and answer the commands that open a link. */
 const OPEN_TIMEOUT_MS = 10_000;
+/** The largest packet a node may send before it has opened its link (its first events and the opening replies are small). */
+const OPEN_MAX_PACKET = 64 * 1024;
 
-/** One live JDWP connection to one node. A node that reconnects gets a new link with a new slot. */
+/** One live JDWP connection to one node. A node that reconnects gets a new link, and a slot that no debugger session has seen in use. */
 export class NodeLink {
   readonly ids: NodeIdSpace;
   /** "vmName vmVersion" and the full description: equal builds may share JDK class symbols. */
@@ -33,6 +37,8 @@ export class NodeLink {
   readonly synthesizedStarts = new Set<bigint>();
   /** Set when the link has gone down. */
   down = false;
+  /** Set once the link's slot went back to the pool. */
+  slotReleased = false;
 
   private constructor(
     readonly slot: number,
@@ -46,24 +52,34 @@ export class NodeLink {
     this.build = `${version.vmName}|${version.vmVersion}|${version.description}`;
   }
 
-  /** Handshakes over a stream to a node and reads what the proxy needs to know about it. */
-  static async open(stream: Duplex, slot: number, name: string, address: string, requestTimeoutMs: number): Promise<NodeLink> {
-    const connection = new JdwpConnection(stream, { role: 'debugger', label: name, requestTimeoutMs, handshakeTimeoutMs: OPEN_TIMEOUT_MS });
+  /**
+   * Handshakes over a stream to a node and reads what the proxy needs to know about it (IDSizes, Version,
+   * CapabilitiesNew), all within OPEN_TIMEOUT_MS. Only then does it `claim` the node's slot and name, so a peer
+   * that never completes this holds no slot.
+   */
+  static async open(stream: Duplex, label: string, address: string, requestTimeoutMs: number, claim: () => { slot: number; name: string }): Promise<NodeLink> {
+    const connection = new JdwpConnection(stream, { role: 'debugger', label, requestTimeoutMs, handshakeTimeoutMs: OPEN_TIMEOUT_MS, maxPacketSize: OPEN_MAX_PACKET });
     const early: CommandPacket[] = [];
     const keep = (p: CommandPacket) => early.push(p);
     connection.on('command', keep);
     const client = new JdwpClient(connection);
+    const deadline = setTimeout(() => connection.close(new FabricError(FabricErrorCode.HANDSHAKE_TIMEOUT, `${label}: the node did not open its link within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
     try {
       await connection.ready;
       client.sizes = await client.VirtualMachine.IDSizes();
       const [version, capabilities] = await Promise.all([client.VirtualMachine.Version(), client.VirtualMachine.CapabilitiesNew()]);
+      const { slot, name } = claim();
+      connection.label = name;
+      connection.maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
       const link = new NodeLink(slot, name, address, client, version, capabilities);
       link.early = early;
       link.stopBuffering = () => connection.removeListener('command', keep);
       return link;
     } catch (err) {
       connection.close(err as Error);
-      throw err;
+      throw connection.closeReason ?? err;
+    } finally {
+      clearTimeout(deadline);
     }
   }
 

@@ -37,6 +37,45 @@ export function parseNodeSpec(spec: string): { name: string; address: Address } 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
 
+/** Dial-ins that may be opening (handshake and first commands) at once; more are refused until some finish. */
+const MAX_DIAL_INS_OPENING = 64;
+/** Failed dial-ins logged in full per second; the rest of that second is logged as one count. */
+const DIAL_IN_FAILURES_LOGGED = 5;
+
+/** The log of failed and refused dial-ins, throttled so that a flood of junk connections cannot flood the log. */
+class DialInFailureLog {
+  private windowStart = 0;
+  private inWindow = 0;
+  private suppressed = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Logs one failure, or counts it when this second has had its share. */
+  note(address: string, message: string, name?: string): void {
+    const now = Date.now();
+    if (now - this.windowStart >= 1_000) {
+      this.flush();
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    if (++this.inWindow <= DIAL_IN_FAILURES_LOGGED) {
+      this.log(`[fabric] node ${name ?? address} (${address}) error: ${message}`);
+      return;
+    }
+    this.suppressed++;
+    this.timer ??= setTimeout(() => this.flush(), this.windowStart + 1_000 - now).unref();
+  }
+
+  /** Logs the count of failures not logged yet. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.suppressed) this.log(`[fabric] ${this.suppressed} more dial-ins failed or were refused within a second`);
+    this.suppressed = 0;
+  }
+}
+
 /**
  * The virtual VM: one JDWP port over many JVM nodes. It dials configured nodes (retrying with backoff while
  * they are down), accepts nodes that dial in, and serves one debugger at a time; the next debugger may attach
@@ -58,6 +97,8 @@ export class VirtualVm {
   private closing = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pendingOpens = new Set<Promise<unknown>>();
+  private dialInsOpening = 0;
+  private readonly dialInFailures = new DialInFailureLog((line) => this.log(line));
 
   private constructor(private readonly options: VirtualVmOptions) {
     this.cluster = new Cluster(options);
@@ -158,27 +199,49 @@ export class VirtualVm {
 
   private onNodeDialIn(socket: net.Socket): void {
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
-    const entry: NodeEntry = { name: address, address, state: 'connecting' };
-    this.cluster.entries.push(entry);
-    const taken = (name: string) => this.cluster.entries.some((e) => e !== entry && e.name === name);
-    const nameOf = (slot: number) => (entry.name = taken(`node-${slot}`) ? `dialin-${slot}` : `node-${slot}`);
-    this.open(socket, nameOf, address).then(
+    if (this.dialInsOpening >= MAX_DIAL_INS_OPENING) {
+      this.dialInFailures.note(address, `refused: ${MAX_DIAL_INS_OPENING} other dial-ins are still opening`);
+      socket.destroy();
+      return;
+    }
+    this.dialInsOpening++;
+    let entry: NodeEntry | undefined;
+    const claim = (slot: number) => {
+      const name = `node-${slot}`;
+      this.cluster.dropLeftDialIn(name);
+      entry = { name: this.cluster.entries.some((e) => e.name === name) ? `dialin-${slot}` : name, address, state: 'connecting' };
+      this.cluster.entries.push(entry);
+      return entry.name;
+    };
+    this.open(socket, claim, address, address).then(
       (link) => {
-        entry.link = link;
-        entry.state = 'up';
-        link.client.once('close', () => (entry.state = 'down'));
+        entry!.link = link;
+        entry!.state = 'up';
+        link.client.once('close', () => {
+          entry!.state = 'down';
+          this.cluster.dialInLeft(entry!);
+        });
       },
       (err: Error) => {
-        entry.state = 'down';
-        this.log(`[fabric] node ${entry.name} (${address}) error: ${err.message}`);
+        if (entry) {
+          entry.state = 'down';
+          this.cluster.dialInLeft(entry);
+        }
+        this.dialInFailures.note(address, err.message, entry?.name);
       },
-    );
+    ).finally(() => this.dialInsOpening--);
   }
 
-  /** Opens a link over a connected stream and joins it to the cluster. */
-  private async open(stream: Duplex, name: string | ((slot: number) => string), address: string): Promise<NodeLink> {
-    const slot = this.cluster.allocateSlot();
-    const opening = NodeLink.open(stream, slot, typeof name === 'string' ? name : name(slot), address, 10_000);
+  /**
+   * Opens a link over a connected stream and joins it to the cluster. The link takes its slot (and, for a
+   * dial-in, its name) only once it has opened; from then on its closing gives the slot back.
+   */
+  private async open(stream: Duplex, name: string | ((slot: number) => string), address: string, label = typeof name === 'string' ? name : address): Promise<NodeLink> {
+    const claim = () => {
+      const slot = this.cluster.allocateSlot();
+      return { slot, name: typeof name === 'string' ? name : name(slot) };
+    };
+    const opening = NodeLink.open(stream, label, address, 10_000, claim);
     this.pendingOpens.add(opening);
     let link: NodeLink;
     try {
@@ -186,24 +249,29 @@ export class VirtualVm {
     } finally {
       this.pendingOpens.delete(opening);
     }
+    link.client.on('close', (reason: Error) => {
+      const threads = [...link.threads].map((t) => link.ids.toVirtual(t));
+      this.cluster.removeLink(link, reason?.message ?? 'closed', threads);
+      this.session?.requests.nodeLeft(link);
+      this.router.nodeLeft(threads);
+    });
     if (this.closing) {
       link.close();
       throw new Error('the proxy is closing');
     }
     const joined = this.join(link);
     this.cluster.addLink(link, joined);
-    await joined;
+    try {
+      await joined;
+    } catch (err) {
+      link.client.connection.close(err as Error);
+      throw err;
+    }
     return link;
   }
 
   private async join(link: NodeLink): Promise<void> {
     const client = link.client;
-    client.on('close', (reason: Error) => {
-      const threads = [...link.threads].map((t) => link.ids.toVirtual(t));
-      this.cluster.removeLink(link, reason?.message ?? 'closed', threads);
-      this.session?.requests.nodeLeft(link);
-      this.router.nodeLeft(threads);
-    });
     const [start, death] = await Promise.all([client.EventRequest.Set(K.THREAD_START, P.NONE, []), client.EventRequest.Set(K.THREAD_DEATH, P.NONE, [])]);
     link.trackStartId = start.requestID;
     link.trackDeathId = death.requestID;
@@ -241,8 +309,10 @@ export class VirtualVm {
         session.vmStartSent = this.cluster.live().length > 0;
         this.session = session;
         this.router.sink = session;
+        this.cluster.slots.debuggerAttached();
         this.log(`[fabric] debugger ${label} attached`);
         void session.ended.then(() => {
+          this.cluster.slots.debuggerLeft();
           if (this.session === session) {
             this.session = undefined;
             this.router.sink = undefined;
@@ -262,6 +332,7 @@ export class VirtualVm {
     this.debuggerServer?.close();
     await this.wsListener?.close();
     this.acceptServer?.close();
+    this.dialInFailures.flush();
     if (this.session && !this.session.closed) {
       this.session.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.NONE, events: [{ eventKind: K.VM_DEATH, requestID: 0 }] }));
       await this.session.end('the proxy is stopping');
