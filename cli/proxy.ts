@@ -1,5 +1,6 @@
 import { VirtualVm } from '../jdwp/vm/server';
-import { formatAddress, isLoopback, parseAddress } from '../jdwp/transport/tcp';
+import { FabricError, FabricErrorCode } from '../jdwp/errors';
+import { formatAddress } from '../jdwp/transport/tcp';
 import { list, num, parseArgs, str, UsageError } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
@@ -14,6 +15,7 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --node [NAME=]HOST:PORT   a node to dial: a JVM started with -agentlib:jdwp=transport=dt_socket,server=y,...
                             retried with backoff while it is down and after it drops; repeat for each node
   --accept HOST:PORT        where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT
+                            (default host 127.0.0.1; beyond loopback it needs --allow-remote)
   --suspend-scope SCOPE     node (default): an event suspends only its own node;
                             cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
   --read-only               refuse InvokeMethod, NewInstance, SetValues, RedefineClasses, PopFrames,
@@ -23,7 +25,8 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --thread-groups MODE      cluster (default): one top-level group "cluster" holding a group per node, so
                             jdb's "threads" lists every node; per-node: the node groups are top-level
   --fanout-timeout MS       how long a fan-out waits for a slow node before answering without it (default 5000)
-  --allow-remote            allow --listen on a non-loopback address (JDWP has no authentication)
+  --allow-remote            allow --listen and --accept on addresses that do not resolve to loopback only
+                            (JDWP has no authentication: anyone who reaches them debugs or joins)
   --listen-ws HOST:PORT     also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);
                             beyond loopback a token is required
   --token TOKEN             the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)
@@ -62,10 +65,6 @@ export async function proxy(argv: string[]): Promise<number> {
     if (scope !== 'node' && scope !== 'cluster') throw new UsageError(`--suspend-scope must be node or cluster, got "${scope}"`);
     const groups = str(args, 'thread-groups', 'cluster');
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
-    const host = parseAddress(listen).host;
-    if (!isLoopback(host) && !args.options['allow-remote']) {
-      throw new UsageError(`--listen ${listen} is not a loopback address; JDWP has no authentication, so add --allow-remote to confirm`);
-    }
     const vm = await VirtualVm.start({
       listen,
       nodes: list(args, 'node'),
@@ -78,6 +77,7 @@ export async function proxy(argv: string[]): Promise<number> {
       fanoutTimeoutMs: num(args, 'fanout-timeout', 5000, 1),
       listenWs: str(args, 'listen-ws'),
       token: str(args, 'token', process.env[TOKEN_ENV] || undefined),
+      allowRemote: !!args.options['allow-remote'],
     });
     console.error(
       `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
@@ -93,6 +93,10 @@ export async function proxy(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`jdwp-fabric proxy: ${err.message}\n\n${PROXY_USAGE}`);
+      return ExitCode.USAGE;
+    }
+    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED)) {
+      console.error(`jdwp-fabric proxy: error ${err.code}: ${err.message}`);
       return ExitCode.USAGE;
     }
     throw err;

@@ -1,3 +1,4 @@
+import * as dns from 'node:dns/promises';
 import * as net from 'node:net';
 import { FabricError, FabricErrorCode } from '../errors';
 
@@ -22,9 +23,39 @@ export function formatAddress(a: Address): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
-/** True for loopback hosts. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+/** True for a loopback IP address: 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6 (::ffff:127.x.y.z). */
+export function isLoopbackAddress(ip: string): boolean {
+  if (net.isIPv4(ip)) return ip.startsWith('127.');
+  if (!net.isIPv6(ip)) return false;
+  const canonical = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  if (canonical === '::1') return true;
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(canonical);
+  return mapped !== null && parseInt(mapped[1], 16) >> 8 === 127;
+}
+
+/**
+ * The addresses a host names, and whether every one is loopback. Decided on what the name resolves to, never
+ * on how it reads: "127.attacker.example" is whatever its DNS says. A name that does not resolve is not loopback.
+ */
+export async function resolveLoopback(host: string): Promise<{ loopback: boolean; addresses: string[] }> {
+  let addresses: string[];
+  try {
+    addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    addresses = [];
+  }
+  return { loopback: addresses.length > 0 && addresses.every(isLoopbackAddress), addresses };
+}
+
+/** Fails with REMOTE_NOT_ALLOWED unless `address` resolves to loopback addresses only; `what` names the option. */
+export async function requireLoopback(what: string, address: Address): Promise<void> {
+  const { loopback, addresses } = await resolveLoopback(address.host);
+  if (loopback) return;
+  const resolved = addresses.length ? addresses.join(', ') : 'no address';
+  throw new FabricError(
+    FabricErrorCode.REMOTE_NOT_ALLOWED,
+    `${what} ${formatAddress(address)} is not a loopback address (it resolves to ${resolved}); JDWP has no authentication, so add --allow-remote to confirm`,
+  );
 }
 
 /** Opens a TCP connection with Nagle's algorithm off; fails with CONNECT_FAILED after timeoutMs. */

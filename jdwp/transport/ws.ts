@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocket, WebSocketServer } from 'ws';
 import { FabricError, FabricErrorCode } from '../errors';
-import { formatAddress, isLoopback, type Address } from './tcp';
+import { formatAddress, resolveLoopback, type Address } from './tcp';
 
 /** Options of a WebSocket dial. */
 export interface WsDialOptions {
@@ -20,6 +20,8 @@ export interface WsListenOptions {
   port: number;
   /** The token clients must present; required unless the host is loopback. */
   token?: string;
+  /** Told of each client turned away with HTTP 401, and why. */
+  onRefused?: (request: IncomingMessage, reason: string) => void;
 }
 
 /** A listening WebSocket endpoint. */
@@ -36,10 +38,16 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-/** True when the request carries "Authorization: Bearer <token>"; compares in constant time. */
-function hasToken(req: IncomingMessage, token: string): boolean {
-  const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-  return m !== null && timingSafeEqual(digest(m[1]), digest(token));
+/**
+ * Why a request's "Authorization: Bearer <token>" does not admit it, or undefined when it does. The scheme is
+ * matched case-insensitively (RFC 7235); the token is compared in constant time.
+ */
+function tokenRefusal(req: IncomingMessage, token: string): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return 'no token';
+  const m = /^Bearer +(.+?) *$/i.exec(header);
+  if (!m) return 'not a Bearer token';
+  return timingSafeEqual(digest(m[1]), digest(token)) ? undefined : 'wrong token';
 }
 
 /** The stream of an open WebSocket: binary frames carry the JDWP bytes unchanged. */
@@ -85,19 +93,26 @@ export function dialWs(url: string, options: WsDialOptions = {}): Promise<Duplex
 }
 
 /**
- * Listens for WebSocket clients and hands each one's byte stream to onStream. A host other than
- * loopback needs a token (TOKEN_REQUIRED); when a token is set, clients without it get HTTP 401.
+ * Listens for WebSocket clients and hands each one's byte stream to onStream. A host that does not resolve to
+ * loopback only needs a token (TOKEN_REQUIRED); when a token is set, clients without it get HTTP 401.
  */
 export async function listenWs(options: WsListenOptions, onStream: (stream: Duplex, request: IncomingMessage) => void): Promise<WsListener> {
-  const { host, port, token } = options;
-  if (!token && !isLoopback(host)) {
+  const { host, port, token, onRefused } = options;
+  if (!token && !(await resolveLoopback(host)).loopback) {
     throw new FabricError(FabricErrorCode.TOKEN_REQUIRED, `listening on ${formatAddress({ host, port })} needs a token: only loopback addresses may go without one`);
   }
   const server = new WebSocketServer({
     host,
     port,
     perMessageDeflate: false,
-    verifyClient: token ? (info, done) => (hasToken(info.req, token) ? done(true) : done(false, 401, 'Unauthorized')) : undefined,
+    verifyClient: token
+      ? (info, done) => {
+          const refusal = tokenRefusal(info.req, token);
+          if (refusal === undefined) return done(true);
+          onRefused?.(info.req, refusal);
+          done(false, 401, 'Unauthorized');
+        }
+      : undefined,
   });
   server.on('connection', (ws, req) => onStream(streamOf(ws), req));
   await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { JdwpConnection } from '../client/connection';
 import { COMPOSITE, JDWP } from '../protocol/registry';
-import { dialTcp, formatAddress, listenTcp, parseAddress, serverAddress, type Address } from '../transport/tcp';
+import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
@@ -24,6 +25,8 @@ export interface VirtualVmOptions extends Partial<ClusterOptions> {
   listenWs?: string;
   /** The bearer token WebSocket debuggers must present. */
   token?: string;
+  /** Allow `listen` and `accept` on addresses that do not resolve to loopback only (REMOTE_NOT_ALLOWED otherwise). */
+  allowRemote?: boolean;
 }
 
 /** Parses "NAME=HOST:PORT" or "HOST:PORT" (named after the address). */
@@ -108,12 +111,19 @@ export class VirtualVm {
 
   /** Starts the virtual VM: listens for debuggers, dials the nodes and accepts nodes that dial in. */
   static async start(options: VirtualVmOptions = {}): Promise<VirtualVm> {
+    const listen = parseAddress(options.listen ?? '127.0.0.1:0');
+    const accept = options.accept ? parseAddress(options.accept) : undefined;
+    if (!options.allowRemote) {
+      await requireLoopback('--listen', listen);
+      if (accept) await requireLoopback('--accept', accept);
+    }
     const vm = new VirtualVm(options);
-    vm.debuggerServer = await listenTcp(parseAddress(options.listen ?? '127.0.0.1:0'), (s) => vm.onDebugger(s, `${s.remoteAddress}:${s.remotePort}`));
+    vm.debuggerServer = await listenTcp(listen, (s) => vm.onDebugger(s, `${s.remoteAddress}:${s.remotePort}`));
     vm.address = serverAddress(vm.debuggerServer);
     if (options.listenWs) {
       try {
-        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token }, (stream, req) =>
+        const onRefused = (req: IncomingMessage, reason: string) => vm.log(`[fabric] debugger ws ${req.socket.remoteAddress}:${req.socket.remotePort} refused: ${reason} (HTTP 401)`);
+        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token, onRefused }, (stream, req) =>
           vm.onDebugger(stream, `ws ${req.socket.remoteAddress}:${req.socket.remotePort}`),
         );
       } catch (err) {
@@ -122,8 +132,8 @@ export class VirtualVm {
       }
       vm.wsUrl = vm.wsListener.url;
     }
-    if (options.accept) {
-      vm.acceptServer = await listenTcp(parseAddress(options.accept), (s) => vm.onNodeDialIn(s));
+    if (accept) {
+      vm.acceptServer = await listenTcp(accept, (s) => vm.onNodeDialIn(s));
       vm.acceptAddress = serverAddress(vm.acceptServer);
     }
     for (const spec of options.nodes ?? []) vm.dial(parseNodeSpec(spec));
