@@ -172,13 +172,21 @@ export class VirtualVm {
     const entry: NodeEntry = { name: spec.name, address: formatAddress(spec.address), state: 'connecting' };
     this.cluster.entries.push(entry);
     const retry = this.options.retryMs ?? { first: 250, max: 5_000 };
+    // A configured node keeps the slot of its place in the configuration until it first joins (so node N of the
+    // configuration is slot N however the joins race); later joins take a slot when they open.
+    let reserved: number | undefined = this.cluster.allocateSlot();
+    const slot = () => {
+      const s = reserved ?? this.cluster.allocateSlot();
+      reserved = undefined;
+      return s;
+    };
     let delay = retry.first;
     let lastError = '';
     const attempt = async () => {
       if (this.closing) return;
       try {
         const socket = await dialTcp(spec.address, 5_000);
-        const link = await this.open(socket, spec.name, entry.address);
+        const link = await this.open(socket, spec.name, entry.address, slot);
         delay = retry.first;
         lastError = '';
         entry.link = link;
@@ -223,7 +231,7 @@ export class VirtualVm {
       this.cluster.entries.push(entry);
       return entry.name;
     };
-    this.open(socket, claim, address, address).then(
+    this.open(socket, claim, address, () => this.cluster.allocateSlot()).then(
       (link) => {
         entry!.link = link;
         entry!.state = 'up';
@@ -246,12 +254,12 @@ export class VirtualVm {
    * Opens a link over a connected stream and joins it to the cluster. The link takes its slot (and, for a
    * dial-in, its name) only once it has opened; from then on its closing gives the slot back.
    */
-  private async open(stream: Duplex, name: string | ((slot: number) => string), address: string, label = typeof name === 'string' ? name : address): Promise<NodeLink> {
+  private async open(stream: Duplex, name: string | ((slot: number) => string), address: string, takeSlot: () => number): Promise<NodeLink> {
     const claim = () => {
-      const slot = this.cluster.allocateSlot();
+      const slot = takeSlot();
       return { slot, name: typeof name === 'string' ? name : name(slot) };
     };
-    const opening = NodeLink.open(stream, label, address, 10_000, claim);
+    const opening = NodeLink.open(stream, typeof name === 'string' ? name : address, address, 10_000, claim);
     this.pendingOpens.add(opening);
     let link: NodeLink;
     try {
