@@ -37,6 +37,8 @@ export class NodeLink {
   readonly synthesizedStarts = new Set<bigint>();
   /** Set when the link has gone down. */
   down = false;
+  /** Set once the node has joined: the proxy tracks its threads and it has the debugger's requests. */
+  joined = false;
   /** Set once the link's slot went back to the pool. */
   slotReleased = false;
 

@@ -144,11 +144,12 @@ export class VirtualVm {
     this.cluster.options.log(line);
   }
 
-  /** Resolves once `count` nodes are up, or rejects after timeoutMs. */
+  /** Resolves once `count` nodes have joined (and are up), or rejects after timeoutMs. */
   waitForNodes(count: number, timeoutMs = 30_000): Promise<void> {
+    const joined = () => this.cluster.live().filter((l) => l.joined).length;
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (this.cluster.live().length >= count) {
+        if (joined() >= count) {
           this.cluster.removeListener('nodeUp', check);
           clearTimeout(timer);
           resolve();
@@ -156,7 +157,7 @@ export class VirtualVm {
       };
       const timer = setTimeout(() => {
         this.cluster.removeListener('nodeUp', check);
-        reject(new Error(`only ${this.cluster.live().length} of ${count} nodes joined within ${timeoutMs} ms`));
+        reject(new Error(`only ${joined()} of ${count} nodes joined within ${timeoutMs} ms`));
       }, timeoutMs);
       this.cluster.on('nodeUp', check);
       check();
@@ -298,6 +299,7 @@ export class VirtualVm {
     for (const t of threads) link.threads.add(t);
     this.log(`[fabric] node ${link.name} joined (${link.address}, slot ${link.slot}): ${link.version.vmName} ${link.version.vmVersion}, ${threads.length} threads`);
     this.router.nodeJoined(link);
+    link.joined = true;
     this.cluster.emit('nodeUp', link);
   }
 

@@ -199,5 +199,23 @@ describe('node slots', function () {
       await fakeNodeThatLeaves(port);
       assert.deepEqual(vm.cluster.slots.counts, { free: 1, resting: 0, fresh: MAX_SLOT - 1 }, 'dial-ins are taken again once the silent ones left');
     });
+
+    it('a forwarder that accepts TCP but never completes the handshake burns no slot on its retries', async () => {
+      let accepted = 0;
+      const forwarder = net.createServer((s) => {
+        accepted++;
+        s.destroy();
+      });
+      await new Promise<void>((resolve) => forwarder.listen(0, '127.0.0.1', resolve));
+      try {
+        vm = await VirtualVm.start({ listen: '127.0.0.1:0', nodes: [`fwd=127.0.0.1:${(forwarder.address() as net.AddressInfo).port}`], retryMs: { first: 10, max: 20 }, log: (l) => log.push(l) });
+        for (let i = 0; i < 200 && accepted < 20; i++) await sleep(20);
+        assert.ok(accepted >= 20, `${accepted} retries`);
+        assert.deepEqual(vm.cluster.slots.counts, { free: 0, resting: 0, fresh: MAX_SLOT - 1 }, 'only the slot kept for the configured node is taken');
+        assert.deepEqual(vm.cluster.entries.map((e) => [e.name, e.state]), [['fwd', 'connecting']]);
+      } finally {
+        forwarder.close();
+      }
+    });
   });
 });
