@@ -38,7 +38,6 @@ export class DebuggerSession implements SessionState, EventSink {
   closed = false;
   /** Invocations sent to nodes and not answered yet; they may outlive the session. */
   readonly invocations = new Set<Invocation>();
-  private invocationsIdle: (() => void) | undefined;
   /** Resolves when the session has ended and the nodes are clean. */
   readonly ended: Promise<void>;
   private endedResolve!: () => void;
@@ -101,22 +100,6 @@ export class DebuggerSession implements SessionState, EventSink {
       await releaseReturned(invocation).catch((err: Error) => this.cluster.options.log(`[fabric] node ${invocation.link.name}: resume after an invocation failed: ${err.message}`));
     }
     this.invocations.delete(invocation);
-    if (this.invocations.size) return;
-    const idle = this.invocationsIdle;
-    this.invocationsIdle = undefined;
-    idle?.();
-  }
-
-  /** Resolves once no invocation of this session is running on any node (and what they suspended is resumed). */
-  invocationsSettled(): Promise<void> {
-    if (!this.invocations.size) return Promise.resolve();
-    return new Promise((resolve) => {
-      const previous = this.invocationsIdle;
-      this.invocationsIdle = () => {
-        previous?.();
-        resolve();
-      };
-    });
   }
 
   /** Ends the session: clears requests, releases events, re-enables collection, resumes suspended threads. */
