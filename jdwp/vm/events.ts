@@ -50,6 +50,8 @@ function threadOf(ev: Event_Composite_Events): bigint | undefined {
 export class EventRouter {
   /** The attached debugger, if any. */
   sink: EventSink | undefined;
+  /** Events of no request the debugger holds (a raw request left behind on a node, or one in flight), absorbed and resumed. */
+  strayEvents = 0;
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -117,13 +119,17 @@ export class EventRouter {
         }
         continue;
       }
-      if (!sink) continue;
+      if (!sink) {
+        this.strayEvents++;
+        continue;
+      }
       if (ev.eventKind === K.CLASS_PREPARE) {
         const vtype = this.cluster.registry.byId.get(ev.typeID);
         if (vtype) await sink.requests.prepared(link, vtype);
         if (sink.requests.isWatch(link, ev.requestID) || !vtype || vtype.knownToDebugger) continue;
       }
       const req = sink.requests.lookup(link, ev.requestID);
+      if (!req) this.strayEvents++;
       if (!req || req.expired) continue;
       if (ev.eventKind === K.THREAD_START && link.synthesizedStarts.delete(link.ids.toRaw(ev.thread) ?? -1n)) continue;
       if (req.count !== undefined) {

@@ -235,6 +235,7 @@ export class VirtualVm {
         this.router.sink = session;
         this.log(`[fabric] debugger ${label} attached`);
         void session.ended.then(() => {
+          this.cluster.objects.forgetStrings();
           if (this.session === session) {
             this.session = undefined;
             this.router.sink = undefined;

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
  *   late-join-while-stopped held=node-1 line=N               (the joining node starts with suspend=y)
  *   disconnect-mid-step nodes=... line=N                    (exits abruptly with threads stopped)
  *   attach-again nodes=... line=N
+ *   storm nodes=... seed=S cycles=N line=HANDLE_LINE vline=VERSIONED_LINE   (over fixture.Storm nodes)
  */
 public final class FabricJdiCheck {
     private static final BufferedReader STDIN = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -42,7 +43,8 @@ public final class FabricJdiCheck {
         Report report = new Report();
         VirtualMachine[] vm = new VirtualMachine[1];
         if (!report.check("attach", () -> vm[0] = Cluster.attach("127.0.0.1", Integer.parseInt(args[1])))) System.exit(1);
-        Events events = new Events(vm[0]);
+        // The storm scenario reads the event queue itself.
+        Events events = scenario.equals("storm") ? null : new Events(vm[0]);
         try {
             switch (scenario) {
                 case "basics":
@@ -64,6 +66,9 @@ public final class FabricJdiCheck {
                     new DisconnectMidStep(vm[0], events, report, options).run();
                     System.out.println("EXITING without Dispose");
                     Runtime.getRuntime().halt(report.failures() == 0 ? 0 : 1);
+                    break;
+                case "storm":
+                    new StormScenario(vm[0], report, options).run();
                     break;
                 case "attach-again":
                     new AttachAgain(vm[0], events, report, options).run();
