@@ -90,6 +90,11 @@ export class EventRouter {
     const req = sink.requests.lookup(link, d.readInt32BE(6));
     if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[0]) return false;
     const out = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+    if (req.announced) await req.announced;
+    if (!sink.requests.isLive(req) || sink.closed) {
+      await this.resume(link, req.suspendPolicy, out.length >= 18 ? out.readBigUInt64BE(10) : undefined);
+      return true;
+    }
     out.writeInt32BE(req.id, 6);
     this.announce(out);
     if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
@@ -131,6 +136,8 @@ export class EventRouter {
       const req = sink.requests.lookup(link, ev.requestID);
       if (!req) this.strayEvents++;
       if (!req || req.expired) continue;
+      if (req.announced) await req.announced;
+      if (!sink.requests.isLive(req)) continue;
       if (ev.eventKind === K.THREAD_START && link.synthesizedStarts.delete(link.ids.toRaw(ev.thread) ?? -1n)) continue;
       if (req.count !== undefined) {
         req.seen++;

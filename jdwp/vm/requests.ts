@@ -38,6 +38,12 @@ export class VRequest {
    * breakpoints with one key on several versions of a class are one breakpoint to it, and are cleared together.
    */
   lineKey: string | undefined;
+  /**
+   * Until the debugger has been sent this request's ID (the reply to its Set), a promise its events wait for: a
+   * node may report a hit while the request is still being bound on other nodes, and a debugger drops (and
+   * resumes) an event of a request it does not know yet.
+   */
+  announced: Promise<void> | undefined;
 
   constructor(
     readonly id: number,
@@ -120,15 +126,25 @@ export class RequestManager {
     }
     const scope: Scope = vtype ? { kind: 'type', vtype, slot } : slot !== undefined ? { kind: 'node', slot } : { kind: 'all' };
     const req = new VRequest(this.nextId++, out.eventKind, out.suspendPolicy, modifiers, scope, count);
-    if (vtype && out.eventKind === K.BREAKPOINT) req.lineKey = await this.lineKeyOf(vtype, modifiers, out.suspendPolicy);
-    this.requests.set(req.id, req);
-    const errors = await this.bindEverywhere(req);
-    if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
-      this.requests.delete(req.id);
-      if (errors.length) throw errors[0];
-      throw new ProxyError(E.INVALID_THREAD, 'the node of this request is gone');
+    let open!: () => void;
+    req.announced = new Promise((resolve) => (open = resolve));
+    try {
+      if (vtype && out.eventKind === K.BREAKPOINT) req.lineKey = await this.lineKeyOf(vtype, modifiers, out.suspendPolicy);
+      this.requests.set(req.id, req);
+      const errors = await this.bindEverywhere(req);
+      if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
+        this.requests.delete(req.id);
+        if (errors.length) throw errors[0];
+        throw new ProxyError(E.INVALID_THREAD, 'the node of this request is gone');
+      }
+      return req.id;
+    } finally {
+      // The reply is written in this turn of the event loop, once this returns.
+      setImmediate(() => {
+        req.announced = undefined;
+        open();
+      });
     }
-    return req.id;
   }
 
   /** Fabric.SetBreakpointBySymbol: a line breakpoint on every node that runs a symbol (or any version), now or later. */
@@ -141,6 +157,11 @@ export class RequestManager {
       throw new ProxyError(E.INVALID_LOCATION, `no code at ${classMatchName(signature)}${methodName ? `.${methodName}` : ''}${line >= 0 ? `:${line}` : ''} in the loaded class`);
     }
     return req;
+  }
+
+  /** True while the debugger holds a request (it was not cleared). */
+  isLive(req: VRequest): boolean {
+    return this.requests.get(req.id) === req;
   }
 
   /** The line key of a breakpoint (see VRequest.lineKey), or undefined when its line is unknown. */
