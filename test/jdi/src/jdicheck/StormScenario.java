@@ -107,9 +107,17 @@ final class StormScenario {
     private void cycle(int c) throws Exception {
         int policy = rnd.nextBoolean() && allowAll ? EventRequest.SUSPEND_ALL : EventRequest.SUSPEND_EVENT_THREAD;
         boolean onVersioned = rnd.nextInt(3) == 0;
+        // Now and then only one worker may hit: a thread filter, as on one JVM, also on a version its node lacks.
+        ThreadReference only = rnd.nextInt(4) == 0 ? randomWorker() : null;
         List<BreakpointRequest> requests = new ArrayList<>();
         for (ReferenceType t : vm.classesByName(onVersioned ? "fixture.Versioned" : "fixture.Storm")) {
-            requests.add(Cluster.breakAt(vm, t, onVersioned ? vline : line, policy));
+            List<Location> at = t.locationsOfLine(onVersioned ? vline : line);
+            Report.require(!at.isEmpty(), "no code at %s", t);
+            BreakpointRequest r = erm.createBreakpointRequest(at.get(0));
+            r.setSuspendPolicy(policy);
+            if (only != null) r.addThreadFilter(only);
+            r.enable();
+            requests.add(r);
         }
         Report.require(!requests.isEmpty(), "no class to break in");
         int stops = 1 + rnd.nextInt(3);
@@ -145,6 +153,12 @@ final class StormScenario {
         // Hits already queued before the deletion are released here; one a while later comes from a request left behind.
         drainUntilQuiet(300, System.currentTimeMillis() + 500);
         Report.require(held.isEmpty(), "threads still held after the cycle: %s", held.keySet());
+    }
+
+    private ThreadReference randomWorker() {
+        List<ThreadReference> workers = new ArrayList<>();
+        for (ThreadReference t : vm.allThreads()) if (Cluster.bareName(t.name()).startsWith("worker-")) workers.add(t);
+        return workers.get(rnd.nextInt(workers.size()));
     }
 
     /** Steps the stopped thread once (0 over, 1 into, 2 out) and checks where it landed. */
