@@ -10,7 +10,9 @@ import { COMPOSITE, JDWP } from '../../jdwp/protocol/registry';
 import { dialTcp } from '../../jdwp/transport/tcp';
 import { VIRTUAL_SIZES } from '../../jdwp/vm/translate';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
+import { ExitCode } from '../../cli/exit-codes';
 import { killAll } from '../support/fixtures';
+import { startCli, waitForLine } from '../cli/support';
 import { printed, sleep, startProxy, type ProxyUnderTest } from './support';
 import { startStormNode, startStormNodes } from './storm-support';
 
@@ -111,6 +113,20 @@ describe('the edges of the virtual VM life', function () {
     const firstDeath = rec.log.findIndex((l) => l.startsWith('VMDeath'));
     assert.ok(firstDeath > 0 && rec.log.slice(0, firstDeath).every((l) => l.startsWith('ThreadDeath')), `ThreadDeaths first${context()}`);
     assert.deepEqual(rec.log.slice(firstDeath).sort(), [`VMDeath 0`, `VMDeath ${requestID}`, 'closed'].sort(), `then both VMDeaths and the close, nothing else${context()}`);
+  });
+
+  it('jdwp-fabric proxy --exit-with-last-node exits with 0 once its last node has left', async () => {
+    const [node] = await startStormNodes(jvms, 1, 0);
+    const cli = startCli(['proxy', '--listen', '127.0.0.1:0', '--exit-with-last-node', '--node', `node-1=127.0.0.1:${node.port}`]);
+    try {
+      await waitForLine(cli, 'stderr', (l) => l.includes('node node-1 joined'));
+      node.process.kill('SIGTERM');
+      const code = await Promise.race([cli.exited, sleep(15_000).then(() => 'timeout')]);
+      assert.equal(code, ExitCode.OK, cli.stderr.join('\n'));
+      assert.ok(cli.stderr.some((l) => l.includes('the virtual VM dies with it')), cli.stderr.join('\n'));
+    } finally {
+      cli.child.kill('SIGKILL');
+    }
   });
 
   it('--hold-start: nodes started with suspend=y wait for the debugger, which gets one VMStart and sets requests before they run', async () => {
