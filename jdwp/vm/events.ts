@@ -54,6 +54,8 @@ export class EventRouter {
   private readonly heldAtStart = new Map<NodeLink, bigint>();
   /** Set once the virtual VM has died: no event follows its VMDeath. */
   private dead = false;
+  /** Per node, the proxy's own VM_DEATH request (SUSPEND_ALL holds the exiting node while its names are read). */
+  private readonly deathWatches = new Map<NodeLink, number>();
   /** Events of no request the debugger holds (a raw request left behind on a node, or one in flight), absorbed and resumed. */
   strayEvents = 0;
 
@@ -126,7 +128,10 @@ export class EventRouter {
       thread ??= threadOf(ev);
       if (this.track(link, ev)) continue;
       // A node's own VMDeath, asked for or not, is not the virtual VM's: its threads end with ThreadDeath when it leaves.
-      if (ev.eventKind === K.VM_DEATH) continue;
+      if (ev.eventKind === K.VM_DEATH) {
+        if (ev.requestID !== 0 && ev.requestID === this.deathWatches.get(link)) await this.rememberNames(link);
+        continue;
+      }
       if (ev.requestID === 0) {
         if (ev.eventKind === K.VM_START && sink && !sink.vmStartSent) {
           sink.vmStartSent = true;
@@ -192,6 +197,27 @@ export class EventRouter {
     return true;
   }
 
+  /** Asks a node that joined to hold at its VMDeath, so the proxy can read its threads' names as it exits. */
+  async watchDeath(link: NodeLink): Promise<void> {
+    const { requestID } = await link.client.EventRequest.Set(K.VM_DEATH, P.ALL, []);
+    this.deathWatches.set(link, requestID);
+  }
+
+  /** Reads the names of a node's threads while it is held at its VMDeath, so they answer once it is gone. */
+  private async rememberNames(link: NodeLink): Promise<void> {
+    const prefix = this.cluster.options.threadNamePrefix ? `[${link.name}] ` : '';
+    const names = new Map<bigint, string>();
+    await Promise.all(
+      [...link.threads].map((t) =>
+        link.client.ThreadReference.Name(t as ThreadID).then(
+          (r) => void names.set(link.ids.toVirtual(t), prefix + r.threadName),
+          () => undefined,
+        ),
+      ),
+    );
+    this.cluster.objects.rememberThreadNames(names);
+  }
+
   /** Marks the types an event carries as known to the debugger. */
   private announce(data: Buffer): void {
     const registry = this.cluster.registry;
@@ -225,6 +251,7 @@ export class EventRouter {
   /** Tells the debugger about the threads of a node that left, where it asked for ThreadDeath. */
   nodeLeft(link: NodeLink, threads: bigint[]): void {
     this.heldAtStart.delete(link);
+    this.deathWatches.delete(link);
     this.synthesize(K.THREAD_DEATH, threads);
   }
 

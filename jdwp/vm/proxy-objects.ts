@@ -26,6 +26,8 @@ export class ProxyObjects {
   private readonly strings = new Map<bigint, FloatingString>();
   /** Per node, the raw ID of each materialized proxy string to its virtual ID. */
   private readonly byRaw = new Map<NodeLink, Map<bigint, bigint>>();
+  /** Names of threads of nodes that exited, read at their VMDeath: a JVM still names a thread that ended. */
+  private readonly departedNames = new Map<bigint, string>();
 
   /** The virtual ID of a node's top-level thread group. */
   groupId(slot: number): bigint {
@@ -105,9 +107,20 @@ export class ProxyObjects {
     if (s.refs <= 0) this.free(v, s);
   }
 
-  /** Frees every proxy string (their debugger has left). */
+  /** Frees every proxy string and departed thread name (their debugger has left). */
   forgetStrings(): void {
     for (const [v, s] of [...this.strings]) this.free(v, s);
+    this.departedNames.clear();
+  }
+
+  /** Keeps the names of a node's threads as it exits (virtual thread ID to name). */
+  rememberThreadNames(names: Map<bigint, string>): void {
+    for (const [id, name] of names) this.departedNames.set(id, name);
+  }
+
+  /** The name of a thread of a node that exited, if the proxy read it. */
+  departedThreadName(v: bigint): string | undefined {
+    return this.departedNames.get(v);
   }
 
   private free(v: bigint, s: FloatingString): void {

@@ -225,6 +225,7 @@ export class VirtualVm {
     const [start, death] = await Promise.all([client.EventRequest.Set(K.THREAD_START, P.NONE, []), client.EventRequest.Set(K.THREAD_DEATH, P.NONE, [])]);
     link.trackStartId = start.requestID;
     link.trackDeathId = death.requestID;
+    await this.router.watchDeath(link);
     if (this.session && !this.session.closed) await this.session.requests.nodeJoined(link);
     const { threads } = await client.VirtualMachine.AllThreads();
     for (const t of threads) link.threads.add(t);

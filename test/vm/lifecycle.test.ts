@@ -6,6 +6,7 @@ import { JdwpClient } from '../../jdwp/client/client';
 import type { Jvm } from '../../jdwp/launch/java';
 import { JdwpConnection } from '../../jdwp/client/connection';
 import type { CommandPacket } from '../../jdwp/codec/packet';
+import type { ThreadID } from '../../jdwp/codec/types';
 import { COMPOSITE, JDWP } from '../../jdwp/protocol/registry';
 import { dialTcp } from '../../jdwp/transport/tcp';
 import { VIRTUAL_SIZES } from '../../jdwp/vm/translate';
@@ -91,7 +92,8 @@ describe('the edges of the virtual VM life', function () {
     rec = await record(proxy);
     await rec.client.EventRequest.Set(K.THREAD_DEATH, P.NONE, []);
     await rec.client.EventRequest.Set(K.VM_DEATH, P.NONE, []);
-    const before = (await rec.client.VirtualMachine.AllThreads()).threads.length;
+    const listed = (await rec.client.VirtualMachine.AllThreads()).threads as bigint[];
+    const before = listed.length;
     nodes[1].process.kill('SIGTERM');
     await until('node-2 to leave', () => proxy!.vm.cluster.live().length === 1);
     await sleep(500);
@@ -99,6 +101,16 @@ describe('the edges of the virtual VM life', function () {
     const after = (await rec.client.VirtualMachine.AllThreads()).threads.length;
     assert.ok(rec.log.filter((l) => l.startsWith('ThreadDeath')).length >= before - after && after < before, `ThreadDeath for node-2's threads${context()}`);
     assert.ok(!rec.log.includes('closed'), `the debugger stays attached${context()}`);
+    // As on one JVM, a thread that ended still has its name (those that also started and ended during the
+    // shutdown may have been collected, as on one JVM).
+    const dead = rec.composites
+      .flatMap((c) => c.events)
+      .filter((e) => e.eventKind === K.THREAD_DEATH)
+      .map((e) => (e as { thread: bigint }).thread)
+      .filter((t) => listed.includes(t));
+    const names = await Promise.all(dead.map((t) => rec!.client.ThreadReference.Name(t as ThreadID).then((r) => r.threadName))).catch((err: Error) => assert.fail(`${err.message}${context()}`));
+    assert.ok(names.length > 0 && names.every((n) => n.startsWith('[node-2] ')), `names of node-2's ended threads: ${names.join(', ')}${context()}`);
+    assert.ok(names.some((n) => n === '[node-2] worker-1'), `worker-1 among them: ${names.join(', ')}`);
   });
 
   it('--exit-with-last-node: ThreadDeath for the last node threads, then VMDeath, then the connection closes', async () => {
