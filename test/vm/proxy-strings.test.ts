@@ -1,12 +1,16 @@
 // Proxy strings (VirtualMachine.CreateString) are bounded: freed when the debugger disposes them, and all of them
-// when it leaves, so a debugger that makes many never keeps the proxy's memory high.
+// when it leaves, so a debugger that makes many never keeps the proxy's memory high; and a command that comes while
+// the node link waits for one to be made on the node keeps its own IDs.
 import * as assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
 import * as vmModule from 'node:vm';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { ObjectID } from '../../jdwp/codec/types';
+import type { ObjectID, ThreadID } from '../../jdwp/codec/types';
+import type { Jvm } from '../../jdwp/launch/java';
 import { VirtualVm } from '../../jdwp/vm/server';
-import { debuggerGone } from './support';
+import { killAll } from '../support/fixtures';
+import { attachAfterDebugger, debuggerGone, startProxy, type ProxyUnderTest } from './support';
+import { startStormNodes } from './storm-support';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vmModule.runInNewContext('gc') as () => void;
@@ -75,5 +79,46 @@ describe('proxy strings', function () {
     const grew = `RSS ${start.rss.toFixed(1)} -> ${end.rss.toFixed(1)} MB, heap used ${start.heapUsed.toFixed(1)} -> ${end.heapUsed.toFixed(1)} MB`;
     assert.ok(end.heapUsed - start.heapUsed < 5, `no live object is left: ${grew}`);
     assert.ok(end.rss - start.rss < 20, `RSS stays within 20 MB: ${grew}`);
+  });
+});
+
+describe('a command behind one that waits for its proxy string', function () {
+  this.timeout(60_000);
+  const jvms: Jvm[] = [];
+  let proxy: ProxyUnderTest;
+
+  before(async () => {
+    proxy = await startProxy(await startStormNodes(jvms, 1, 0));
+  });
+
+  after(async () => {
+    await proxy?.close().catch(() => undefined);
+    await killAll(jvms);
+  });
+
+  it('keeps its own IDs when the node link is busy (the route rule hot path falls back)', async () => {
+    const client = await attachAfterDebugger(proxy.vm);
+    try {
+      const { classes } = await client.VirtualMachine.ClassesBySignature('Ljava/lang/Thread;');
+      const { declared } = await client.ReferenceType.Fields(classes[0].typeID);
+      const name = declared.find((f: { name: string }) => f.name === 'name')!.fieldID;
+      const { threads } = await client.VirtualMachine.AllThreads();
+      const worker = threads[threads.length - 1];
+      const before = (await client.ObjectReference.GetValues(worker, [{ fieldID: name }])).values[0];
+      // A long string keeps the node busy making it for a while.
+      const long = 'x'.repeat(1 << 16);
+      for (let round = 0; round < 40; round++) {
+        // SetValues waits in the node's queue until the proxy string exists there; Status comes in a later read.
+        const text = (await client.VirtualMachine.CreateString(`renamed-${round}-${long}`)).stringObject;
+        const set = client.ObjectReference.SetValues(worker, [{ fieldID: name, value: { tag: 115, value: text } }]);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        const status = await Promise.all(threads.map((t: ThreadID) => client.ThreadReference.Status(t)));
+        await set;
+        assert.equal(status.length, threads.length, `round ${round}`);
+      }
+      await client.ObjectReference.SetValues(worker, [{ fieldID: name, value: before }]);
+    } finally {
+      await client.dispose();
+    }
   });
 });
