@@ -3,7 +3,8 @@
 // attaches (--hold-start). A raw JDWP client records every event in order, and when its connection closed.
 import * as assert from 'node:assert/strict';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { Jvm } from '../../jdwp/launch/java';
+import * as path from 'node:path';
+import { compileJava, javaExecutable, type Jvm } from '../../jdwp/launch/java';
 import { JdwpConnection } from '../../jdwp/client/connection';
 import type { CommandPacket } from '../../jdwp/codec/packet';
 import type { ThreadID } from '../../jdwp/codec/types';
@@ -12,9 +13,9 @@ import { dialTcp } from '../../jdwp/transport/tcp';
 import { VIRTUAL_SIZES } from '../../jdwp/vm/translate';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { ExitCode } from '../../cli/exit-codes';
-import { killAll } from '../support/fixtures';
+import { killAll, ROOT } from '../support/fixtures';
 import { startCli, waitForLine } from '../cli/support';
-import { printed, sleep, startProxy, type ProxyUnderTest } from './support';
+import { Expect, printed, sleep, startProxy, type ProxyUnderTest } from './support';
 import { startStormNode, startStormNodes } from './storm-support';
 
 const K = JDWP.EventKind;
@@ -139,6 +140,39 @@ describe('the edges of the virtual VM life', function () {
     } finally {
       cli.child.kill('SIGKILL');
     }
+  });
+
+  /** Runs the JDI check program's vm-death scenario; at its READY, `die` ends the virtual VM. */
+  async function jdiVmDeath(die: () => Promise<void>): Promise<string> {
+    const classes = compileJava(path.join(ROOT, 'test', 'jdi', 'src'), path.join(ROOT, '.tmp', 'jdi-check'));
+    const run = new Expect(javaExecutable('java'), ['-Xmx64m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-cp', classes, 'jdicheck.FabricJdiCheck', 'vm-death', String(proxy!.vm.address.port)]);
+    try {
+      await run.expect(/^READY die$/m, 20_000);
+      await die();
+      run.send('GO');
+      const code = await Promise.race([run.exited, sleep(30_000).then(() => 'timeout')]);
+      const transcript = run.transcript;
+      assert.deepEqual(transcript.split('\n').filter((l) => l.startsWith('FAIL ')), [], `JDI saw it as of one JVM\n${transcript}${context()}`);
+      assert.equal(code, 0, `exit code\n${transcript}${context()}`);
+      return transcript;
+    } finally {
+      await run.kill();
+    }
+  }
+
+  it('JDI: a stopping proxy gives VMDeath (unasked and requested), then VMDisconnect', async () => {
+    proxy = await startProxy(await startStormNodes(jvms, 1, 0));
+    const p = proxy;
+    await jdiVmDeath(() => p.close());
+  });
+
+  it('JDI: with --exit-with-last-node, ThreadDeaths, then VMDeath, then VMDisconnect when the last node exits', async () => {
+    const nodes = await startStormNodes(jvms, 1, 0);
+    proxy = await startProxy(nodes, { exitWithLastNode: true });
+    const transcript = await jdiVmDeath(async () => {
+      nodes[0].process.kill('SIGTERM');
+    });
+    assert.match(transcript, /INFO events \[ThreadDeath/, 'ThreadDeath events came first');
   });
 
   it('--hold-start: nodes started with suspend=y wait for the debugger, which gets one VMStart and sets requests before they run', async () => {
