@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileJava, javaExecutable, type Jvm } from '../../jdwp/launch/java';
 import type { VirtualVmOptions } from '../../jdwp/vm/server';
+import { assertNothingSuspended as assertNodeRuns } from '../cli/support';
 import { killAll, ROOT } from '../support/fixtures';
 import { assertNothingSuspended, Expect, sleep, startProxy, type ProxyUnderTest } from './support';
 import { HANDLE_LINE, startStormNodes, stressSeed, VERSIONED_LINE } from './storm-support';
@@ -55,12 +56,14 @@ function describeStorm(title: string, count: number, v2: number, options: Virtua
     this.timeout(120_000);
     const jvms: Jvm[] = [];
     let proxy: ProxyUnderTest;
+    let nodes: Jvm[] = [];
     const names = Array.from({ length: count }, (_, i) => `node-${i + 1}`);
 
     before(async function () {
       this.timeout(90_000);
       compileJava(path.join(ROOT, 'test', 'jdi', 'src'), CHECK_CLASSES);
-      proxy = await startProxy(await startStormNodes(jvms, count, v2), options);
+      nodes = await startStormNodes(jvms, count, v2);
+      proxy = await startProxy(nodes, options);
     });
 
     after(async () => {
@@ -78,6 +81,9 @@ function describeStorm(title: string, count: number, v2: number, options: Virtua
       const stray = proxy.vm.router.strayEvents;
       await sleep(1_000);
       assert.equal(proxy.vm.router.strayEvents, stray, `no event of a request the debugger cleared reaches the proxy once it left (seed ${seed})`);
+      // And from outside the proxy: each node, attached directly once the proxy has let go of it.
+      await proxy.close();
+      for (const [i, jvm] of nodes.entries()) await assertNodeRuns(() => ({ host: '127.0.0.1', port: jvm.port }), `node-${i + 1} (seed ${seed})`);
     });
   });
 }
