@@ -107,9 +107,10 @@ final class StormScenario {
     private void cycle(int c) throws Exception {
         // The first cycle always invokes (a proxy string must come back under its own ID), whatever the seed.
         int policy = rnd.nextBoolean() && allowAll && c > 0 ? EventRequest.SUSPEND_ALL : EventRequest.SUSPEND_EVENT_THREAD;
-        boolean onVersioned = rnd.nextInt(3) == 0;
+        // The second cycle always breaks on every version with a thread filter (one version is not on its node).
+        boolean onVersioned = rnd.nextInt(3) == 0 || c == 1;
         // Now and then only one worker may hit: a thread filter, as on one JVM, also on a version its node lacks.
-        ThreadReference only = rnd.nextInt(4) == 0 ? randomWorker() : null;
+        ThreadReference only = rnd.nextInt(4) == 0 || c == 1 ? randomWorker() : null;
         List<BreakpointRequest> requests = new ArrayList<>();
         for (ReferenceType t : vm.classesByName(onVersioned ? "fixture.Versioned" : "fixture.Storm")) {
             List<Location> at = t.locationsOfLine(onVersioned ? vline : line);
