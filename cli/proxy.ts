@@ -8,6 +8,7 @@ import { ExitCode } from './exit-codes';
 /** Usage of `jdwp-fabric proxy`. */
 export const PROXY_USAGE = `usage: jdwp-fabric proxy --listen HOST:PORT [--node [NAME=]HOST:PORT ...] [--accept HOST:PORT]
                          [--suspend-scope node|cluster] [--read-only] [--allow-exit]
+                         [--hold-start] [--exit-with-last-node]
 
 Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) attach to --listen.
 
@@ -21,6 +22,10 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --read-only               refuse InvokeMethod, NewInstance, SetValues, RedefineClasses, PopFrames,
                             ForceEarlyReturn and Exit
   --allow-exit              let VirtualMachine.Exit through to every node (refused otherwise)
+  --hold-start              keep nodes started with suspend=y suspended until a debugger attaches; it gets
+                            one VMStart and resumes them all (default: they run at once)
+  --exit-with-last-node     when the last node leaves, send ThreadDeath and VMDeath, close the debugger's
+                            connection and stop (default: the virtual VM waits for nodes to join again)
   --no-thread-prefix        keep thread names as the nodes report them (default: "[node] name")
   --thread-groups MODE      cluster (default): one top-level group "cluster" holding a group per node, so
                             jdb's "threads" lists every node; per-node: the node groups are top-level
@@ -40,6 +45,8 @@ const SPECS = [
   { name: 'suspend-scope', value: true },
   { name: 'read-only' },
   { name: 'allow-exit' },
+  { name: 'hold-start' },
+  { name: 'exit-with-last-node' },
   { name: 'no-thread-prefix' },
   { name: 'thread-groups', value: true },
   { name: 'fanout-timeout', value: true },
@@ -72,6 +79,8 @@ export async function proxy(argv: string[]): Promise<number> {
       suspendScope: scope,
       readOnly: !!args.options['read-only'],
       allowExit: !!args.options['allow-exit'],
+      holdStart: !!args.options['hold-start'],
+      exitWithLastNode: !!args.options['exit-with-last-node'],
       threadNamePrefix: !args.options['no-thread-prefix'],
       threadGroups: groups,
       fanoutTimeoutMs: num(args, 'fanout-timeout', 5000, 1),
@@ -82,11 +91,12 @@ export async function proxy(argv: string[]): Promise<number> {
     console.error(
       `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    const died = await new Promise<boolean>((resolve) => {
+      process.once('SIGINT', () => resolve(false));
+      process.once('SIGTERM', () => resolve(false));
+      void vm.died.then(() => resolve(true));
     });
+    if (died) return ExitCode.OK;
     console.error('[fabric] stopping: resuming every node');
     await vm.close();
     return ExitCode.OK;

@@ -50,8 +50,20 @@ function threadOf(ev: Event_Composite_Events): bigint | undefined {
 export class EventRouter {
   /** The attached debugger, if any. */
   sink: EventSink | undefined;
+  /** Nodes held suspended at their VMStart until a debugger attaches (--hold-start), with their start thread. */
+  private readonly heldAtStart = new Map<NodeLink, bigint>();
+  /** Set once the virtual VM has died: no event follows its VMDeath. */
+  private dead = false;
+  /** Per node, the proxy's own VM_DEATH request (SUSPEND_ALL holds the exiting node while its names are read). */
+  private readonly deathWatches = new Map<NodeLink, number>();
+  /** Events of no request the debugger holds (a raw request left behind on a node, or one in flight), absorbed and resumed. */
+  strayEvents = 0;
 
-  constructor(private readonly cluster: Cluster) {}
+  constructor(
+    private readonly cluster: Cluster,
+    /** Keep nodes that start suspended (their VMStart has policy ALL) suspended until a debugger attaches. */
+    private readonly holdStart = false,
+  ) {}
 
   /** Serves one command packet a node sent; an event that cannot be routed is dropped and its thread resumed. */
   async onNodeEvent(link: NodeLink, packet: CommandPacket): Promise<void> {
@@ -84,10 +96,15 @@ export class EventRouter {
    */
   private async routeOne(link: NodeLink, d: Buffer): Promise<boolean> {
     const sink = this.sink;
-    if (!sink || sink.closed || d.length < 10 || d.readInt32BE(1) !== 1 || !SIMPLE_KINDS.has(d[5])) return false;
+    if (!sink || sink.closed || this.dead || d.length < 10 || d.readInt32BE(1) !== 1 || !SIMPLE_KINDS.has(d[5])) return false;
     const req = sink.requests.lookup(link, d.readInt32BE(6));
     if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[0]) return false;
     const out = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+    if (req.announced) await req.announced;
+    if (!sink.requests.isLive(req) || sink.closed) {
+      await this.resume(link, req.suspendPolicy, out.length >= 18 ? out.readBigUInt64BE(10) : undefined);
+      return true;
+    }
     out.writeInt32BE(req.id, 6);
     this.announce(out);
     if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
@@ -102,29 +119,43 @@ export class EventRouter {
     if (await this.routeOne(link, packet.data)) return;
     const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, packet.data);
     const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
-    const sink = this.sink && !this.sink.closed ? this.sink : undefined;
+    const sink = this.sink && !this.sink.closed && !this.dead ? this.sink : undefined;
     const forward: Event_Composite_Events[] = [];
+    let heldStart: bigint | undefined;
     let forwardPolicy: number = P.NONE;
     let thread: bigint | undefined;
     for (const ev of composite.events) {
       thread ??= threadOf(ev);
       if (this.track(link, ev)) continue;
+      // A node's own VMDeath, asked for or not, is not the virtual VM's: its threads end with ThreadDeath when it leaves.
+      if (ev.eventKind === K.VM_DEATH) {
+        if (ev.requestID !== 0 && ev.requestID === this.deathWatches.get(link)) await this.rememberNames(link);
+        continue;
+      }
       if (ev.requestID === 0) {
         if (ev.eventKind === K.VM_START && sink && !sink.vmStartSent) {
           sink.vmStartSent = true;
           forward.push(ev);
           forwardPolicy = Math.max(forwardPolicy, composite.suspendPolicy);
+        } else if (ev.eventKind === K.VM_START && !sink && this.holdStart && composite.suspendPolicy === P.ALL && !this.dead) {
+          heldStart = ev.thread;
         }
         continue;
       }
-      if (!sink) continue;
+      if (!sink) {
+        this.strayEvents++;
+        continue;
+      }
       if (ev.eventKind === K.CLASS_PREPARE) {
         const vtype = this.cluster.registry.byId.get(ev.typeID);
         if (vtype) await sink.requests.prepared(link, vtype);
         if (sink.requests.isWatch(link, ev.requestID) || !vtype || vtype.knownToDebugger) continue;
       }
       const req = sink.requests.lookup(link, ev.requestID);
+      if (!req) this.strayEvents++;
       if (!req || req.expired) continue;
+      if (req.announced) await req.announced;
+      if (!sink.requests.isLive(req)) continue;
       if (ev.eventKind === K.THREAD_START && link.synthesizedStarts.delete(link.ids.toRaw(ev.thread) ?? -1n)) continue;
       if (req.count !== undefined) {
         req.seen++;
@@ -134,6 +165,11 @@ export class EventRouter {
       ev.requestID = req.id;
       forward.push(ev);
       forwardPolicy = Math.max(forwardPolicy, req.suspendPolicy);
+    }
+    if (heldStart !== undefined && !forward.length) {
+      this.heldAtStart.set(link, heldStart);
+      this.cluster.options.log(`[fabric] node ${link.name} started suspended; held until a debugger attaches (--hold-start)`);
+      return;
     }
     let policy = composite.suspendPolicy;
     if (!forward.length || !sink || forwardPolicy === P.NONE) {
@@ -159,6 +195,27 @@ export class EventRouter {
       else link.threads.delete(raw);
     }
     return true;
+  }
+
+  /** Asks a node that joined to hold at its VMDeath, so the proxy can read its threads' names as it exits. */
+  async watchDeath(link: NodeLink): Promise<void> {
+    const { requestID } = await link.client.EventRequest.Set(K.VM_DEATH, P.ALL, []);
+    this.deathWatches.set(link, requestID);
+  }
+
+  /** Reads the names of a node's threads while it is held at its VMDeath, so they answer once it is gone. */
+  private async rememberNames(link: NodeLink): Promise<void> {
+    const prefix = this.cluster.options.threadNamePrefix ? `[${link.name}] ` : '';
+    const names = new Map<bigint, string>();
+    await Promise.all(
+      [...link.threads].map((t) =>
+        link.client.ThreadReference.Name(t as ThreadID).then(
+          (r) => void names.set(link.ids.toVirtual(t), prefix + r.threadName),
+          () => undefined,
+        ),
+      ),
+    );
+    this.cluster.objects.rememberThreadNames(names);
   }
 
   /** Marks the types an event carries as known to the debugger. */
@@ -192,14 +249,49 @@ export class EventRouter {
   }
 
   /** Tells the debugger about the threads of a node that left, where it asked for ThreadDeath. */
-  nodeLeft(threads: bigint[]): void {
+  nodeLeft(link: NodeLink, threads: bigint[]): void {
+    this.heldAtStart.delete(link);
+    this.deathWatches.delete(link);
     this.synthesize(K.THREAD_DEATH, threads);
+  }
+
+  /**
+   * A debugger attached. When nodes wait at their start (--hold-start) it gets one VMStart (policy ALL), as when
+   * it launches a JVM, and resumes them with VirtualMachine.Resume; else, with nodes running, none, as when it
+   * attaches to a running JVM.
+   */
+  attached(sink: EventSink): void {
+    this.sink = sink;
+    const held = [...this.heldAtStart].filter(([l]) => !l.down);
+    this.heldAtStart.clear();
+    if (held.length && !this.dead) {
+      sink.vmStartSent = true;
+      sink.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.ALL, events: [{ eventKind: K.VM_START, requestID: 0, thread: held[0][1] }] }));
+    } else {
+      sink.vmStartSent = this.cluster.live().length > 0;
+    }
+  }
+
+  /**
+   * The virtual VM died: the debugger gets the VMDeath every JVM sends unasked (policy NONE) with one more per
+   * VM_DEATH request it made, and no event after them.
+   */
+  async vmDeath(): Promise<void> {
+    if (this.dead) return;
+    this.dead = true;
+    const sink = this.sink;
+    if (!sink || sink.closed) return;
+    const requested = [...sink.requests.requests.values()].filter((r) => r.eventKind === K.VM_DEATH && !r.expired);
+    const events = [{ eventKind: K.VM_DEATH, requestID: 0 }, ...requested.map((r) => ({ eventKind: K.VM_DEATH, requestID: r.id }))];
+    sink.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.NONE, events }));
+    // The connection batches writes until the next tick; a close before then would drop the VMDeath.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Sends events of a kind for the threads to every request of the debugger that asked for them; true if any did. */
   private synthesize(eventKind: number, threads: bigint[]): boolean {
     const sink = this.sink;
-    if (!sink || sink.closed || !threads.length) return false;
+    if (!sink || sink.closed || this.dead || !threads.length) return false;
     let sent = false;
     for (const req of sink.requests.requests.values()) {
       if (req.eventKind !== eventKind || req.expired || req.scope.kind !== 'all') continue;

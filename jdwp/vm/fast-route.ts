@@ -40,7 +40,9 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   if (!link) return false;
   let nodeData: Buffer | Promise<Buffer>;
   try {
-    nodeData = cluster.translator.toNode(link, info.out, data, { errors: info.spec.errors }, ids);
+    // Into a copy: when the node's link is busy (or an ID must be looked up first) the general path takes the
+    // command, and it must find the debugger's IDs, not the node's.
+    nodeData = cluster.translator.toNode(link, info.out, Buffer.from(data), { errors: info.spec.errors }, ids);
   } catch {
     return false;
   }

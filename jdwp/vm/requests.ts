@@ -12,11 +12,14 @@ const E = JDWP.Error;
 const K = JDWP.EventKind;
 const M = { Count: 1, ThreadOnly: 3, ClassOnly: 4, ClassMatch: 5, LocationOnly: 7, ExceptionOnly: 8, FieldOnly: 9, Step: 10, InstanceOnly: 11 } as const;
 
-/** Where a request applies: every node, one node, the nodes that run a type, or the nodes that run a symbol. */
+/**
+ * Where a request applies: every node, one node, the nodes that run a type (of them only `slot`, when a thread or
+ * instance filter pins one), or the nodes that run a symbol.
+ */
 export type Scope =
   | { kind: 'all' }
   | { kind: 'node'; slot: number }
-  | { kind: 'type'; vtype: VType }
+  | { kind: 'type'; vtype: VType; slot?: number }
   | { kind: 'symbol'; signature: string; hash: string; methodName: string; line: number };
 
 /** One request of the debugger, as the proxy keeps it; bound to one or more raw requests per node. */
@@ -30,6 +33,17 @@ export class VRequest {
   expired = false;
   /** Names of nodes this request is switched off on (Fabric.DisableOnNode). */
   readonly disabledOn = new Set<string>();
+  /**
+   * For a line breakpoint: its class name, method, source line, policy and other modifiers. The debugger's
+   * breakpoints with one key on several versions of a class are one breakpoint to it, and are cleared together.
+   */
+  lineKey: string | undefined;
+  /**
+   * Until the debugger has been sent this request's ID (the reply to its Set), a promise its events wait for: a
+   * node may report a hit while the request is still being bound on other nodes, and a debugger drops (and
+   * resumes) an event of a request it does not know yet.
+   */
+  announced: Promise<void> | undefined;
 
   constructor(
     readonly id: number,
@@ -110,16 +124,27 @@ export class RequestManager {
       }
       modifiers.push(m);
     }
-    const scope: Scope = slot !== undefined ? { kind: 'node', slot } : vtype ? { kind: 'type', vtype } : { kind: 'all' };
+    const scope: Scope = vtype ? { kind: 'type', vtype, slot } : slot !== undefined ? { kind: 'node', slot } : { kind: 'all' };
     const req = new VRequest(this.nextId++, out.eventKind, out.suspendPolicy, modifiers, scope, count);
-    this.requests.set(req.id, req);
-    const errors = await this.bindEverywhere(req);
-    if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
-      this.requests.delete(req.id);
-      if (errors.length) throw errors[0];
-      throw new ProxyError(E.INVALID_THREAD, 'the node of this request is gone');
+    let open!: () => void;
+    req.announced = new Promise((resolve) => (open = resolve));
+    try {
+      if (vtype && out.eventKind === K.BREAKPOINT) req.lineKey = await this.lineKeyOf(vtype, modifiers, out.suspendPolicy);
+      this.requests.set(req.id, req);
+      const errors = await this.bindEverywhere(req);
+      if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
+        this.requests.delete(req.id);
+        if (errors.length) throw errors[0];
+        throw new ProxyError(E.INVALID_THREAD, 'the node of this request is gone');
+      }
+      return req.id;
+    } finally {
+      // The reply is written in this turn of the event loop, once this returns.
+      setImmediate(() => {
+        req.announced = undefined;
+        open();
+      });
     }
-    return req.id;
   }
 
   /** Fabric.SetBreakpointBySymbol: a line breakpoint on every node that runs a symbol (or any version), now or later. */
@@ -134,6 +159,32 @@ export class RequestManager {
     return req;
   }
 
+  /** True while the debugger holds a request (it was not cleared). */
+  isLive(req: VRequest): boolean {
+    return this.requests.get(req.id) === req;
+  }
+
+  /** The line key of a breakpoint (see VRequest.lineKey), or undefined when its line is unknown. */
+  private async lineKeyOf(vtype: VType, modifiers: EventRequest_Set_Modifier[], suspendPolicy: number): Promise<string | undefined> {
+    const at = modifiers.find((m): m is Extract<EventRequest_Set_Modifier, { modKind: 7 }> => m.modKind === M.LocationOnly);
+    const method = at && this.cluster.registry.methods.get(at.loc.methodID);
+    const link = vtype.memberNode(this.cluster.focus);
+    const raw = link && method?.raw.get(link);
+    if (!at || !method || !link || raw === undefined) return undefined;
+    const table = await link.client.Method.LineTable(vtype.members.get(link)! as never, raw as never).catch(() => undefined);
+    let line: number | undefined;
+    let best = -1n;
+    for (const l of table?.lines ?? []) {
+      if (l.lineCodeIndex <= at.loc.index && l.lineCodeIndex > best) {
+        best = l.lineCodeIndex;
+        line = l.lineNumber;
+      }
+    }
+    if (line === undefined) return undefined;
+    const others = modifiers.filter((m) => m !== at);
+    return `${vtype.signature} ${method.name}${method.signature}:${line} policy ${suspendPolicy} ${JSON.stringify(others, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
+  }
+
   private slotFor(id: bigint, code: number): number {
     const slot = slotOf(id);
     if (!this.cluster.link(slot)) throw new ProxyError(code, `ID ${id} belongs to no live node`);
@@ -142,7 +193,8 @@ export class RequestManager {
 
   private async bindEverywhere(req: VRequest): Promise<ProxyError[]> {
     const errors: ProxyError[] = [];
-    const links = req.scope.kind === 'node' ? [this.cluster.link(req.scope.slot)!].filter(Boolean) : this.cluster.live();
+    const slot = req.scope.kind === 'node' || req.scope.kind === 'type' ? req.scope.slot : undefined;
+    const links = slot !== undefined ? [this.cluster.link(slot)!].filter(Boolean) : this.cluster.live();
     await Promise.all(
       links.map((link) =>
         this.bind(req, link).catch((err: Error) => {
@@ -158,7 +210,7 @@ export class RequestManager {
   async bind(req: VRequest, link: NodeLink): Promise<void> {
     const scope = req.scope;
     if (req.disabledOn.has(link.name)) return;
-    if (scope.kind === 'node' && scope.slot !== link.slot) return;
+    if ((scope.kind === 'node' || scope.kind === 'type') && scope.slot !== undefined && scope.slot !== link.slot) return;
     if (scope.kind === 'symbol') return this.bindSymbol(req, link, scope);
     if (scope.kind === 'type') {
       await this.watch(link, scope.vtype.signature);
@@ -304,12 +356,23 @@ export class RequestManager {
     );
   }
 
-  /** EventRequest.Clear. */
+  /**
+   * EventRequest.Clear. A line breakpoint goes with its twins on the other versions of its class: a debugger that
+   * resolves a line against every class of a name (jdb does) sets one per version but may clear only one.
+   */
   async clear(eventKind: number, id: number): Promise<void> {
     const req = this.requests.get(id);
     if (!req || req.eventKind !== eventKind) return;
-    this.requests.delete(id);
-    await this.unbind(req);
+    const gone = [req, ...this.twins(req)];
+    for (const r of gone) this.requests.delete(r.id);
+    await Promise.all(gone.map((r) => this.unbind(r)));
+  }
+
+  /** The debugger's breakpoints at the same line of other versions of a breakpoint's class, set the same way. */
+  private twins(req: VRequest): VRequest[] {
+    if (req.lineKey === undefined || req.scope.kind !== 'type') return [];
+    const vtype = req.scope.vtype;
+    return [...this.requests.values()].filter((r) => r !== req && r.lineKey === req.lineKey && r.scope.kind === 'type' && r.scope.vtype !== vtype);
   }
 
   /** EventRequest.ClearAllBreakpoints. */
@@ -354,8 +417,8 @@ export class RequestManager {
     let eligible = live.length;
     if (req.scope.kind === 'node') eligible = 1;
     else if (req.scope.kind === 'type') {
-      const vt = req.scope.vtype;
-      eligible = live.filter((l) => vt.members.has(l)).length;
+      const { vtype: vt, slot } = req.scope;
+      eligible = live.filter((l) => vt.members.has(l) && (slot === undefined || l.slot === slot)).length;
     } else if (req.scope.kind === 'symbol') {
       const s = req.scope;
       const types = this.cluster.registry.withSignature(s.signature).filter((t) => !s.hash || t.symbolHash === s.hash);

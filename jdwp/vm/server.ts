@@ -2,14 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { JdwpConnection } from '../client/connection';
-import { COMPOSITE, JDWP } from '../protocol/registry';
+import { JDWP } from '../protocol/registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
 import { NodeLink } from './node-link';
 import { DebuggerSession } from './session';
-import { VIRTUAL_SIZES } from './translate';
 
 /** Options of the virtual VM. */
 export interface VirtualVmOptions extends Partial<ClusterOptions> {
@@ -27,6 +26,17 @@ export interface VirtualVmOptions extends Partial<ClusterOptions> {
   token?: string;
   /** Allow `listen` and `accept` on addresses that do not resolve to loopback only (REMOTE_NOT_ALLOWED otherwise). */
   allowRemote?: boolean;
+  /**
+   * Keep nodes that start suspended (suspend=y) suspended until a debugger attaches; it then gets one VMStart and
+   * resumes them (--hold-start). Default: such nodes run at once.
+   */
+  holdStart?: boolean;
+  /**
+   * Die with the last node: when the last node leaves, the debugger gets ThreadDeath for its threads, then
+   * VMDeath, and the proxy stops (--exit-with-last-node). Default: the virtual VM outlives its nodes and waits,
+   * thread-less, for nodes to (re)join.
+   */
+  exitWithLastNode?: boolean;
 }
 
 /** Parses "NAME=HOST:PORT" or "HOST:PORT" (named after the address). */
@@ -102,10 +112,14 @@ export class VirtualVm {
   private readonly pendingOpens = new Set<Promise<unknown>>();
   private dialInsOpening = 0;
   private readonly dialInFailures = new DialInFailureLog((line) => this.log(line));
+  /** Resolves when the virtual VM has died with its last node (--exit-with-last-node) and stopped. */
+  readonly died: Promise<void>;
+  private diedResolve!: () => void;
 
   private constructor(private readonly options: VirtualVmOptions) {
     this.cluster = new Cluster(options);
-    this.router = new EventRouter(this.cluster);
+    this.router = new EventRouter(this.cluster, options.holdStart ?? false);
+    this.died = new Promise((resolve) => (this.diedResolve = resolve));
     this.cluster.onNodeEvent = (link, packet) => this.router.onNodeEvent(link, packet);
   }
 
@@ -272,7 +286,11 @@ export class VirtualVm {
       const threads = [...link.threads].map((t) => link.ids.toVirtual(t));
       this.cluster.removeLink(link, reason?.message ?? 'closed', threads);
       this.session?.requests.nodeLeft(link);
-      this.router.nodeLeft(threads);
+      this.router.nodeLeft(link, threads);
+      if (this.options.exitWithLastNode && !this.closing && this.cluster.live().length === 0) {
+        this.log('[fabric] the last node left: the virtual VM dies with it (--exit-with-last-node)');
+        void this.close().then(() => this.diedResolve());
+      }
     });
     if (this.closing) {
       link.close();
@@ -294,6 +312,7 @@ export class VirtualVm {
     const [start, death] = await Promise.all([client.EventRequest.Set(K.THREAD_START, P.NONE, []), client.EventRequest.Set(K.THREAD_DEATH, P.NONE, [])]);
     link.trackStartId = start.requestID;
     link.trackDeathId = death.requestID;
+    await this.router.watchDeath(link);
     if (this.session && !this.session.closed) await this.session.requests.nodeJoined(link);
     const { threads } = await client.VirtualMachine.AllThreads();
     for (const t of threads) link.threads.add(t);
@@ -326,13 +345,13 @@ export class VirtualVm {
           return;
         }
         const session = new DebuggerSession(connection, this.cluster, label);
-        session.vmStartSent = this.cluster.live().length > 0;
         this.session = session;
-        this.router.sink = session;
+        this.router.attached(session);
         this.cluster.slots.debuggerAttached();
         this.log(`[fabric] debugger ${label} attached`);
         void session.ended.then(() => {
           this.cluster.slots.debuggerLeft();
+          this.cluster.objects.forgetStrings();
           if (this.session === session) {
             this.session = undefined;
             this.router.sink = undefined;
@@ -353,10 +372,8 @@ export class VirtualVm {
     await this.wsListener?.close();
     this.acceptServer?.close();
     this.dialInFailures.flush();
-    if (this.session && !this.session.closed) {
-      this.session.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.NONE, events: [{ eventKind: K.VM_DEATH, requestID: 0 }] }));
-      await this.session.end('the proxy is stopping');
-    }
+    await this.router.vmDeath();
+    if (this.session && !this.session.closed) await this.session.end('the proxy is stopping');
     await Promise.allSettled([...this.pendingOpens]);
     await Promise.all(this.cluster.live().map((l) => l.client.dispose()));
     for (const e of this.cluster.entries) e.state = 'down';

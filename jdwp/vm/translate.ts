@@ -218,7 +218,7 @@ export class Translator {
         if (!vf) throw new ProxyError(E.INVALID_FIELDID, `${node.name}: field ${raw} could not be resolved`);
         mapped[i] = vf.vid;
       } else {
-        mapped[i] = node.ids.toVirtual(raw);
+        mapped[i] = (kind !== 'frameID' && this.objects.virtualOf(node, raw)) || node.ids.toVirtual(raw);
       }
     }
     return rewrite(buf, pos, end, list, mapped, widthFor(VIRTUAL_SIZES), sameAsVirtual(node.client.sizes));

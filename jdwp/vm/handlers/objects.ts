@@ -35,6 +35,8 @@ function bufArgs(b: Buffer): [Buffer, number, number, typeof VIRTUAL_SIZES] {
 }
 
 const threadName: Handler = async (ctx, info, data) => {
+  const departed = data.length >= 8 ? ctx.cluster.objects.departedThreadName(data.readBigUInt64BE(0)) : undefined;
+  if (departed !== undefined) return encodeReply(info, { threadName: departed });
   const { link, ids } = await pickNode(ctx, info, data);
   const out = await forward(ctx, link, info, data, undefined, undefined, ids);
   if (!ctx.cluster.options.threadNamePrefix) return out;

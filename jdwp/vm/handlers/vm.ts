@@ -131,7 +131,10 @@ const disposeObjects: Handler = async (ctx, info, data) => {
   const bySlot = new Map<NodeLink, typeof requests>();
   for (const r of requests) {
     const link = ctx.cluster.link(slotOf(r.object));
-    if (!link) continue;
+    if (!link) {
+      ctx.cluster.objects.dispose(r.object, r.refCnt);
+      continue;
+    }
     if (!bySlot.has(link)) bySlot.set(link, []);
     bySlot.get(link)!.push(r);
   }

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
  *   late-join-while-stopped held=node-1 line=N               (the joining node starts with suspend=y)
  *   disconnect-mid-step nodes=... line=N                    (exits abruptly with threads stopped)
  *   attach-again nodes=... line=N
+ *   vm-death                                                 (the harness stops the virtual VM at READY die)
+ *   storm nodes=... seed=S cycles=N line=HANDLE_LINE vline=VERSIONED_LINE   (over fixture.Storm nodes)
  */
 public final class FabricJdiCheck {
     private static final BufferedReader STDIN = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -42,7 +44,8 @@ public final class FabricJdiCheck {
         Report report = new Report();
         VirtualMachine[] vm = new VirtualMachine[1];
         if (!report.check("attach", () -> vm[0] = Cluster.attach("127.0.0.1", Integer.parseInt(args[1])))) System.exit(1);
-        Events events = new Events(vm[0]);
+        // The storm scenario reads the event queue itself.
+        Events events = scenario.equals("storm") || scenario.equals("vm-death") ? null : new Events(vm[0]);
         try {
             switch (scenario) {
                 case "basics":
@@ -65,6 +68,12 @@ public final class FabricJdiCheck {
                     System.out.println("EXITING without Dispose");
                     Runtime.getRuntime().halt(report.failures() == 0 ? 0 : 1);
                     break;
+                case "storm":
+                    new StormScenario(vm[0], report, options).run();
+                    break;
+                case "vm-death":
+                    new VmDeath(vm[0], report).run();
+                    break;
                 case "attach-again":
                     new AttachAgain(vm[0], events, report, options).run();
                     break;
@@ -74,7 +83,7 @@ public final class FabricJdiCheck {
         } catch (Exception e) {
             report.fail("scenario", e.toString());
         }
-        report.check("dispose", () -> vm[0].dispose());
+        if (!scenario.equals("vm-death")) report.check("dispose", () -> vm[0].dispose());
         System.exit(report.failures() == 0 ? 0 : 1);
     }
 }

@@ -24,6 +24,11 @@ final class Options {
         return v;
     }
 
+    /** The value of a key, or a default when it is absent. */
+    String optional(String key, String otherwise) {
+        return values.getOrDefault(key, otherwise);
+    }
+
     int integer(String key) {
         return Integer.parseInt(get(key));
     }
