@@ -5,6 +5,7 @@ import type { Event_Composite_Event, Event_Composite_Events } from '../protocol/
 import type { Cluster } from './cluster';
 import type { NodeLink } from './node-link';
 import type { RequestManager } from './requests';
+import type { SuspensionLedger } from './suspensions';
 import { isRefType, VIRTUAL_SIZES } from './translate';
 
 const K = JDWP.EventKind;
@@ -13,6 +14,8 @@ const P = JDWP.SuspendPolicy;
 /** The debugger side the router forwards events to. */
 export interface EventSink {
   readonly requests: RequestManager;
+  /** The VM-wide suspensions the debugger holds. */
+  readonly suspensions: SuspensionLedger;
   /** True once this debugger has been sent a VMStart. */
   vmStartSent: boolean;
   /** True once the debugger has gone. */
@@ -109,9 +112,7 @@ export class EventRouter {
     this.announce(out);
     if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
     sink.sendEvent(out);
-    if (req.suspendPolicy === P.ALL && this.cluster.options.suspendScope === 'cluster') {
-      await this.cluster.fanout('VirtualMachine.Suspend', (l) => l.client.VirtualMachine.Suspend(), this.cluster.live().filter((l) => l !== link));
-    }
+    if (req.suspendPolicy === P.ALL) await this.suspendedAll(sink, link);
     return true;
   }
 
@@ -181,9 +182,21 @@ export class EventRouter {
     const out = COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: policy, events: forward });
     this.announce(out);
     sink.sendEvent(out);
-    if (policy === P.ALL && this.cluster.options.suspendScope === 'cluster') {
-      await this.cluster.fanout('VirtualMachine.Suspend', (l) => l.client.VirtualMachine.Suspend(), this.cluster.live().filter((l) => l !== link));
+    if (policy === P.ALL) await this.suspendedAll(sink, link);
+  }
+
+  /**
+   * The debugger was sent an event set of policy ALL from a node: under --suspend-scope cluster every other node
+   * is suspended too. Either way the debugger's next VirtualMachine.Resume for it resumes what it suspended.
+   */
+  private async suspendedAll(sink: EventSink, link: NodeLink): Promise<void> {
+    if (this.cluster.options.suspendScope !== 'cluster') {
+      sink.suspensions.push([link]);
+      return;
     }
+    const others = this.cluster.live().filter((l) => l !== link);
+    sink.suspensions.push([link, ...others]);
+    await this.cluster.fanout('VirtualMachine.Suspend', (l) => l.client.VirtualMachine.Suspend(), others);
   }
 
   /** Keeps the node's thread list from the proxy's own ThreadStart and ThreadDeath requests. */
@@ -266,6 +279,7 @@ export class EventRouter {
     this.heldAtStart.clear();
     if (held.length && !this.dead) {
       sink.vmStartSent = true;
+      sink.suspensions.push(held.map(([l]) => l));
       sink.sendEvent(COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: P.ALL, events: [{ eventKind: K.VM_START, requestID: 0, thread: held[0][1] }] }));
     } else {
       sink.vmStartSent = this.cluster.live().length > 0;

@@ -34,7 +34,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'VirtualMachine.Dispose': { rule: 'disconnect', note: 'clears the debugger\'s requests and resumes what it suspended; nodes stay connected' },
   'VirtualMachine.IDSizes': { rule: 'answer', note: 'every ID is 8 bytes' },
   'VirtualMachine.Suspend': { rule: 'fanout', note: 'every node' },
-  'VirtualMachine.Resume': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.Resume': { rule: 'fanout', note: 'the nodes of the oldest VM-wide suspension the debugger holds (an event set of policy ALL, or its Suspend), else every node' },
   'VirtualMachine.Exit': { rule: 'refuse', readOnly: true, note: 'NOT_IMPLEMENTED unless --allow-exit, which sends it to every node' },
   'VirtualMachine.CreateString': { rule: 'answer', note: 'a proxy string, created on the node where it is first used' },
   'VirtualMachine.Capabilities': { rule: 'intersect', note: 'what every node can do (less under --read-only)' },

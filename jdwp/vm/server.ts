@@ -286,6 +286,7 @@ export class VirtualVm {
       const threads = [...link.threads].map((t) => link.ids.toVirtual(t));
       this.cluster.removeLink(link, reason?.message ?? 'closed', threads);
       this.session?.requests.nodeLeft(link);
+      this.session?.suspensions.nodeLeft(link);
       this.router.nodeLeft(link, threads);
       if (this.options.exitWithLastNode && !this.closing && this.cluster.live().length === 0) {
         this.log('[fabric] the last node left: the virtual VM dies with it (--exit-with-last-node)');

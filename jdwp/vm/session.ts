@@ -12,6 +12,7 @@ import { tryFastRoute } from './fast-route';
 import { invocationOf, releaseReturned, type Invocation } from './invocations';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
+import { SuspensionLedger } from './suspensions';
 import { ProxyError } from './translate';
 
 const E = JDWP.Error;
@@ -32,6 +33,7 @@ export function errorCodeOf(err: unknown): number {
  */
 export class DebuggerSession implements SessionState, EventSink {
   readonly requests: RequestManager;
+  readonly suspensions = new SuspensionLedger();
   readonly disabledObjects = new Set<bigint>();
   eventsHeld = false;
   vmStartSent = false;

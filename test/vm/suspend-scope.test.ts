@@ -4,6 +4,7 @@ import type { Location, ThreadID } from '../../jdwp/codec/types';
 import type { Jvm } from '../../jdwp/launch/java';
 import { JDWP } from '../../jdwp/protocol/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
+import { slotOf } from '../../jdwp/vm/ids';
 import { killAll, lineOf } from '../support/fixtures';
 import { assertNothingSuspended, attachAfterDebugger, nodeOfThread, startNodes, startProxy, suspendedThreads, type ProxyUnderTest } from './support';
 
@@ -57,6 +58,38 @@ describe('suspend scope of the virtual VM', function () {
       assert.deepEqual([...new Set(suspended.map((s) => nodeOfThread(s)))], ['node-1'], suspended.join(', '));
       await vm.EventRequest.Clear(K.BREAKPOINT, requestID);
       await vm.VirtualMachine.Resume();
+      assert.deepEqual(await suspendedThreads(vm), []);
+    } finally {
+      await vm.dispose();
+    }
+    await assertNothingSuspended(proxy.vm, 2);
+  });
+
+  it('node: each VirtualMachine.Resume resumes the oldest event set\'s node; a node held by a later set stays suspended', async () => {
+    proxy = await startProxy(jvms, { suspendScope: 'node' });
+    const vm = await attachAfterDebugger(proxy.vm);
+    try {
+      const sets: Event_Composite_Event[] = [];
+      vm.on('event', (e: Event_Composite_Event) => e.events.some((x) => x.eventKind === K.BREAKPOINT) && sets.push(e));
+      const { classes } = await vm.VirtualMachine.ClassesBySignature('Lfixture/Fixture;');
+      const type = classes[0].typeID;
+      const work = (await vm.ReferenceType.Methods(type)).declared.find((m) => m.name === 'work')!;
+      const { lines } = await vm.Method.LineTable(type, work.methodID);
+      const index = lines.find((l) => l.lineNumber === lineOf('fixture/Fixture.java', 'BREAK_LINE'))!.lineCodeIndex;
+      const loc: Location = { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: work.methodID, index };
+      const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.ALL, [{ modKind: 7, loc }]);
+      const threadOf = (e: Event_Composite_Event) => (e.events[0] as { thread: ThreadID }).thread;
+      for (let i = 0; i < 200 && new Set(sets.map((e) => slotOf(threadOf(e)))).size < 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await vm.EventRequest.Clear(K.BREAKPOINT, requestID);
+      const held = sets.splice(0);
+      assert.ok(new Set(held.map((e) => slotOf(threadOf(e)))).size === 2, 'both nodes hit the breakpoint');
+      for (const [i, e] of held.entries()) {
+        const thread = threadOf(e);
+        const { suspendCount } = await vm.ThreadReference.SuspendCount(thread);
+        assert.ok(suspendCount >= 1, `event set ${i + 1} of ${held.length}: its thread runs before its resume`);
+        assert.ok((await vm.ThreadReference.Frames(thread, 0, 1)).frames.length === 1);
+        await vm.VirtualMachine.Resume();
+      }
       assert.deepEqual(await suspendedThreads(vm), []);
     } finally {
       await vm.dispose();

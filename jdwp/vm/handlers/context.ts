@@ -1,10 +1,13 @@
 import type { CommandInfo } from '../../protocol/registry';
 import type { Cluster } from '../cluster';
 import type { RequestManager } from '../requests';
+import type { SuspensionLedger } from '../suspensions';
 
 /** What a command handler needs of the debugger's session. */
 export interface SessionState {
   readonly requests: RequestManager;
+  /** The VM-wide suspensions the debugger holds, oldest first. */
+  readonly suspensions: SuspensionLedger;
   /** Objects whose collection the debugger disabled, to re-enable when it leaves. */
   readonly disabledObjects: Set<bigint>;
   /** True while the debugger holds events. */

@@ -25,12 +25,21 @@ function decodeReply<T = WireRecord>(info: CommandInfo, data: Buffer): T {
   return info.reply!.decode(data, 0, data.length, VIRTUAL_SIZES) as T;
 }
 
+/** Sends the same command to the given nodes; resolves with those that answered. */
+async function fanoutTo(ctx: Ctx, info: CommandInfo, data: Buffer, links: NodeLink[]): Promise<Array<{ link: NodeLink }>> {
+  return ctx.cluster.fanout(
+    info.fullName,
+    async (link) => {
+      const reply = await link.send(info.set.id, info.spec.id, Buffer.from(data));
+      if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${info.fullName} answered ${reply.errorCode}`);
+    },
+    links,
+  );
+}
+
 /** Sends the same command to every node and answers with an empty reply. */
 const fanoutEmpty: Handler = async (ctx, info, data) => {
-  await ctx.cluster.fanout(info.fullName, async (link) => {
-    const reply = await link.send(info.set.id, info.spec.id, Buffer.from(data));
-    if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${info.fullName} answered ${reply.errorCode}`);
-  });
+  await fanoutTo(ctx, info, data, ctx.cluster.live());
   return Buffer.alloc(0);
 };
 
@@ -142,6 +151,18 @@ const disposeObjects: Handler = async (ctx, info, data) => {
   return Buffer.alloc(0);
 };
 
+const suspend: Handler = async (ctx, info, data) => {
+  const done = await fanoutTo(ctx, info, data, ctx.cluster.live());
+  ctx.session.suspensions.push(done.map((d) => d.link));
+  return Buffer.alloc(0);
+};
+
+/** Resumes the nodes of the oldest suspension the debugger holds (see SuspensionLedger), or every node when it holds none. */
+const resume: Handler = async (ctx, info, data) => {
+  await fanoutTo(ctx, info, data, ctx.session.suspensions.shift() ?? ctx.cluster.live());
+  return Buffer.alloc(0);
+};
+
 const holdEvents: Handler = async (ctx, info, data) => {
   ctx.session.eventsHeld = true;
   return fanoutEmpty(ctx, info, data);
@@ -206,8 +227,8 @@ export const VM_HANDLERS: Record<string, Handler> = {
   'VirtualMachine.TopLevelThreadGroups': topLevelThreadGroups,
   'VirtualMachine.Dispose': dispose,
   'VirtualMachine.IDSizes': idSizes,
-  'VirtualMachine.Suspend': fanoutEmpty,
-  'VirtualMachine.Resume': fanoutEmpty,
+  'VirtualMachine.Suspend': suspend,
+  'VirtualMachine.Resume': resume,
   'VirtualMachine.Exit': exit,
   'VirtualMachine.CreateString': createString,
   'VirtualMachine.Capabilities': capabilities,
