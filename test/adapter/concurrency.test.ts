@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Jvm } from '../../jdwp/launch/java';
+import { killAll } from '../support/fixtures';
+import { readStopped, requestId, serviceLine, SERVICE, startBusyNode, within } from './busy';
+import { attachAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from './harness';
+import { agentPort, suspendedThreads } from './suspension';
+
+// Busy nodes: 3 workers each, handling a request every 20 ms through Service.handle, where the breakpoints go.
+describe('debug adapter on busy nodes (concurrent stops and evaluation)', function () {
+  const jvms: Jvm[] = [];
+  let a: AdapterUnderTest | undefined;
+  /** Debugger sessions so far per node; an agent listens on a new port after each. */
+  const sessions: number[] = [];
+
+  before(async () => {
+    await Promise.all([0, 1, 2].map(() => startBusyNode(jvms)));
+    sessions.push(0, 0, 0);
+  });
+  afterEach(async function () {
+    if (a && this.currentTest?.state === 'failed') console.log(JSON.stringify(a.dc.transcript.slice(-16)).slice(0, 6000));
+    if (a) {
+      await a.dc.disconnectRequest({}).catch(() => undefined);
+      await a.close();
+      a = undefined;
+    }
+    // Every node runs freely after each test, whatever it did.
+    const ports = await Promise.all(jvms.map((j, i) => agentPort(j, sessions[i]++)));
+    for (const port of ports) assert.deepEqual(await suspendedThreads(port), []);
+  });
+  after(async () => {
+    await killAll(jvms);
+  });
+
+  async function attach(target: 'direct' | 'nodes', configure: (a: AdapterUnderTest) => Promise<unknown>, extra: Record<string, unknown> = {}): Promise<AdapterUnderTest> {
+    const used = target === 'direct' ? jvms.slice(0, 1) : jvms;
+    const ports = await Promise.all(used.map((j, i) => agentPort(j, sessions[i]++)));
+    a = await startAdapter();
+    const session = a;
+    const where = target === 'direct' ? { hostName: '127.0.0.1', port: ports[0] } : { nodes: ports.map((p) => `127.0.0.1:${p}`) };
+    await attachAndConfigure(a.dc, { ...where, ...extra }, () => configure(session));
+    return a;
+  }
+
+  /** Stops, evaluates a method call in the watch context at once, continues; `rounds` times. Each evaluation answers within 5 s. */
+  async function evaluateWhileOthersHit(target: 'direct' | 'nodes'): Promise<void> {
+    const s = await attach(target, (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line: serviceLine('HANDLE_LINE') }] }));
+    for (let round = 0; round < 12; round++) {
+      const stop = await nextStop(s.dc);
+      const threadId = stop.body.threadId!;
+      const st = await within(5_000, 'stackTrace', s.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 }));
+      const ev = await within(5_000, `evaluate in round ${round}`, s.dc.evaluateRequest({ expression: 'label.length()', frameId: st.body.stackFrames[0].id, context: 'watch' }));
+      assert.ok(Number(ev.body.result) >= 'req-1000000'.length, ev.body.result);
+      await within(5_000, 'continue', s.dc.continueRequest({ threadId }));
+    }
+  }
+
+  it('evaluates a method call at a stop while other workers hit the breakpoint (one JVM, direct)', async () => {
+    await evaluateWhileOthersHit('direct');
+  });
+
+  it('evaluates a method call at a stop while other workers hit the breakpoint (virtual VM over 3 nodes)', async () => {
+    await evaluateWhileOthersHit('nodes');
+  });
+
+  it('keeps every stopped thread stopped, with its frames and variables, when a conditional breakpoint replaces a plain one (3 nodes)', async () => {
+    const line = serviceLine('HANDLE_LINE');
+    const s = await attach('nodes', (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line }] }));
+    const outputs: string[] = [];
+    s.dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+    const first = await nextStop(s.dc);
+    const replaced = await s.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line, condition: 'r.id % 2 == 0' }] });
+    const conditional = replaced.body.breakpoints[0].id!;
+    await within(5_000, 'continue', s.dc.continueRequest({ threadId: first.body.threadId! }));
+    // Every stop, of the plain breakpoint still coming in or of the conditional one, is looked at as a client
+    // does and continued: its thread answers stackTrace and variables, and a conditional stop holds its condition.
+    for (let i = 0; i < 50; i++) {
+      const stop = await nextStop(s.dc);
+      const view = await readStopped(s.dc, stop.body.threadId!);
+      assert.equal(view.frames[0].line, line);
+      if (stop.body.hitBreakpointIds?.includes(conditional)) {
+        const id = await requestId(s.dc, view);
+        assert.equal(id % 2, 0, `stop ${i} at a request whose id ${id} fails the condition`);
+      }
+      await within(5_000, 'continue', s.dc.continueRequest({ threadId: stop.body.threadId! }));
+    }
+    assert.deepEqual(outputs.filter((o) => /condition .* failed/.test(o)), []);
+  });
+});
