@@ -6,6 +6,7 @@ import { convertPrimitive, type PrimSig } from '../jdwp/eval/numbers';
 import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
+import { insideInvocation } from './stack';
 import { variableOf } from './variables';
 
 /** A parse problem of a breakpoint condition, as the breakpoint's message; undefined when it parses. */
@@ -52,7 +53,7 @@ export async function logMessage(ctx: AdapterContext, thread: ThreadID, message:
 
 /** The thread and frame an evaluation without a frameId runs in: the one thread stopped by us. */
 function defaultFrame(ctx: AdapterContext): ThreadID | undefined {
-  const stopped = [...ctx.suspendedThreads];
+  const stopped = ctx.model.stoppedThreads();
   if (stopped.length === 1) return stopped[0];
   return ctx.lastStoppedThread;
 }
@@ -75,6 +76,7 @@ export async function evaluate(ctx: AdapterContext, args: DebugProtocol.Evaluate
     frame = f.depth;
   } else thread = defaultFrame(ctx);
   if (thread === undefined) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'evaluation needs a stopped thread: stop at a breakpoint or pause first');
+  if (ctx.mirror.invoking(thread)) throw insideInvocation();
   const hover = args.context === 'hover';
   let result: EvalResult;
   try {

@@ -7,6 +7,7 @@ import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
 import { collectionPage, describeValue } from './values';
 import { arrayChildren, fieldChildren, staticChildren, type Child } from '../jdwp/values';
 import { coerceForSet, evaluateForSet } from './evaluate';
+import { insideInvocation } from './stack';
 
 /** What a variablesReference stands for. Every container remembers its thread: it dies when the thread resumes. */
 export type Container =
@@ -69,6 +70,7 @@ export async function variables(ctx: AdapterContext, args: DebugProtocol.Variabl
   try {
     return { variables: await children(ctx, c, args) };
   } catch (err) {
+    if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'OPAQUE_FRAME', 'INVALID_FRAMEID') && ctx.mirror.invoking(c.thread)) throw insideInvocation();
     if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'INVALID_FRAMEID')) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread has resumed; its variables are gone');
     throw err;
   }

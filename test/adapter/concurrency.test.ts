@@ -3,7 +3,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Jvm } from '../../jdwp/launch/java';
 import { killAll } from '../support/fixtures';
 import { readStopped, requestId, serviceLine, SERVICE, startBusyNode, within } from './busy';
-import { attachAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from './harness';
+import { attachAndConfigure, errorNumber, nextStop, startAdapter, type AdapterUnderTest } from './harness';
 import { agentPort, suspendedThreads } from './suspension';
 
 // Busy nodes: 3 workers each, handling a request every 20 ms through Service.handle, where the breakpoints go.
@@ -85,5 +85,30 @@ describe('debug adapter on busy nodes (concurrent stops and evaluation)', functi
       await within(5_000, 'continue', s.dc.continueRequest({ threadId: stop.body.threadId! }));
     }
     assert.deepEqual(outputs.filter((o) => /condition .* failed/.test(o)), []);
+  });
+
+  // Run last: the thread of the evaluation stays inside Service.forever() for the rest of the JVM's life.
+  it('fails an evaluation whose method does not return within the timeout with 2013, and keeps the thread and its node usable', async () => {
+    const s = await attach('direct', (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line: serviceLine('HANDLE_LINE') }] }), { timeout: 2_000 });
+    const stop = await nextStop(s.dc);
+    const threadId = stop.body.threadId!;
+    const st = await s.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 });
+    const frameId = st.body.stackFrames[0].id;
+    const started = Date.now();
+    assert.equal(await errorNumber(within(5_000, 'evaluate Service.forever()', s.dc.evaluateRequest({ expression: 'Service.forever()', frameId, context: 'repl' }))), 2013);
+    assert.ok(Date.now() - started < 4_000, `the evaluation failed only after ${Date.now() - started} ms`);
+    // The thread is still inside the method: another call on it is refused at once, and its stack says why.
+    assert.equal(await errorNumber(within(1_000, 'a second evaluate', s.dc.evaluateRequest({ expression: 'label.length()', frameId, context: 'watch' }))), 2014);
+    assert.equal(await errorNumber(within(1_000, 'stackTrace', s.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 }))), 2014);
+    // Continuing it answers at once; the node runs on, and the other workers stop and evaluate as before.
+    await within(1_000, 'continue', s.dc.continueRequest({ threadId }));
+    for (let round = 0; round < 3; round++) {
+      const next = await nextStop(s.dc);
+      assert.notEqual(next.body.threadId, threadId);
+      const frames = await within(5_000, 'stackTrace', s.dc.stackTraceRequest({ threadId: next.body.threadId!, startFrame: 0, levels: 1 }));
+      const ev = await within(5_000, 'evaluate', s.dc.evaluateRequest({ expression: 'label.length()', frameId: frames.body.stackFrames[0].id, context: 'watch' }));
+      assert.ok(Number(ev.body.result) > 4);
+      await within(5_000, 'continue', s.dc.continueRequest({ threadId: next.body.threadId! }));
+    }
   });
 });
