@@ -87,6 +87,49 @@ describe('debug adapter on busy nodes (concurrent stops and evaluation)', functi
     assert.deepEqual(outputs.filter((o) => /condition .* failed/.test(o)), []);
   });
 
+  it('holds exactly what it says: a stop suspends its whole node once, nodes without a stop run, and continues release them (3 nodes)', async () => {
+    const line = serviceLine('HANDLE_LINE');
+    const s = await attach('nodes', (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line }] }));
+    const stop = await nextStop(s.dc);
+    await s.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [] });
+    await s.session().ctx.events.idle();
+    const ctx = s.session().ctx;
+    const vm = ctx.requireVm();
+    const { threads } = await vm.VirtualMachine.AllThreads();
+    const counts = new Map(await Promise.all(threads.map(async (t) => [t, (await vm.ThreadReference.SuspendCount(t)).suspendCount] as const)));
+    const stoppedNodes = new Set(threads.filter((t) => ctx.model.isStopped(t)).map((t) => ctx.model.nodeOf(t)));
+    assert.ok(stoppedNodes.has(ctx.model.nodeOf(ctx.thread(stop.body.threadId))));
+    for (const t of threads) {
+      const held = stoppedNodes.has(ctx.model.nodeOf(t));
+      assert.equal(ctx.model.isSuspended(t), held, `thread ${t}: the model says ${ctx.model.get(t)?.state}`);
+      assert.equal(counts.get(t), held ? 1 : 0, `thread ${t} (${ctx.model.get(t)?.state}) is suspended ${counts.get(t)} times`);
+    }
+    // Continuing each stopped thread releases its node: then nothing is suspended anywhere.
+    for (const t of ctx.model.stoppedThreads()) if (ctx.model.isStopped(t)) await s.dc.continueRequest({ threadId: ctx.threadIds.number(t) });
+    const after = await Promise.all(threads.map(async (t) => (await vm.ThreadReference.SuspendCount(t)).suspendCount));
+    assert.deepEqual(after.filter((c) => c !== 0), []);
+  });
+
+  it('pauses one node under suspendScope "node": only its threads are suspended, once, and allThreadsStopped is false', async () => {
+    const s = await attach('nodes', async () => undefined);
+    const threads = (await s.dc.threadsRequest()).body.threads;
+    const worker = threads.find((t) => /worker-1$/.test(t.name))!;
+    const paused = s.dc.waitForEvent('stopped');
+    await s.dc.pauseRequest({ threadId: worker.id });
+    const e = (await paused) as DebugProtocol.StoppedEvent;
+    assert.deepEqual([e.body.reason, e.body.threadId, e.body.allThreadsStopped], ['pause', worker.id, false]);
+    const node = /^\[([^\]]+)\]/.exec(worker.name)![1];
+    const ctx = s.session().ctx;
+    const vm = ctx.requireVm();
+    for (const t of threads) {
+      const count = (await vm.ThreadReference.SuspendCount(ctx.thread(t.id))).suspendCount;
+      assert.equal(count, t.name.startsWith(`[${node}]`) ? 1 : 0, t.name);
+    }
+    await readStopped(s.dc, worker.id);
+    const cont = await s.dc.continueRequest({ threadId: worker.id });
+    assert.equal(cont.body.allThreadsContinued, true);
+  });
+
   // Run last: the thread of the evaluation stays inside Service.forever() for the rest of the JVM's life.
   it('fails an evaluation whose method does not return within the timeout with 2013, and keeps the thread and its node usable', async () => {
     const s = await attach('direct', (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line: serviceLine('HANDLE_LINE') }] }), { timeout: 2_000 });
