@@ -84,7 +84,8 @@ export interface AdapterUnderTest {
 export async function startAdapter(): Promise<AdapterUnderTest> {
   let current: FabricDebugSession | undefined;
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // No Nagle: an event written right before a response would otherwise wait for the client's delayed ACK (40 ms).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const session = new FabricDebugSession();
