@@ -51,11 +51,11 @@ export async function logMessage(ctx: AdapterContext, thread: ThreadID, message:
   }
 }
 
-/** The thread and frame an evaluation without a frameId runs in: the one thread stopped by us. */
+/** The thread an evaluation without a frameId runs in: the thread of the last stop while it is stopped, else the latest stop's. */
 function defaultFrame(ctx: AdapterContext): ThreadID | undefined {
-  const stopped = ctx.model.stoppedThreads();
-  if (stopped.length === 1) return stopped[0];
-  return ctx.lastStoppedThread;
+  const last = ctx.lastStoppedThread;
+  if (last !== undefined && ctx.model.isStopped(last)) return last;
+  return ctx.model.stoppedThreads().pop();
 }
 
 function evalFailure(expression: string, err: unknown, context?: string): AdapterError {

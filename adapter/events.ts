@@ -64,11 +64,16 @@ export class EventRouter {
     const key = thread ?? 0n;
     this.inFlight++;
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(composite, thread, modelled)).finally(() => {
+    const next = previous.then(() => this.handle(composite, thread, modelled).catch((err) => this.failed(err))).finally(() => {
       if (this.queues.get(key) === next) this.queues.delete(key);
       if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
     this.queues.set(key, next);
+  }
+
+  /** Reports a failure of an event's handling, unless the session has ended (its connection closed under it). */
+  private failed(err: unknown): void {
+    if (!this.ctx.ended && !this.ctx.vm?.connection.closed) this.ctx.output(`jdwp-fabric: could not handle an event: ${(err as Error).message}`, 'stderr');
   }
 
   /** True for a composite that suspended a thread and belongs to the thread model (all but a VM's start). */

@@ -40,6 +40,8 @@ export class ThreadModel {
   private readonly threads = new Map<ThreadID, ThreadState>();
   /** Units suspended by a stop or pause until a continue releases them. */
   private readonly heldUnits = new Set<string>();
+  /** Threads paused by the client while their event was being decided: they stop for the pause if the event does not stop them. */
+  private readonly pausing = new Set<ThreadID>();
   /** The nodes seen in the last thread census. */
   private knownNodes = new Set<number>();
   /** VM-wide suspensions the adapter holds (a VM that started suspended), each undone by VirtualMachine.Resume. */
@@ -122,6 +124,7 @@ export class ThreadModel {
     const s = this.threads.get(thread);
     if (!s || s.state !== 'deciding') return;
     const unit = this.unitOf(thread);
+    if (this.pausing.delete(thread)) stop ??= { reason: 'pause' };
     if (!stop) {
       if (unit && this.heldUnits.has(unit)) this.set(s, 'held', 'hold');
       else await this.resumeThread(s);
@@ -143,6 +146,10 @@ export class ThreadModel {
   async pause(thread: ThreadID): Promise<void> {
     const s = this.entry(thread);
     if (s.state === 'stopped') return;
+    if (s.state === 'deciding') {
+      this.pausing.add(thread);
+      return;
+    }
     const unit = this.unitOf(thread);
     if (unit) await this.holdUnit(unit);
     else if (s.state === 'running') {
@@ -207,6 +214,7 @@ export class ThreadModel {
   /** A thread died: the adapter forgets it. */
   threadDied(thread: ThreadID): void {
     this.threads.delete(thread);
+    this.pausing.delete(thread);
     this.dropHandles(thread);
   }
 

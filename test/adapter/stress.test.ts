@@ -12,7 +12,7 @@ import { JdwpClient } from '../../jdwp/client/client';
 // run with STRESS_SEED=<seed>; STRESS_STOPS sets the number of stops.
 
 const SEED = process.env.STRESS_SEED ? Number(process.env.STRESS_SEED) : Math.floor(Math.random() * 2 ** 31);
-const STOPS = Number(process.env.STRESS_STOPS ?? 300);
+const STOPS = Number(process.env.STRESS_STOPS ?? 1000);
 const NODES = 5;
 /** No request may take longer than this. */
 const LIMIT_MS = 5_000;
