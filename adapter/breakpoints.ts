@@ -160,6 +160,8 @@ async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Pr
   const thread = e.thread;
   if (bp.condition !== undefined) {
     const verdict = await conditionHolds(ctx, thread, bp.condition);
+    // The session ended while the condition was evaluated (its connection closed under it): nothing to report.
+    if (ctx.ended) return undefined;
     if (verdict.error) {
       ctx.output(`Breakpoint condition "${bp.condition}" failed: ${verdict.error}`, 'stderr');
       return { reason: 'breakpoint', hitBreakpointIds: [bp.id], description: 'Breakpoint condition failed', text: verdict.error };
@@ -169,7 +171,8 @@ async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Pr
   bp.hits++;
   if (bp.hitCondition && !bp.hitCondition.test(bp.hits)) return undefined;
   if (bp.logMessage !== undefined) {
-    ctx.output(await logMessage(ctx, thread, bp.logMessage), 'console');
+    const text = await logMessage(ctx, thread, bp.logMessage);
+    if (!ctx.ended) ctx.output(text, 'console');
     return undefined;
   }
   if (bp.kind === 'entry') {

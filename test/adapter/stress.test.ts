@@ -83,7 +83,7 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     });
     dc.on('output', (e: DebugProtocol.OutputEvent) => {
       if (e.body.output.startsWith('handled ')) logLines.push(e.body.output);
-      assert.doesNotMatch(e.body.output, /condition .* failed/, `a condition failed (STRESS_SEED=${SEED})`);
+      assert.doesNotMatch(e.body.output, /condition .* failed/, `a condition failed: ${JSON.stringify(e.body.output)} (STRESS_SEED=${SEED})`);
     });
 
     // The plan of breakpoints, by bp id as the adapter answered.
