@@ -73,8 +73,10 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     /** Stops looked at and acted on by the sequence. */
     let handled = 0;
     const logLines: string[] = [];
+    const reasons = new Map<string, number>();
     dc.on('stopped', (e: DebugProtocol.StoppedEvent) => {
       stopsSeen++;
+      reasons.set(e.body.reason, (reasons.get(e.body.reason) ?? 0) + 1);
       stopped.set(e.body.threadId!, e);
     });
     dc.on('continued', (e: DebugProtocol.ContinuedEvent) => {
@@ -87,7 +89,9 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     });
 
     // The plan of breakpoints, by bp id as the adapter answered.
-    let plan = new Map<number, PlannedBp>();
+    const plan = new Map<number, PlannedBp>();
+    /** How many breakpoints are set now. */
+    let active = 0;
     const randomPlan = (): PlannedBp[] => {
       const lines = [LINES.handle, LINES.call, LINES.ret, LINES.score].filter(() => chance(0.5));
       if (!lines.length) lines.push(pick([LINES.handle, LINES.score]));
@@ -107,7 +111,9 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
         return { line: b.line };
       });
       const r = await timed('setBreakpoints', dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: sent }));
-      plan = new Map(r.body.breakpoints.map((bp, i) => [bp.id!, bps[i]]));
+      // Stops of the breakpoints replaced keep their meaning until continued.
+      for (const [id, bp] of r.body.breakpoints.map((bp, i) => [bp.id!, bps[i]] as const)) plan.set(id, bp);
+      active = r.body.breakpoints.length;
       for (const bp of r.body.breakpoints) {
         assert.equal(bp.verified, true, `breakpoint at line ${bp.line} not verified: ${bp.message}`);
         assert.match(bp.message ?? '', new RegExp(`bound on ${NODES}/${NODES} nodes`), 'both builds of Service carry every breakpoint');
@@ -159,16 +165,20 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
       evaluations++;
     };
 
+    /** Pauses a worker that is not stopped (its node, by the default suspend scope). */
+    const pauseWorker = async () => {
+      const threads = (await timed('threads', dc.threadsRequest())).body.threads.filter((t) => /worker/.test(t.name) && !stopped.has(t.id));
+      if (threads.length) await timed('pause', dc.pauseRequest({ threadId: pick(threads).id }));
+    };
+
     const started = Date.now();
     let idle = 0;
     while (handled < STOPS) {
       if (Date.now() - started > 150_000) assert.fail(`only ${handled} stops handled in 150 s (STRESS_SEED=${SEED})`);
       if (stopped.size === 0) {
-        // Nothing stopped: wait for a stop, pausing a worker now and then.
-        if (chance(0.05)) {
-          const threads = (await timed('threads', dc.threadsRequest())).body.threads.filter((t) => /worker/.test(t.name));
-          await timed('pause', dc.pauseRequest({ threadId: pick(threads).id }));
-        }
+        // Nothing stopped: wait for a stop, pausing a worker now and then, and setting breakpoints again after a clear.
+        if (chance(0.05)) await pauseWorker();
+        if (active === 0 && idle > 20) await setPlan(randomPlan());
         await new Promise((r) => setTimeout(r, 5));
         if (++idle > 2_000) assert.fail(`no stop for 10 s with plan ${JSON.stringify([...plan.values()])} (STRESS_SEED=${SEED})`);
         continue;
@@ -201,8 +211,12 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
         await timed(kind, dc.send(kind, { threadId }));
         stopped.delete(threadId);
         steps++;
-      } else if (action < 0.9) {
+      } else if (action < 0.85) {
         await setPlan(randomPlan());
+      } else if (action < 0.88) {
+        await setPlan([]);
+      } else if (action < 0.91) {
+        await pauseWorker();
       } else {
         // Every stopped thread still answers, not only the one looked at.
         for (const [t, s] of [...stopped]) if (stopped.has(t)) await check(t, s);
@@ -212,7 +226,8 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     assert.ok(conditionalStops + evaluations + steps > 0);
     console.log(
       `      STRESS_SEED=${SEED}: ${handled} stops handled (${stopsSeen} stopped events) in ${Date.now() - started} ms; per node ${JSON.stringify(Object.fromEntries(stopsPerNode))}; ` +
-        `${conditionalStops} conditional stops checked, ${evaluations} evaluations, ${steps} steps, ${logLines.length} log lines`,
+        `${conditionalStops} conditional stops checked, ${evaluations} evaluations, ${steps} steps, ${logLines.length} log lines; ` +
+        `stops by reason ${JSON.stringify(Object.fromEntries(reasons))}`,
     );
     assert.ok(stopsPerNode.size >= NODES - 1, `stops on only ${stopsPerNode.size} nodes`);
 
