@@ -45,7 +45,7 @@ describe('debug adapter on busy nodes (concurrent stops and evaluation)', functi
   /** Stops, evaluates a method call in the watch context at once, continues; `rounds` times. Each evaluation answers within 5 s. */
   async function evaluateWhileOthersHit(target: 'direct' | 'nodes'): Promise<void> {
     const s = await attach(target, (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line: serviceLine('HANDLE_LINE') }] }));
-    for (let round = 0; round < 12; round++) {
+    for (let round = 0; round < 40; round++) {
       const stop = await nextStop(s.dc);
       const threadId = stop.body.threadId!;
       const st = await within(5_000, 'stackTrace', s.dc.stackTraceRequest({ threadId, startFrame: 0, levels: 1 }));
