@@ -1,7 +1,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ObjectID, ThreadID, Value } from '../jdwp/codec/types';
 import { Tag } from '../jdwp/codec/tags';
-import { EvalError, evaluate as evalJava, evaluateCondition, formatEvalError, interpolate, parseExpression, parseTemplate, type EvalContext, type EvalResult } from '../jdwp/eval';
+import { EvalError, EvalErrorCode, evaluate as evalJava, evaluateCondition, formatEvalError, interpolate, parseExpression, parseTemplate, type EvalContext, type EvalResult } from '../jdwp/eval';
 import { convertPrimitive, type PrimSig } from '../jdwp/eval/numbers';
 import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
@@ -78,15 +78,19 @@ export async function evaluate(ctx: AdapterContext, args: DebugProtocol.Evaluate
   if (thread === undefined) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'evaluation needs a stopped thread: stop at a breakpoint or pause first');
   if (ctx.mirror.invoking(thread)) throw insideInvocation();
   const hover = args.context === 'hover';
+  const invokable = ctx.model.canInvoke(thread);
   let result: EvalResult;
   try {
-    result = await evalJava(args.expression, { mirror: ctx.mirror, thread, frame }, { allowInvoke: !hover });
+    result = await evalJava(args.expression, { mirror: ctx.mirror, thread, frame }, { allowInvoke: !hover && invokable });
   } catch (err) {
+    if (!hover && !invokable && err instanceof EvalError && err.code === EvalErrorCode.INVOKE_DISABLED) {
+      throw new AdapterError(err.code, `${err.message}: JDWP calls methods only on a thread stopped by a breakpoint, step or exception, not on a paused one`);
+    }
     throw evalFailure(args.expression, err, args.context);
   }
   if (result.type === 'V') return { result: 'void', variablesReference: 0 };
   if (args.context === 'clipboard' && result.text !== undefined) return { result: result.text, variablesReference: 0 };
-  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type, !hover);
+  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type, !hover && invokable);
   const body: DebugProtocol.EvaluateResponse['body'] = { result: v.value, variablesReference: v.variablesReference };
   if (v.type ?? result.typeName) body.type = v.type ?? result.typeName;
   if (v.indexedVariables !== undefined) body.indexedVariables = v.indexedVariables;

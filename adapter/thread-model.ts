@@ -24,6 +24,11 @@ export interface ThreadState {
   why: string;
   /** The sequence number of the event or request that put it in this state (increasing over the session). */
   since: number;
+  /**
+   * True while the adapter's suspension is an event's: the thread waits inside its event, where JDWP lets methods
+   * be invoked on it. A thread suspended by ThreadReference.Suspend (held, or paused while running) cannot invoke.
+   */
+  byEvent: boolean;
 }
 
 /** The key of what a stop suspends: a node ("node:2"), the whole cluster ("cluster"), or only the thread (undefined). */
@@ -73,6 +78,12 @@ export class ThreadModel {
     return s === 'stopped' || s === 'held';
   }
 
+  /** True when methods may be invoked on the thread: it waits inside an event of ours and runs no invocation already. */
+  canInvoke(thread: ThreadID): boolean {
+    const s = this.threads.get(thread);
+    return s !== undefined && s.byEvent && s.state !== 'running' && !this.ctx.mirror?.invoking(thread);
+  }
+
   /** The threads the client was told are stopped, oldest stop first. */
   stoppedThreads(): ThreadID[] {
     return [...this.threads.values()].filter((s) => s.state === 'stopped').sort((a, b) => a.since - b.since).map((s) => s.thread);
@@ -80,7 +91,7 @@ export class ThreadModel {
 
   private entry(thread: ThreadID): ThreadState {
     let s = this.threads.get(thread);
-    if (!s) this.threads.set(thread, (s = { thread, node: this.nodeOf(thread), state: 'running', why: '', since: 0 }));
+    if (!s) this.threads.set(thread, (s = { thread, node: this.nodeOf(thread), state: 'running', why: '', since: 0, byEvent: false }));
     return s;
   }
 
@@ -275,6 +286,8 @@ export class ThreadModel {
   }
 
   private set(s: ThreadState, state: RunState, why: string): void {
+    if (state === 'deciding') s.byEvent = true;
+    else if (state === 'running') s.byEvent = false;
     s.state = state;
     s.why = why;
     s.since = ++this.seq;

@@ -29,7 +29,7 @@ function container(ctx: AdapterContext, ref: number): Container {
 
 /** The DAP variable for a value: its preview, type, and a reference when it has children. */
 export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: string, value: Value, declaredSignature?: string, allowInvoke = true): Promise<DebugProtocol.Variable> {
-  const d = await describeValue(ctx, thread, value, allowInvoke);
+  const d = await describeValue(ctx, thread, value, allowInvoke && ctx.model.canInvoke(thread));
   const v: DebugProtocol.Variable = { name, value: d.text, variablesReference: 0 };
   v.type = d.typeName ?? (declaredSignature ? signatureToName(declaredSignature) : undefined);
   if (d.arrayLength !== undefined) {

@@ -125,7 +125,10 @@ describe('debug adapter on busy nodes (concurrent stops and evaluation)', functi
       const count = (await vm.ThreadReference.SuspendCount(ctx.thread(t.id))).suspendCount;
       assert.equal(count, t.name.startsWith(`[${node}]`) ? 1 : 0, t.name);
     }
-    await readStopped(s.dc, worker.id);
+    const view = await readStopped(s.dc, worker.id);
+    // Paused, not stopped by an event: JDWP would refuse the call (INVALID_THREAD); the adapter says why.
+    const call = s.dc.evaluateRequest({ expression: 'Thread.currentThread().getName()', frameId: view.frames[0].id, context: 'repl' });
+    await assert.rejects(call, /not on a paused one \(jdwp-fabric error 2008\)/);
     const cont = await s.dc.continueRequest({ threadId: worker.id });
     assert.equal(cont.body.allThreadsContinued, true);
   });

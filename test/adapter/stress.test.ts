@@ -149,7 +149,7 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     };
 
     /** Evaluates method calls where the frame has them in scope: watch and repl run them, hover must not. */
-    const evaluateAt = async (view: Awaited<ReturnType<typeof readStopped>>) => {
+    const evaluateAt = async (view: Awaited<ReturnType<typeof readStopped>>, reason: string) => {
       const top = view.frames[0];
       if (!/^Service\.(handle|score)\(/.test(top.name) || !view.locals.has('r')) return;
       const context = pick(['watch', 'repl', 'hover'] as const);
@@ -158,6 +158,11 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
         const ev = await timed('hover', dc.evaluateRequest({ expression: 'r.id', frameId: top.id, context }));
         assert.equal(ev.body.result, String(await requestId(dc, view, LIMIT_MS)));
         await assert.rejects(timed('hover with a call', dc.evaluateRequest({ expression, frameId: top.id, context })), /2008/);
+      } else if (reason === 'pause') {
+        // A paused thread may or may not wait inside an event; where it does not, JDWP invokes nothing on it.
+        const ev = await timed(`${context} ${expression}`, dc.evaluateRequest({ expression, frameId: top.id, context })).catch((err: Error) => err);
+        if (ev instanceof Error) assert.match(ev.message, /not on a paused one \(jdwp-fabric error 2008\)/);
+        else assert.ok(Number(ev.body.result) > 0, `${expression} = ${ev.body.result}`);
       } else {
         const ev = await timed(`${context} ${expression}`, dc.evaluateRequest({ expression, frameId: top.id, context }));
         assert.ok(Number(ev.body.result) > 0, `${expression} = ${ev.body.result}`);
@@ -189,7 +194,7 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
       const view = await check(threadId, stop);
       const node = /^\[([^\]]+)\]/.exec(await nameOf(threadId))?.[1] ?? '?';
       stopsPerNode.set(node, (stopsPerNode.get(node) ?? 0) + 1);
-      if (chance(0.8)) await evaluateAt(view);
+      if (chance(0.8)) await evaluateAt(view, stop.body.reason);
       if (!stopped.has(threadId)) continue;
       const action = random();
       if (action < 0.3) {
