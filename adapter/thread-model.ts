@@ -236,13 +236,17 @@ export class ThreadModel {
     return [...this.knownNodes].every((n) => this.heldUnits.has(`node:${n}`));
   }
 
-  /** Suspends every running thread of a unit, one by one, and marks them held. */
+  /**
+   * Suspends every running thread of a unit, one by one, and marks them held. A continue that released the unit
+   * while the threads were listed does not undo this hold: it is for a stop or pause that came after.
+   */
   private async holdUnit(unit: string): Promise<void> {
     this.heldUnits.add(unit);
     const vm = this.ctx.requireVm();
     const { threads } = await vm.VirtualMachine.AllThreads();
     this.knownNodes = new Set(threads.map((t) => this.nodeOf(t)));
-    if (!this.heldUnits.has(unit) || this.ctx.ended) return;
+    if (this.ctx.ended) return;
+    this.heldUnits.add(unit);
     const suspends: Array<Promise<unknown>> = [];
     for (const t of threads) {
       if (!this.inUnit(unit, t)) continue;

@@ -236,6 +236,22 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     );
     assert.ok(stopsPerNode.size >= NODES - 1, `stops on only ${stopsPerNode.size} nodes`);
 
+    // The model against the target, once quiet (no breakpoint left, every event decided): each thread the adapter
+    // holds is suspended exactly once, every other thread not at all.
+    await setPlan([]);
+    const ctx = a.session().ctx;
+    await new Promise((r) => setTimeout(r, 200));
+    await ctx.events.idle();
+    const vm = ctx.requireVm();
+    const { threads } = await vm.VirtualMachine.AllThreads();
+    for (const t of threads) {
+      const state = ctx.model.get(t)?.state ?? 'running';
+      const count = (await vm.ThreadReference.SuspendCount(t)).suspendCount;
+      // A step still pending may end meanwhile; a thread whose state moved during the check is not judged.
+      if ((ctx.model.get(t)?.state ?? 'running') !== state) continue;
+      assert.equal(count, state === 'running' ? 0 : 1, `thread ${t} is ${state} in the model and suspended ${count} times (STRESS_SEED=${SEED})`);
+    }
+
     await timed('disconnect', dc.disconnectRequest({}));
     await a.close();
     a = undefined;
