@@ -244,12 +244,17 @@ describe(`adapter stress: ${STOPS} random stops through the virtual VM over ${NO
     await ctx.events.idle();
     const vm = ctx.requireVm();
     const { threads } = await vm.VirtualMachine.AllThreads();
+    const stateOf = (t: bigint) => ctx.model.get(t as never)?.state ?? 'running';
     for (const t of threads) {
-      const state = ctx.model.get(t)?.state ?? 'running';
-      const count = (await vm.ThreadReference.SuspendCount(t)).suspendCount;
-      // A step still pending may end meanwhile; a thread whose state moved during the check is not judged.
-      if ((ctx.model.get(t)?.state ?? 'running') !== state) continue;
-      assert.equal(count, state === 'running' ? 0 : 1, `thread ${t} is ${state} in the model and suspended ${count} times (STRESS_SEED=${SEED})`);
+      // A step still pending may end during the check, its event on the way: such a thread is looked at again.
+      for (let attempt = 0; ; attempt++) {
+        const state = stateOf(t);
+        const count = (await vm.ThreadReference.SuspendCount(t)).suspendCount;
+        if (count === (state === 'running' ? 0 : 1) && stateOf(t) === state) break;
+        if (attempt === 1) assert.fail(`thread ${t} is ${state} in the model and suspended ${count} times (STRESS_SEED=${SEED})`);
+        await new Promise((r) => setTimeout(r, 300));
+        await ctx.events.idle();
+      }
     }
 
     await timed('disconnect', dc.disconnectRequest({}));
