@@ -60,7 +60,7 @@ export class EventRouter {
     const withThread = composite.events.find((e) => 'thread' in e) as { thread: ThreadID } | undefined;
     const thread = withThread?.thread;
     const modelled = thread !== undefined && this.modelled(composite);
-    if (modelled && !this.admit(composite, thread)) return;
+    if (modelled && !this.admit(thread)) return;
     const key = thread ?? 0n;
     this.inFlight++;
     const previous = this.queues.get(key) ?? Promise.resolve();
@@ -76,23 +76,16 @@ export class EventRouter {
     if (!this.ctx.ended && !this.ctx.vm?.connection.closed) this.ctx.output(`jdwp-fabric: could not handle an event: ${(err as Error).message}`, 'stderr');
   }
 
-  /** True for a composite that suspended a thread and belongs to the thread model (all but a VM's start). */
+  /**
+   * True for a composite that suspended its own thread (SUSPEND_EVENT_THREAD, as every request of the adapter
+   * asks), which the thread model decides on. A VM's start, and a SUSPEND_ALL composite, are not.
+   */
   private modelled(composite: Event_Composite_Event): boolean {
-    if (composite.suspendPolicy === JDWP.SuspendPolicy.NONE) return false;
-    return !composite.events.some((e) => e.eventKind === JDWP.EventKind.VM_START);
+    return composite.suspendPolicy === JDWP.SuspendPolicy.EVENT_THREAD && !composite.events.some((e) => e.eventKind === JDWP.EventKind.VM_START);
   }
 
-  /**
-   * Enters a suspending composite into the thread model; answers false when it is not to be decided (the model
-   * resumed it already). A SUSPEND_ALL composite (none of the adapter's requests asks for one) is first turned
-   * into a suspension of its own thread.
-   */
-  private admit(composite: Event_Composite_Event, thread: ThreadID): boolean {
-    const vm = this.ctx.vm;
-    if (composite.suspendPolicy === JDWP.SuspendPolicy.ALL && vm && !vm.connection.closed) {
-      vm.ThreadReference.Suspend(thread).catch(() => undefined);
-      vm.VirtualMachine.Resume().catch(() => undefined);
-    }
+  /** Enters a composite into the thread model; answers false when it is not to be decided (the model resumed it already). */
+  private admit(thread: ThreadID): boolean {
     return this.ctx.model.onSuspendingEvent(thread);
   }
 
@@ -116,8 +109,13 @@ export class EventRouter {
       await this.ctx.model.decided(thread!, stops.length ? merged(stops) : undefined);
       return;
     }
-    if (hold) {
-      if (composite.suspendPolicy === JDWP.SuspendPolicy.ALL) this.ctx.model.vmHolds++;
+    if (composite.suspendPolicy === JDWP.SuspendPolicy.ALL && (hold || stops.length)) {
+      this.ctx.model.vmHolds++;
+      if (stops.length && thread !== undefined) this.ctx.model.reportVmStop(thread, merged(stops));
+      return;
+    }
+    if (hold && thread !== undefined && composite.suspendPolicy === JDWP.SuspendPolicy.EVENT_THREAD) {
+      this.ctx.model.holdEventThread(thread);
       return;
     }
     await this.release(composite.suspendPolicy, thread);

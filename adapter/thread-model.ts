@@ -131,7 +131,7 @@ export class ThreadModel {
    * Applies the decision on a thread's event: a stop suspends the thread's unit and tells the client (exactly one
    * stopped event); otherwise the thread is resumed, once, unless its unit is held, where it stays held.
    */
-  async decided(thread: ThreadID, stop: (StopDecision & { hitBreakpointIds?: number[] }) | undefined): Promise<void> {
+  async decided(thread: ThreadID, stop: StopDecision | undefined): Promise<void> {
     const s = this.threads.get(thread);
     if (!s || s.state !== 'deciding') return;
     const unit = this.unitOf(thread);
@@ -144,9 +144,25 @@ export class ThreadModel {
     if (unit) await this.holdUnit(unit);
     if (this.ctx.ended || this.threads.get(thread) !== s || s.state !== 'deciding') return;
     this.set(s, 'stopped', stop.reason);
+    this.sendStopped(thread, stop, this.allStopped());
+  }
+
+  /** Keeps a thread its own event suspended, silently (a VM start held until configurationDone). */
+  holdEventThread(thread: ThreadID): void {
+    const s = this.entry(thread);
+    this.set(s, 'deciding', 'event');
+    this.set(s, 'held', 'start');
+  }
+
+  /** Reports a stop of an event that suspended the whole VM (kept in vmHolds, released by VirtualMachine.Resume). */
+  reportVmStop(thread: ThreadID, stop: StopDecision): void {
+    this.sendStopped(thread, stop, true);
+  }
+
+  private sendStopped(thread: ThreadID, stop: StopDecision, allThreadsStopped: boolean): void {
     this.lastStopped = thread;
     const event = new StoppedEvent(stop.reason, this.ctx.threadIds.number(thread)) as DebugProtocol.StoppedEvent;
-    event.body.allThreadsStopped = this.allStopped();
+    event.body.allThreadsStopped = allThreadsStopped;
     if (stop.description) event.body.description = stop.description;
     if (stop.text) event.body.text = stop.text;
     if (stop.hitBreakpointIds?.length) event.body.hitBreakpointIds = stop.hitBreakpointIds;
@@ -169,10 +185,7 @@ export class ThreadModel {
     }
     if (s.state !== 'held' || this.threads.get(thread) !== s) return;
     this.set(s, 'stopped', 'pause');
-    this.lastStopped = thread;
-    const event = new StoppedEvent('pause', this.ctx.threadIds.number(thread)) as DebugProtocol.StoppedEvent;
-    event.body.allThreadsStopped = this.allStopped();
-    this.ctx.send(event);
+    this.sendStopped(thread, { reason: 'pause' }, this.allStopped());
   }
 
   /**
