@@ -217,11 +217,9 @@ export class ThreadModel {
       const vm = this.ctx.vm;
       for (; this.vmHolds > 0; this.vmHolds--) if (vm && !vm.connection.closed) resumes.push(vm.VirtualMachine.Resume().then(() => undefined));
     }
+    // Told before any answer comes back, so that a new stop of one of them cannot come before its continued event.
+    for (const t of others) this.ctx.send(new ContinuedEvent(this.ctx.threadIds.number(t), false) as DebugProtocol.ContinuedEvent);
     await Promise.all(resumes);
-    for (const t of others) {
-      const event = new ContinuedEvent(this.ctx.threadIds.number(t), false) as DebugProtocol.ContinuedEvent;
-      this.ctx.send(event);
-    }
     return this.vmHolds === 0 && ![...this.threads.values()].some((s) => s.state === 'stopped' || s.state === 'held');
   }
 
