@@ -110,6 +110,28 @@ describe('debug adapter on busy nodes (concurrent stops and evaluation)', functi
     assert.deepEqual(after.filter((c) => c !== 0), []);
   });
 
+  for (const scope of ['thread', 'cluster'] as const) {
+    it(`under suspendScope "${scope}" suspends exactly ${scope === 'thread' ? 'the stopped threads' : 'every thread of every node'}, once, and says so (3 nodes)`, async () => {
+      const s = await attach('nodes', (x) => x.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [{ line: serviceLine('HANDLE_LINE') }] }), { suspendScope: scope });
+      const stop = await nextStop(s.dc);
+      assert.equal(stop.body.allThreadsStopped, scope === 'cluster');
+      await s.dc.setBreakpointsRequest({ source: { path: SERVICE }, breakpoints: [] });
+      const ctx = s.session().ctx;
+      await ctx.events.idle();
+      const vm = ctx.requireVm();
+      const { threads } = await vm.VirtualMachine.AllThreads();
+      for (const t of threads) {
+        const count = (await vm.ThreadReference.SuspendCount(t)).suspendCount;
+        assert.equal(count, scope === 'cluster' || ctx.model.isStopped(t) ? 1 : 0, `thread ${t} (${ctx.model.get(t)?.state})`);
+      }
+      let all = false;
+      for (const t of ctx.model.stoppedThreads()) if (ctx.model.isStopped(t)) all = (await s.dc.continueRequest({ threadId: ctx.threadIds.number(t) })).body.allThreadsContinued ?? true;
+      assert.equal(all, true);
+      const after = await Promise.all(threads.map(async (t) => (await vm.ThreadReference.SuspendCount(t)).suspendCount));
+      assert.deepEqual(after.filter((c) => c !== 0), []);
+    });
+  }
+
   it('pauses one node under suspendScope "node": only its threads are suspended, once, and allThreadsStopped is false', async () => {
     const s = await attach('nodes', async () => undefined);
     const threads = (await s.dc.threadsRequest()).body.threads;
