@@ -113,11 +113,6 @@ function serial<T>(ctx: AdapterContext, key: string, task: () => Promise<T>): Pr
   return run;
 }
 
-function policyFor(ctx: AdapterContext, bp: Behaviour): number {
-  if (bp.logMessage !== undefined) return JDWP.SuspendPolicy.EVENT_THREAD;
-  return ctx.settings.suspendScope === 'thread' ? JDWP.SuspendPolicy.EVENT_THREAD : JDWP.SuspendPolicy.ALL;
-}
-
 function toClientLine(ctx: AdapterContext, line: number): number {
   return ctx.linesStartAt1 ? line : line - 1;
 }
@@ -165,6 +160,8 @@ async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Pr
   const thread = e.thread;
   if (bp.condition !== undefined) {
     const verdict = await conditionHolds(ctx, thread, bp.condition);
+    // The session ended while the condition was evaluated (its connection closed under it): nothing to report.
+    if (ctx.ended) return undefined;
     if (verdict.error) {
       ctx.output(`Breakpoint condition "${bp.condition}" failed: ${verdict.error}`, 'stderr');
       return { reason: 'breakpoint', hitBreakpointIds: [bp.id], description: 'Breakpoint condition failed', text: verdict.error };
@@ -174,7 +171,8 @@ async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Pr
   bp.hits++;
   if (bp.hitCondition && !bp.hitCondition.test(bp.hits)) return undefined;
   if (bp.logMessage !== undefined) {
-    ctx.output(await logMessage(ctx, thread, bp.logMessage), 'console');
+    const text = await logMessage(ctx, thread, bp.logMessage);
+    if (!ctx.ended) ctx.output(text, 'console');
     return undefined;
   }
   if (bp.kind === 'entry') {
@@ -187,7 +185,7 @@ async function onHit(ctx: AdapterContext, bp: Bp, e: Event_Composite_Events): Pr
 async function setRequest(ctx: AdapterContext, bp: Bp, location: Location): Promise<number> {
   const vm = ctx.requireVm();
   const modifiers: EventRequest_Set_Modifier[] = [{ modKind: 7, loc: location }];
-  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.BREAKPOINT, policyFor(ctx, bp), modifiers);
+  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.BREAKPOINT, JDWP.SuspendPolicy.EVENT_THREAD, modifiers);
   ctx.events.on(requestID, (e) => onHit(ctx, bp, e));
   return requestID;
 }
@@ -495,7 +493,6 @@ export function setExceptionBreakpoints(ctx: AdapterContext, args: DebugProtocol
     for (const id of old) ctx.events.off(id);
     await Promise.all(old.map((id) => vm.EventRequest.Clear(JDWP.EventKind.EXCEPTION, id).catch(() => undefined)));
     const options: DebugProtocol.ExceptionFilterOptions[] = [...(args.filterOptions ?? []), ...args.filters.map((filterId) => ({ filterId }))];
-    const policy = ctx.settings.suspendScope === 'thread' ? JDWP.SuspendPolicy.EVENT_THREAD : JDWP.SuspendPolicy.ALL;
     const breakpoints: DebugProtocol.Breakpoint[] = [];
     for (const opt of options) {
       const caught = opt.filterId === 'caught';
@@ -508,7 +505,7 @@ export function setExceptionBreakpoints(ctx: AdapterContext, args: DebugProtocol
         .map((c) => c.trim())
         .filter(Boolean);
       const modifiers: EventRequest_Set_Modifier[] = [{ modKind: 8, exceptionOrNull: 0n as ReferenceTypeID, caught, uncaught: !caught }];
-      const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.EXCEPTION, policy, modifiers);
+      const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.EXCEPTION, JDWP.SuspendPolicy.EVENT_THREAD, modifiers);
       s.exceptionRequests.push(requestID);
       ctx.events.on(requestID, (e) => onException(ctx, e, classes, caught));
       breakpoints.push({ verified: true });

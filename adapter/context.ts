@@ -8,6 +8,7 @@ import { resolveSettings, type SessionSettings, type TargetConfig } from './conf
 import { AdapterError, AdapterErrorCode } from './errors';
 import { IdMap, RefTable } from './refs';
 import { EventRouter } from './events';
+import { ThreadModel } from './thread-model';
 
 /** A DAP frameId's meaning: one frame of one suspended thread. */
 export interface FrameRef {
@@ -56,12 +57,8 @@ export class AdapterContext {
   /** Variables containers; the value type belongs to variables.ts. */
   readonly vars = new RefTable<unknown>(1);
   readonly events: EventRouter;
-  /** How many times every thread is suspended by stops or pauses of ours (each needs a VirtualMachine.Resume). */
-  allSuspendCount = 0;
-  /** The thread of the last stopped event, where evaluations without a frame run. */
-  lastStoppedThread: ThreadID | undefined;
-  /** Threads suspended on their own by a stop of ours (scope "thread"). */
-  readonly suspendedThreads = new Set<ThreadID>();
+  /** Which threads of which node run, are stopped or held, why and since when. */
+  readonly model: ThreadModel;
   /** Finds source files for classes. */
   sources = new SourceLocator([], []);
   /** The exception each thread last stopped on, for exceptionInfo. */
@@ -71,6 +68,7 @@ export class AdapterContext {
 
   constructor(private readonly sink: (event: DebugProtocol.Event) => void) {
     this.events = new EventRouter(this);
+    this.model = new ThreadModel(this);
   }
 
   /** Sends a DAP event to the client. */
@@ -103,36 +101,13 @@ export class AdapterContext {
     return f;
   }
 
-  /** True while every thread is suspended by a stop or pause of ours. */
-  get allSuspended(): boolean {
-    return this.allSuspendCount > 0;
+  /** The thread of the last stopped event, where evaluations without a frame run. */
+  get lastStoppedThread(): ThreadID | undefined {
+    return this.model.lastStopped;
   }
 
-  /** True when the thread is suspended by a stop or pause of ours. */
+  /** True when the thread is suspended by a stop or pause of ours (stopped, or held with its node). */
   isSuspended(thread: ThreadID): boolean {
-    return this.allSuspended || this.suspendedThreads.has(thread);
-  }
-
-  /** Records a stop; `all` when every thread is suspended. */
-  markStopped(thread: ThreadID | undefined, all: boolean): void {
-    if (thread !== undefined) this.lastStoppedThread = thread;
-    if (all) this.allSuspendCount++;
-    else if (thread !== undefined) this.suspendedThreads.add(thread);
-  }
-
-  /** Records a resume of one thread, or of all when `thread` is undefined, and drops the handles that died with it. */
-  markResumed(thread?: ThreadID): void {
-    if (thread === undefined) {
-      this.allSuspendCount = 0;
-      this.suspendedThreads.clear();
-      this.frames.clear();
-      this.vars.clear();
-      this.mirror?.invalidateThreads();
-    } else {
-      this.suspendedThreads.delete(thread);
-      this.frames.dropWhere((f) => f.thread === thread);
-      this.vars.dropWhere((v) => (v as { thread?: ThreadID }).thread === thread);
-      this.mirror?.invalidateThread(thread);
-    }
+    return this.model.isSuspended(thread);
   }
 }

@@ -58,7 +58,7 @@ export type AdapterErrorCodeValue = (typeof AdapterErrorCode)[keyof typeof Adapt
 
 /**
  * A failure the adapter reports to the client as a DAP error with a stable number: one of
- * AdapterErrorCode, or an expression error's own EvalErrorCode (2001-2012).
+ * AdapterErrorCode, or an expression error's own EvalErrorCode (2001-2014).
  */
 export class AdapterError extends Error {
   constructor(

@@ -1,11 +1,12 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ObjectID, ThreadID, Value } from '../jdwp/codec/types';
 import { Tag } from '../jdwp/codec/tags';
-import { EvalError, evaluate as evalJava, evaluateCondition, formatEvalError, interpolate, parseExpression, parseTemplate, type EvalContext, type EvalResult } from '../jdwp/eval';
+import { EvalError, EvalErrorCode, evaluate as evalJava, evaluateCondition, formatEvalError, interpolate, parseExpression, parseTemplate, type EvalContext, type EvalResult } from '../jdwp/eval';
 import { convertPrimitive, type PrimSig } from '../jdwp/eval/numbers';
 import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
+import { insideInvocation } from './stack';
 import { variableOf } from './variables';
 
 /** A parse problem of a breakpoint condition, as the breakpoint's message; undefined when it parses. */
@@ -50,11 +51,11 @@ export async function logMessage(ctx: AdapterContext, thread: ThreadID, message:
   }
 }
 
-/** The thread and frame an evaluation without a frameId runs in: the one thread stopped by us. */
+/** The thread an evaluation without a frameId runs in: the thread of the last stop while it is stopped, else the latest stop's. */
 function defaultFrame(ctx: AdapterContext): ThreadID | undefined {
-  const stopped = [...ctx.suspendedThreads];
-  if (stopped.length === 1) return stopped[0];
-  return ctx.lastStoppedThread;
+  const last = ctx.lastStoppedThread;
+  if (last !== undefined && ctx.model.isStopped(last)) return last;
+  return ctx.model.stoppedThreads().pop();
 }
 
 function evalFailure(expression: string, err: unknown, context?: string): AdapterError {
@@ -75,16 +76,21 @@ export async function evaluate(ctx: AdapterContext, args: DebugProtocol.Evaluate
     frame = f.depth;
   } else thread = defaultFrame(ctx);
   if (thread === undefined) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'evaluation needs a stopped thread: stop at a breakpoint or pause first');
+  if (ctx.mirror.invoking(thread)) throw insideInvocation();
   const hover = args.context === 'hover';
+  const invokable = ctx.model.canInvoke(thread);
   let result: EvalResult;
   try {
-    result = await evalJava(args.expression, { mirror: ctx.mirror, thread, frame }, { allowInvoke: !hover });
+    result = await evalJava(args.expression, { mirror: ctx.mirror, thread, frame }, { allowInvoke: !hover && invokable });
   } catch (err) {
+    if (!hover && !invokable && err instanceof EvalError && err.code === EvalErrorCode.INVOKE_DISABLED) {
+      throw new AdapterError(err.code, `${err.message}: JDWP calls methods only on a thread stopped by a breakpoint, step or exception, not on a paused one`);
+    }
     throw evalFailure(args.expression, err, args.context);
   }
   if (result.type === 'V') return { result: 'void', variablesReference: 0 };
   if (args.context === 'clipboard' && result.text !== undefined) return { result: result.text, variablesReference: 0 };
-  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type, !hover);
+  const v = await variableOf(ctx, thread, args.expression, result.value, result.type === 'null' ? undefined : result.type, !hover && invokable);
   const body: DebugProtocol.EvaluateResponse['body'] = { result: v.value, variablesReference: v.variablesReference };
   if (v.type ?? result.typeName) body.type = v.type ?? result.typeName;
   if (v.indexedVariables !== undefined) body.indexedVariables = v.indexedVariables;

@@ -1,5 +1,3 @@
-import { StoppedEvent } from '@vscode/debugadapter';
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ThreadID } from '../jdwp/codec/types';
 import type { Event_Composite_Event, Event_Composite_Events } from '../jdwp/protocol/spec-types';
 import { JDWP } from '../jdwp/protocol/registry';
@@ -22,8 +20,9 @@ export type EventHandler = (event: Event_Composite_Events, suspendPolicy: number
 
 /**
  * Routes JDWP events to the handler of their request, one composite at a time per thread, and
- * makes exactly one decision per composite: send one stopped event, or resume what the
- * composite's suspend policy suspended.
+ * makes exactly one decision per composite: one stopped event, or one resume of what the
+ * composite suspended. A composite that suspended a thread goes through the thread model
+ * (thread-model.ts) as it arrives, so that its decision and every request see one state.
  */
 export class EventRouter {
   private readonly byRequest = new Map<number, EventHandler>();
@@ -59,17 +58,38 @@ export class EventRouter {
   /** Takes one Event.Composite from the VM. */
   dispatch(composite: Event_Composite_Event): void {
     const withThread = composite.events.find((e) => 'thread' in e) as { thread: ThreadID } | undefined;
-    const key = withThread?.thread ?? 0n;
+    const thread = withThread?.thread;
+    const modelled = thread !== undefined && this.modelled(composite);
+    if (modelled && !this.admit(thread)) return;
+    const key = thread ?? 0n;
     this.inFlight++;
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(composite, withThread?.thread)).finally(() => {
+    const next = previous.then(() => this.handle(composite, thread, modelled).catch((err) => this.failed(err))).finally(() => {
       if (this.queues.get(key) === next) this.queues.delete(key);
       if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     });
     this.queues.set(key, next);
   }
 
-  private async handle(composite: Event_Composite_Event, thread: ThreadID | undefined): Promise<void> {
+  /** Reports a failure of an event's handling, unless the session has ended (its connection closed under it). */
+  private failed(err: unknown): void {
+    if (!this.ctx.ended && !this.ctx.vm?.connection.closed) this.ctx.output(`jdwp-fabric: could not handle an event: ${(err as Error).message}`, 'stderr');
+  }
+
+  /**
+   * True for a composite that suspended its own thread (SUSPEND_EVENT_THREAD, as every request of the adapter
+   * asks), which the thread model decides on. A VM's start, and a SUSPEND_ALL composite, are not.
+   */
+  private modelled(composite: Event_Composite_Event): boolean {
+    return composite.suspendPolicy === JDWP.SuspendPolicy.EVENT_THREAD && !composite.events.some((e) => e.eventKind === JDWP.EventKind.VM_START);
+  }
+
+  /** Enters a composite into the thread model; answers false when it is not to be decided (the model resumed it already). */
+  private admit(thread: ThreadID): boolean {
+    return this.ctx.model.onSuspendingEvent(thread);
+  }
+
+  private async handle(composite: Event_Composite_Event, thread: ThreadID | undefined, modelled: boolean): Promise<void> {
     const stops: StopDecision[] = [];
     let hold = false;
     for (const event of composite.events) {
@@ -84,29 +104,21 @@ export class EventRouter {
       }
     }
     if (this.ctx.ended) return;
-    if (stops.length > 0 && thread !== undefined) {
-      this.stop(thread, composite.suspendPolicy, stops);
+    if (modelled) {
+      if (stops.length) void cancelStep(this.ctx, thread!);
+      await this.ctx.model.decided(thread!, stops.length ? merged(stops) : undefined);
       return;
     }
-    if (hold) {
-      if (composite.suspendPolicy !== JDWP.SuspendPolicy.NONE) this.ctx.markStopped(thread, composite.suspendPolicy === JDWP.SuspendPolicy.ALL);
+    if (composite.suspendPolicy === JDWP.SuspendPolicy.ALL && (hold || stops.length)) {
+      this.ctx.model.vmHolds++;
+      if (stops.length && thread !== undefined) this.ctx.model.reportVmStop(thread, merged(stops));
+      return;
+    }
+    if (hold && thread !== undefined && composite.suspendPolicy === JDWP.SuspendPolicy.EVENT_THREAD) {
+      this.ctx.model.holdEventThread(thread);
       return;
     }
     await this.release(composite.suspendPolicy, thread);
-  }
-
-  private stop(thread: ThreadID, policy: number, stops: StopDecision[]): void {
-    const all = policy === JDWP.SuspendPolicy.ALL;
-    this.ctx.markStopped(thread, all);
-    void cancelStep(this.ctx, thread);
-    const first = stops[0];
-    const ids = stops.flatMap((s) => s.hitBreakpointIds ?? []);
-    const event = new StoppedEvent(first.reason, this.ctx.threadIds.number(thread)) as DebugProtocol.StoppedEvent;
-    event.body.allThreadsStopped = all;
-    if (first.description) event.body.description = first.description;
-    if (first.text) event.body.text = first.text;
-    if (ids.length) event.body.hitBreakpointIds = [...new Set(ids)];
-    this.ctx.send(event);
   }
 
   /** Resumes what a composite's suspend policy suspended. */
@@ -120,6 +132,12 @@ export class EventRouter {
       if (!vm.connection.closed) this.ctx.output(`jdwp-fabric: could not resume after an event: ${(err as Error).message}`, 'stderr');
     }
   }
+}
+
+/** The one stop of a composite: the first decision's reason and texts, with every breakpoint that was hit. */
+function merged(stops: StopDecision[]): StopDecision {
+  const ids = [...new Set(stops.flatMap((s) => s.hitBreakpointIds ?? []))];
+  return ids.length ? { ...stops[0], hitBreakpointIds: ids } : stops[0];
 }
 
 const KIND_NAMES = new Map<number, string>(Object.entries(JDWP.EventKind).map(([k, v]) => [v as number, k]));

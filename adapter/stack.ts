@@ -2,6 +2,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import { displayName, isJdwpError, signatureToName, simpleName, type FrameInfo } from '../jdwp/mirror';
 import type { AdapterContext } from './context';
+import { EvalErrorCode } from '../jdwp/eval/errors';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { stepAfterRestart } from './stepping';
 
@@ -31,6 +32,7 @@ export async function stackTrace(ctx: AdapterContext, args: DebugProtocol.StackT
   try {
     [total, frames] = await Promise.all([ctx.mirror.frameCount(thread), ctx.mirror.frames(thread, start, levels)]);
   } catch (err) {
+    if (isJdwpError(err, 'THREAD_NOT_SUSPENDED') && ctx.mirror.invoking(thread)) throw insideInvocation();
     if (isJdwpError(err, 'THREAD_NOT_SUSPENDED')) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread is running; pause it to see its stack');
     if (isJdwpError(err, 'INVALID_THREAD', 'INVALID_OBJECT')) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `thread ${args.threadId} has ended`);
     throw err;
@@ -47,6 +49,11 @@ export async function stackTrace(ctx: AdapterContext, args: DebugProtocol.StackT
     }),
   );
   return { stackFrames, totalFrames: total };
+}
+
+/** The error of a request on a thread that is still inside a method an evaluation invoked (and gave up on). */
+export function insideInvocation(): AdapterError {
+  return new AdapterError(EvalErrorCode.INVOKE_PENDING, 'the thread is inside a method an evaluation called, which has not returned; its stack and variables come back when it does');
 }
 
 /** The `restartFrame` request: pops the frame and its callees (StackFrame.PopFrames), then steps into the call again. */

@@ -41,9 +41,8 @@ export async function cancelStep(ctx: AdapterContext, thread: ThreadID): Promise
 
 async function request(ctx: AdapterContext, thread: ThreadID, depth: number, userDepth: number, reason: ActiveStep['reason']): Promise<void> {
   const vm = ctx.requireVm();
-  const policy = ctx.settings.suspendScope === 'thread' ? JDWP.SuspendPolicy.EVENT_THREAD : JDWP.SuspendPolicy.ALL;
   const modifiers: EventRequest_Set_Modifier[] = [{ modKind: 10, thread, size: JDWP.StepSize.LINE, depth }, ...excludes(ctx)];
-  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.SINGLE_STEP, policy, modifiers);
+  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.SINGLE_STEP, JDWP.SuspendPolicy.EVENT_THREAD, modifiers);
   const step: ActiveStep = { requestID, depth: userDepth, reason };
   active(ctx).set(thread, step);
   ctx.events.on(requestID, (e) => onStep(ctx, thread, step, depth, e));

@@ -1,4 +1,4 @@
-import { StoppedEvent, ThreadEvent } from '@vscode/debugadapter';
+import { ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ThreadID } from '../jdwp/codec/types';
 import { JDWP } from '../jdwp/protocol/registry';
@@ -58,54 +58,37 @@ export async function watchThreads(ctx: AdapterContext, onChange?: () => void): 
     vm.EventRequest.Set(JDWP.EventKind.THREAD_DEATH, NONE, []),
   ]);
   ctx.events.on(start.requestID, (e) => {
-    if ('thread' in e) ctx.send(new ThreadEvent('started', ctx.threadIds.number(e.thread)));
+    if ('thread' in e) {
+      ctx.model.threadStarted(e.thread);
+      ctx.send(new ThreadEvent('started', ctx.threadIds.number(e.thread)));
+    }
     onChange?.();
     return undefined;
   });
   ctx.events.on(death.requestID, (e) => {
     if ('thread' in e) {
       ctx.send(new ThreadEvent('exited', ctx.threadIds.number(e.thread)));
-      ctx.markResumed(e.thread);
-      ctx.suspendedThreads.delete(e.thread);
+      ctx.model.threadDied(e.thread);
     }
     onChange?.();
     return undefined;
   });
 }
 
-/** The `pause` request: suspends the thread (scope "thread") or every thread, and reports the stop. */
+/** The `pause` request: suspends the thread's node (suspendScope "node"), the cluster, or the thread, and reports the thread stopped. */
 export async function pause(ctx: AdapterContext, args: DebugProtocol.PauseArguments): Promise<void> {
-  const vm = ctx.requireVm();
-  const thread = ctx.thread(args.threadId);
-  const all = ctx.settings.suspendScope !== 'thread';
-  if (all ? !ctx.allSuspended : !ctx.isSuspended(thread)) {
-    if (all) await vm.VirtualMachine.Suspend();
-    else await vm.ThreadReference.Suspend(thread);
-    ctx.markStopped(thread, all);
-  }
-  const event = new StoppedEvent('pause', args.threadId) as DebugProtocol.StoppedEvent;
-  event.body.allThreadsStopped = ctx.allSuspended;
-  ctx.send(event);
+  ctx.requireVm();
+  await ctx.model.pause(ctx.thread(args.threadId));
 }
 
 /**
- * Resumes after a stop: every thread when they were all suspended (unless `singleThread`),
- * otherwise the one thread. Answers true when all threads continued.
+ * Resumes after a stop: the thread's node (or the cluster, by the suspend scope) with every thread the client
+ * saw stopped there, or only the thread with `singleThread`, or everything the session holds when `thread` is
+ * undefined. Answers true when no thread stays suspended by the session.
  */
 export async function resume(ctx: AdapterContext, thread: ThreadID | undefined, singleThread = false): Promise<boolean> {
-  const vm = ctx.requireVm();
-  const one = thread !== undefined && (singleThread || (!ctx.allSuspended && ctx.suspendedThreads.has(thread)));
-  if (!one) {
-    const resumes: Array<Promise<unknown>> = [];
-    for (let i = 0; i < ctx.allSuspendCount; i++) resumes.push(vm.VirtualMachine.Resume());
-    for (const t of ctx.suspendedThreads) resumes.push(vm.ThreadReference.Resume(t).catch(() => undefined));
-    ctx.markResumed();
-    await Promise.all(resumes);
-    return true;
-  }
-  ctx.markResumed(thread);
-  await vm.ThreadReference.Resume(thread!);
-  return false;
+  ctx.requireVm();
+  return ctx.model.resume(thread, singleThread);
 }
 
 /** The `continue` request. */
@@ -114,4 +97,3 @@ export async function continue_(ctx: AdapterContext, args: DebugProtocol.Continu
   if (thread === undefined && args.singleThread) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `unknown thread ${args.threadId}`);
   return { allThreadsContinued: await resume(ctx, thread, args.singleThread ?? false) };
 }
-

@@ -7,6 +7,7 @@ import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
 import { collectionPage, describeValue } from './values';
 import { arrayChildren, fieldChildren, staticChildren, type Child } from '../jdwp/values';
 import { coerceForSet, evaluateForSet } from './evaluate';
+import { insideInvocation } from './stack';
 
 /** What a variablesReference stands for. Every container remembers its thread: it dies when the thread resumes. */
 export type Container =
@@ -28,7 +29,7 @@ function container(ctx: AdapterContext, ref: number): Container {
 
 /** The DAP variable for a value: its preview, type, and a reference when it has children. */
 export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: string, value: Value, declaredSignature?: string, allowInvoke = true): Promise<DebugProtocol.Variable> {
-  const d = await describeValue(ctx, thread, value, allowInvoke);
+  const d = await describeValue(ctx, thread, value, allowInvoke && ctx.model.canInvoke(thread));
   const v: DebugProtocol.Variable = { name, value: d.text, variablesReference: 0 };
   v.type = d.typeName ?? (declaredSignature ? signatureToName(declaredSignature) : undefined);
   if (d.arrayLength !== undefined) {
@@ -69,6 +70,7 @@ export async function variables(ctx: AdapterContext, args: DebugProtocol.Variabl
   try {
     return { variables: await children(ctx, c, args) };
   } catch (err) {
+    if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'OPAQUE_FRAME', 'INVALID_FRAMEID') && ctx.mirror.invoking(c.thread)) throw insideInvocation();
     if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'INVALID_FRAMEID')) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread has resumed; its variables are gone');
     throw err;
   }

@@ -27,6 +27,10 @@ export const EvalErrorCode = {
   VM_ERROR: 2011,
   /** The evaluation invoked more methods than its options allow. */
   TOO_MANY_INVOCATIONS: 2012,
+  /** An invoked method did not return in time; the thread stays inside it until it returns. */
+  INVOKE_TIMEOUT: 2013,
+  /** The thread is still inside a method whose invocation timed out, and runs no other until it returns. */
+  INVOKE_PENDING: 2014,
 } as const;
 
 /** One of the EvalErrorCode numbers. */

@@ -7,7 +7,7 @@
  *   if (await evaluateCondition('i % 100 == 0', ctx)) ...
  *   const line = await interpolate('order {order.id} costs {total}', ctx);
  *
- * Errors are EvalError with a stable `code` (EvalErrorCode, 2001..2012) and a message that ends with
+ * Errors are EvalError with a stable `code` (EvalErrorCode, 2001..2014) and a message that ends with
  * "at column N"; formatEvalError(source, err) adds the expression and a caret line.
  *
  * Supported: literals (int, long, float, double, char, String, boolean, null; hex, octal, binary,

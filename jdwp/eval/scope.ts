@@ -1,5 +1,5 @@
 import type { ObjectID, ThreadID, Value } from '../codec/types';
-import { InvocationException } from '../mirror/errors';
+import { InvocationException, InvocationPending, InvocationTimeout } from '../mirror/errors';
 import type { FrameInfo } from '../mirror/frames';
 import type { VmMirror } from '../mirror/mirror';
 import { packageOf } from '../mirror/names';
@@ -150,6 +150,8 @@ export class Scope {
       if (err instanceof InvocationException) {
         throw new EvalError(EvalErrorCode.INVOCATION_THREW, err.message, pos + 1, err.exception);
       }
+      if (err instanceof InvocationTimeout) throw new EvalError(EvalErrorCode.INVOKE_TIMEOUT, err.message, pos + 1);
+      if (err instanceof InvocationPending) throw new EvalError(EvalErrorCode.INVOKE_PENDING, err.message, pos + 1);
       throw err;
     }
   }

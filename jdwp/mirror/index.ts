@@ -14,7 +14,9 @@
 export { VmMirror, threadStatusName, type MirrorOptions, type ThreadInfo } from './mirror';
 export type { FrameInfo } from './frames';
 export type { InvokeOptions } from './invoke';
-export { InvocationException, INVOCATION_EXCEPTION_CODE } from './errors';
+export {
+  InvocationException, InvocationPending, InvocationTimeout, INVOCATION_EXCEPTION_CODE, INVOCATION_PENDING_CODE, INVOCATION_TIMEOUT_CODE,
+} from './errors';
 export {
   Modifier, isJdwpError, locationKey, sameLocation,
   type FieldInfo, type MethodInfo, type RefType, type LineTable, type LocalVariable, type VariableTable,

@@ -1,6 +1,7 @@
 import type { JdwpClient } from '../client/client';
 import type { ClassID, InterfaceID, ObjectID, TaggedObjectID, ThreadID, Value } from '../codec/types';
 import { JDWP } from '../protocol/registry';
+import { InvocationPending, InvocationTimeout } from './errors';
 import type { MethodInfo } from './types';
 
 /** How to invoke a method. */
@@ -11,7 +12,7 @@ export interface InvokeOptions {
   nonVirtual?: boolean;
   /** Resume only the invoking thread while the method runs (INVOKE_SINGLE_THREADED). Default true. */
   singleThreaded?: boolean;
-  /** Timeout in ms; defaults to the mirror's invokeTimeoutMs. 0 waits forever. */
+  /** How long to wait for the method to return, in ms; defaults to the mirror's invokeTimeoutMs. 0 waits forever. */
   timeoutMs?: number;
 }
 
@@ -21,11 +22,14 @@ export interface InvokeOutcome {
   exception?: TaggedObjectID;
 }
 
-/** Sends the right InvokeMethod command for a method (ClassType, InterfaceType or ObjectReference). */
-export async function sendInvoke(vm: JdwpClient, thread: ThreadID, method: MethodInfo, args: Value[], options: InvokeOptions, timeoutMs: number): Promise<InvokeOutcome> {
+/**
+ * Sends the right InvokeMethod command for a method (ClassType, InterfaceType or ObjectReference). The reply is
+ * awaited for as long as it takes: the command is written before this returns its promise.
+ */
+export async function sendInvoke(vm: JdwpClient, thread: ThreadID, method: MethodInfo, args: Value[], options: InvokeOptions): Promise<InvokeOutcome> {
   let bits = options.singleThreaded === false ? 0 : JDWP.InvokeOptions.INVOKE_SINGLE_THREADED;
   if (options.nonVirtual) bits |= JDWP.InvokeOptions.INVOKE_NONVIRTUAL;
-  const request = { timeoutMs };
+  const request = { timeoutMs: 0 };
   let reply: { returnValue: Value; exception: TaggedObjectID };
   if (method.isStatic) {
     reply =
@@ -43,14 +47,63 @@ export async function sendInvoke(vm: JdwpClient, thread: ThreadID, method: Metho
   return reply.exception.objectID !== 0n ? { returnValue: reply.returnValue, exception: reply.exception } : { returnValue: reply.returnValue };
 }
 
-/** Runs invocations on one thread one after another: JDWP refuses a second invoke on a thread that is invoking. */
-export class InvokeQueue {
-  private readonly tails = new Map<bigint, Promise<unknown>>();
+/** An invocation on its way: what was invoked, since when, and whether its caller has stopped waiting. */
+interface Running {
+  method: string;
+  since: number;
+  done: Promise<unknown>;
+  /** True once the caller's timeout passed: the thread is still inside the method. */
+  late: boolean;
+}
 
-  /** Runs `task` after every earlier task queued for the same thread has settled. */
-  run<T>(thread: ThreadID, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(thread) ?? Promise.resolve();
-    const next = previous.then(task, task);
+/**
+ * The invocations of a session, per thread: one at a time (JDWP refuses a second invoke on a thread that is
+ * invoking), each waited for at most its timeout. An invocation that times out goes on in the target, as JDWP
+ * cannot cancel it; until it returns, its thread refuses further invocations with InvocationPending.
+ */
+export class Invocations {
+  private readonly tails = new Map<ThreadID, Promise<unknown>>();
+  private readonly running = new Map<ThreadID, Running>();
+
+  /** True while a method invoked on the thread has not returned (also after its caller timed out). */
+  invoking(thread: ThreadID): boolean {
+    return this.running.has(thread);
+  }
+
+  /** Resolves once no invocation is running on the thread. */
+  async idle(thread: ThreadID): Promise<void> {
+    for (let r = this.running.get(thread); r; r = this.running.get(thread)) await r.done;
+  }
+
+  /**
+   * Runs `send` (which writes one InvokeMethod command) after every earlier invocation on the thread, and answers
+   * its outcome, or InvocationTimeout after `timeoutMs` (0 waits forever). `onSettled` runs when the method has
+   * really returned.
+   */
+  run<T>(thread: ThreadID, method: string, timeoutMs: number, send: () => Promise<T>, onSettled: () => void): Promise<T> {
+    const task = (): Promise<T> => {
+      const stuck = this.running.get(thread);
+      if (stuck) return Promise.reject(new InvocationPending(stuck.method, stuck.since));
+      const sent = send();
+      const settle = (): void => {
+        if (this.running.get(thread) === entry) this.running.delete(thread);
+        onSettled();
+      };
+      const entry: Running = { method, since: Date.now(), done: sent.then(settle, settle), late: false };
+      this.running.set(thread, entry);
+      if (timeoutMs <= 0) return sent;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          entry.late = true;
+          reject(new InvocationTimeout(method, timeoutMs));
+        }, timeoutMs);
+      });
+      return Promise.race([sent, late]).finally(() => clearTimeout(timer));
+    };
+    const stuck = this.running.get(thread);
+    if (stuck?.late) return Promise.reject(new InvocationPending(stuck.method, stuck.since));
+    const next = (this.tails.get(thread) ?? Promise.resolve()).then(task, task);
     const tail = next.catch(() => undefined);
     this.tails.set(thread, tail);
     void tail.then(() => {

@@ -5,7 +5,7 @@ import type {
 import { JDWP } from '../protocol/registry';
 import { InvocationException } from './errors';
 import { ThreadFrames, type FrameInfo } from './frames';
-import { sendInvoke, InvokeQueue, type InvokeOptions } from './invoke';
+import { sendInvoke, Invocations, type InvokeOptions } from './invoke';
 import { firstIndexOfLine, lineAt, visibleAt } from './lines';
 import { nameToSignature, sigbyteOf } from './names';
 import {
@@ -82,7 +82,7 @@ export class VmMirror {
   private readonly supertypesMemo = new Memo<ReferenceTypeID, RefType[]>();
   private readonly groupNames = new Memo<ThreadGroupID, string>();
   private readonly threadFrames = new Map<ThreadID, ThreadFrames>();
-  private readonly invokes = new InvokeQueue();
+  private readonly invokes = new Invocations();
   private readonly invokeTimeoutMs: number;
 
   constructor(
@@ -501,24 +501,35 @@ export class VmMirror {
 
   /**
    * Invokes a method on a suspended thread (INVOKE_SINGLE_THREADED unless told otherwise) and returns its value.
-   * Invocations on one thread run one after another; the thread's frames are refetched afterwards.
-   * Throws InvocationException when the method throws.
+   * Invocations on one thread run one after another; the thread's frames are refetched afterwards. Throws
+   * InvocationException when the method throws, InvocationTimeout when it does not return in time, and
+   * InvocationPending while the thread is still inside a method that timed out earlier.
    */
-  invoke(thread: ThreadID, method: MethodInfo, args: Value[], options: InvokeOptions = {}): Promise<Value> {
-    return this.invokes.run(thread, async () => {
-      let outcome;
-      try {
-        outcome = await sendInvoke(this.vm, thread, method, args, options, options.timeoutMs ?? this.invokeTimeoutMs);
-      } finally {
-        this.invalidateThread(thread);
-      }
-      if (outcome.exception) {
-        const declaring = await this.type(method.declaringType);
-        const [type, detail] = await Promise.all([this.typeOfObject(outcome.exception.objectID), this.throwableMessage(outcome.exception.objectID)]);
-        throw new InvocationException(outcome.exception, type.name, detail, `${declaring.name}.${method.name}`);
-      }
-      return outcome.returnValue;
-    });
+  async invoke(thread: ThreadID, method: MethodInfo, args: Value[], options: InvokeOptions = {}): Promise<Value> {
+    const declaring = await this.type(method.declaringType);
+    const name = `${declaring.name}.${method.name}`;
+    const timeoutMs = options.timeoutMs ?? this.invokeTimeoutMs;
+    let outcome;
+    try {
+      outcome = await this.invokes.run(thread, name, timeoutMs, () => sendInvoke(this.vm, thread, method, args, options), () => this.invalidateThread(thread));
+    } finally {
+      this.invalidateThread(thread);
+    }
+    if (outcome.exception) {
+      const [type, detail] = await Promise.all([this.typeOfObject(outcome.exception.objectID), this.throwableMessage(outcome.exception.objectID)]);
+      throw new InvocationException(outcome.exception, type.name, detail, name);
+    }
+    return outcome.returnValue;
+  }
+
+  /** True while a method invoked on the thread has not returned, also after its caller stopped waiting. */
+  invoking(thread: ThreadID): boolean {
+    return this.invokes.invoking(thread);
+  }
+
+  /** Resolves once no method invoked on the thread is running. */
+  invocationsDone(thread: ThreadID): Promise<void> {
+    return this.invokes.idle(thread);
   }
 
   /** A Throwable's detail message, read from its field without running code; undefined when it has none. */

@@ -17,7 +17,7 @@ export interface TranscriptEntry {
 export class RecordingClient extends DebugClient {
   readonly transcript: TranscriptEntry[] = [];
   recording = true;
-  /** Stopped events not yet taken by nextStop, so that a stop that comes early is not missed. */
+  /** Stopped events not yet taken by nextStop (and not continued since), so that a stop that comes early is not missed. */
   readonly stops: DebugProtocol.StoppedEvent[] = [];
   private stopWaiters: Array<(e: DebugProtocol.StoppedEvent) => void> = [];
 
@@ -58,6 +58,11 @@ export class RecordingClient extends DebugClient {
   override emit(name: string | symbol, ...args: any[]): boolean {
     const e = args[0] as DebugProtocol.Event | undefined;
     if (this.recording && e && e.type === 'event') this.transcript.push({ dir: 'event', event: e.event, body: e.body });
+    if (name === 'continued' && e) {
+      // A stop the adapter has continued since (with its node, say) is no longer a stop to take.
+      const body = (e as DebugProtocol.ContinuedEvent).body;
+      for (let i = this.stops.length - 1; i >= 0; i--) if (body.allThreadsContinued || this.stops[i].body.threadId === body.threadId) this.stops.splice(i, 1);
+    }
     if (name === 'stopped' && e) {
       const waiter = this.stopWaiters.shift();
       if (waiter) waiter(e as DebugProtocol.StoppedEvent);
@@ -79,7 +84,8 @@ export interface AdapterUnderTest {
 export async function startAdapter(): Promise<AdapterUnderTest> {
   let current: FabricDebugSession | undefined;
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // No Nagle: an event written right before a response would otherwise wait for the client's delayed ACK (40 ms).
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const session = new FabricDebugSession();

@@ -5,6 +5,7 @@ import type { Jvm } from '../../jdwp/launch/java';
 import { killAll, lineOf, ROOT, startFixture } from '../support/fixtures';
 import { attachAndConfigure, errorNumber, nextStop, startAdapter, type AdapterUnderTest } from './harness';
 import { agentPort, suspendedThreads } from './suspension';
+import { printed } from '../vm/support';
 
 const MAIN = path.join(ROOT, 'test/fixtures/java/dapfix/DapMain.java');
 const line = (marker: string) => lineOf('dapfix/DapMain.java', marker);
@@ -18,6 +19,8 @@ describe('debug adapter against one JVM', function () {
 
   before(async () => {
     jvm = await startFixture(jvms, 'dapfix.DapMain');
+    // Its agent listens before DapMain is loaded: the first test expects the class there, its breakpoint verified at once.
+    await printed(jvm, 'dapfix ready');
   });
   afterEach(async function () {
     if (a && this.currentTest?.state === 'failed') console.log(JSON.stringify(a.dc.transcript.slice(-12), (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
