@@ -108,6 +108,14 @@ export class EventRouter {
       await this.resume(link, req.suspendPolicy, out.length >= 18 ? out.readBigUInt64BE(10) : undefined);
       return true;
     }
+    if (req.suspendPolicy === P.ALL) {
+      await sink.suspensions.turn();
+      if (!sink.requests.isLive(req) || sink.closed || link.down) {
+        sink.suspensions.skip();
+        await this.resume(link, req.suspendPolicy, undefined);
+        return true;
+      }
+    }
     out.writeInt32BE(req.id, 6);
     this.announce(out);
     if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
@@ -178,6 +186,16 @@ export class EventRouter {
       policy = P.NONE;
     }
     if (!forward.length || !sink) return;
+    if (policy === P.ALL) {
+      await sink.suspensions.turn();
+      const still = forward.filter((ev) => ev.requestID === 0 || sink.requests.requests.has(ev.requestID));
+      if (!still.length || sink.closed || link.down) {
+        sink.suspensions.skip();
+        await this.resume(link, policy, thread);
+        return;
+      }
+      forward.splice(0, forward.length, ...still);
+    }
     if (thread !== undefined && policy !== P.NONE) this.cluster.focus = link;
     const out = COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: policy, events: forward });
     this.announce(out);

@@ -108,6 +108,7 @@ export class DebuggerSession implements SessionState, EventSink {
   async end(reason: string): Promise<void> {
     if (this.closed) return this.ended;
     this.closed = true;
+    this.suspensions.close();
     this.cluster.options.log(`[fabric] debugger ${this.label} left (${reason}); clearing its requests and resuming its threads`);
     for (const { link } of this.invocations) {
       this.cluster.options.log(`[fabric] debugger ${this.label}: an invocation still runs on node ${link.name}; what it suspends when it returns is resumed then`);

@@ -32,13 +32,19 @@ describe('jdb clear through the virtual VM over mixed versions', function () {
     return `\n--- jdb ---\n${jdb?.tail() ?? ''}\n--- proxy log ---\n${proxy.log.join('\n')}`;
   }
 
-  /** Collects hits (jdb's default SUSPEND_ALL stops a node at its first hit) until every node stopped. */
+  /**
+   * Collects hits until every node hit. jdb's breakpoints are SUSPEND_ALL: the virtual VM hands it one event set
+   * at a time (the other nodes wait at their own hit), and each cont resumes the held one and lets the next come.
+   * The last hit stays held.
+   */
   async function hitsOnEveryNode(timeoutMs: number): Promise<Set<string>> {
     const nodes = new Set<string>();
     const deadline = Date.now() + timeoutMs;
     while (nodes.size < NODES.length && Date.now() < deadline) {
       const m = await jdb!.expect(HIT, Math.max(1, deadline - Date.now())).catch(() => undefined);
-      if (m) nodes.add(m[1]);
+      if (!m) continue;
+      nodes.add(m[1]);
+      if (nodes.size < NODES.length) jdb!.send('cont');
     }
     return nodes;
   }
@@ -52,7 +58,7 @@ describe('jdb clear through the virtual VM over mixed versions', function () {
     jdb.send('cont');
     assert.deepEqual([...(await hitsOnEveryNode(20_000))].sort(), NODES, `hits on every node after cont${context()}`);
 
-    // Every node is stopped at its hit now, so no event is in flight when the breakpoint goes.
+    // One hit is held and the other nodes wait at theirs; their sets are resumed, not delivered, once the breakpoint goes.
     jdb.send(`clear fixture.Versioned:${VERSIONED_LINE}`);
     await jdb.expect(new RegExp(`Removed: breakpoint fixture\\.Versioned:${VERSIONED_LINE}`));
     jdb.send('cont');

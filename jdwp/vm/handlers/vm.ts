@@ -157,9 +157,12 @@ const suspend: Handler = async (ctx, info, data) => {
   return Buffer.alloc(0);
 };
 
-/** Resumes the nodes of the oldest suspension the debugger holds (see SuspensionLedger), or every node when it holds none. */
+/** Resumes the nodes of the oldest suspension the debugger holds, or every node when it holds none; then the next waiting event set may go (see SuspensionLedger). */
 const resume: Handler = async (ctx, info, data) => {
-  await fanoutTo(ctx, info, data, ctx.session.suspensions.shift() ?? ctx.cluster.live());
+  const { suspensions } = ctx.session;
+  await fanoutTo(ctx, info, data, suspensions.shift() ?? ctx.cluster.live());
+  // The debugger must read this reply before the next event set: JDI marks the VM running when it does.
+  setImmediate(() => suspensions.next());
   return Buffer.alloc(0);
 };
 
