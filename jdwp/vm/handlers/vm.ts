@@ -132,8 +132,11 @@ const disposeObjects: Handler = async (ctx, info, data) => {
   for (const r of requests) {
     const link = ctx.cluster.link(slotOf(r.object));
     if (!link) continue;
+    // Never more than the debugger was handed: a node aborts when its reference count goes below 0.
+    const refCnt = ctx.cluster.translator.facts.release(r.object, r.refCnt);
+    if (refCnt === 0) continue;
     if (!bySlot.has(link)) bySlot.set(link, []);
-    bySlot.get(link)!.push(r);
+    bySlot.get(link)!.push({ object: r.object, refCnt });
   }
   await ctx.cluster.fanout(info.fullName, (link) => forward(ctx, link, info, info.out.encode(VIRTUAL_SIZES, { requests: bySlot.get(link)! })), [...bySlot.keys()]);
   return Buffer.alloc(0);
