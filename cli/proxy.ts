@@ -16,8 +16,9 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --accept HOST:PORT        where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT
   --suspend-scope SCOPE     node (default): an event suspends only its own node;
                             cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
-  --read-only               refuse InvokeMethod, NewInstance, SetValues, RedefineClasses, PopFrames,
-                            ForceEarlyReturn and Exit
+  --read-only               refuse every command that changes the target: InvokeMethod, NewInstance,
+                            SetValues, RedefineClasses, PopFrames, ForceEarlyReturn, Stop, Interrupt,
+                            VirtualMachine.Suspend, SetDefaultStratum and Exit
   --allow-exit              let VirtualMachine.Exit through to every node (refused otherwise)
   --no-thread-prefix        keep thread names as the nodes report them (default: "[node] name")
   --thread-groups MODE      cluster (default): one top-level group "cluster" holding a group per node, so

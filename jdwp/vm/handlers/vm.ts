@@ -4,6 +4,7 @@ import { JDWP, type CommandInfo } from '../../protocol/registry';
 import { slotOf } from '../ids';
 import { ROOT_GROUP } from '../proxy-objects';
 import type { NodeLink } from '../node-link';
+import { COMMAND_RULES } from '../rules';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
 import type { VType } from '../types';
 import type { Ctx, Handler } from './context';
@@ -115,7 +116,17 @@ const createString: Handler = async (ctx, info, data) => {
   return encodeReply(info, { stringObject: ctx.cluster.objects.createString(utf) });
 };
 
-const READ_ONLY_OFF = new Set(['canRedefineClasses', 'canAddMethod', 'canUnrestrictedlyRedefineClasses', 'canPopFrames', 'canForceEarlyReturn']);
+/** The command each capability announces; under --read-only a capability is off when its command is readOnly in the rules. */
+const CAPABILITY_COMMAND: Readonly<Record<string, string>> = {
+  canRedefineClasses: 'VirtualMachine.RedefineClasses',
+  canAddMethod: 'VirtualMachine.RedefineClasses',
+  canUnrestrictedlyRedefineClasses: 'VirtualMachine.RedefineClasses',
+  canPopFrames: 'StackFrame.PopFrames',
+  canForceEarlyReturn: 'ThreadReference.ForceEarlyReturn',
+  canSetDefaultStratum: 'VirtualMachine.SetDefaultStratum',
+};
+
+const READ_ONLY_OFF = new Set(Object.keys(CAPABILITY_COMMAND).filter((cap) => COMMAND_RULES[CAPABILITY_COMMAND[cap]]?.readOnly));
 
 const capabilities: Handler = async (ctx, info) => {
   const replies = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.alloc(0))));
