@@ -24,7 +24,7 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   } catch {
     return false;
   }
-  if (COMMAND_RULES[info.fullName]?.rule === 'focus' || !passesNow(cluster, info, ids)) return false;
+  if (COMMAND_RULES[info.fullName]?.rule === 'focus' || !passesNow(cluster, info, data, ids)) return false;
   let link: NodeLink | undefined;
   for (let i = 0; i < ids.kinds.length; i++) {
     const kind = ids.kinds[i];

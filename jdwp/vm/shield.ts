@@ -21,6 +21,9 @@ const E = JDWP.Error;
 const ACC_STATIC = 0x8;
 const CLASS_SIGNATURE = 'Ljava/lang/Class;';
 const STRING_SIGNATURE = 'Ljava/lang/String;';
+const MODULE_SIGNATURE = 'Ljava/lang/Module;';
+/** Kinds a node does not check before using the object (a wrong one crashes it), with the only class they can have. */
+const UNCHECKED_BY_NODE: Partial<Record<IdKind, string>> = { classObjectID: CLASS_SIGNATURE, moduleID: MODULE_SIGNATURE };
 
 /** Commands whose field IDs must be static fields, and those whose fields must be instance fields of the object. */
 const STATIC_FIELDS = new Set(['ReferenceType.GetValues', 'ClassType.SetValues']);
@@ -32,6 +35,46 @@ const NULL_OK = new Set(['VirtualMachine.DisposeObjects', 'ObjectReference.Enabl
 /** EventRequest.Set takes a null type (ExceptionOnly: every exception); its handler checks the rest. */
 const NULL_TYPE_OK = new Set(['EventRequest.Set']);
 const TYPE_TAG_OF: Partial<Record<IdKind, number>> = { interfaceID: JDWP.TypeTag.INTERFACE, arrayTypeID: JDWP.TypeTag.ARRAY };
+
+/**
+ * Index and length pairs a node checks as `index + length > size`, which overflows a 32-bit int: a length near
+ * 2^31 passes that check and the agent reads past the array or the stack, then hands out refs to garbage. The
+ * shield answers what the node would for an index or length out of range. A repeat's count is its length.
+ */
+const RANGES: Readonly<Record<string, readonly [string, string]>> = {
+  'ArrayReference.GetValues': ['firstIndex', 'length'],
+  'ArrayReference.SetValues': ['firstIndex', 'values'],
+  'ThreadReference.Frames': ['startFrame', 'length'],
+};
+const INT_MAX = 0x7fffffff;
+const rangeOffsets = new Map<string, readonly [number, number]>();
+
+/** The byte offsets of a command's index and length fields (IDs are 8 bytes on the debugger's side). */
+function offsetsOf(info: CommandInfo, names: readonly [string, string]): readonly [number, number] {
+  let known = rangeOffsets.get(info.fullName);
+  if (known) return known;
+  const at: number[] = [];
+  let offset = 0;
+  for (const f of info.spec.out ?? []) {
+    if (names.includes(f.name)) at[names.indexOf(f.name)] = offset;
+    offset += f.kind === 'int' || f.kind === 'repeat' ? 4 : 8;
+  }
+  known = [at[0], at[1]];
+  rangeOffsets.set(info.fullName, known);
+  return known;
+}
+
+/** Throws INVALID_INDEX or INVALID_LENGTH for an index or length no node could serve. */
+function checkRanges(info: CommandInfo, data: Buffer): void {
+  const names = RANGES[info.fullName];
+  if (!names) return;
+  const [indexAt, lengthAt] = offsetsOf(info, names);
+  if (data.length < lengthAt + 4) return;
+  const index = data.readInt32BE(indexAt);
+  const length = data.readInt32BE(lengthAt);
+  if (index < 0) throw new ProxyError(E.INVALID_INDEX, `${info.fullName}: negative index ${index}`);
+  if (length < -1 || index + length > INT_MAX) throw new ProxyError(E.INVALID_LENGTH, `${info.fullName}: length ${length} from ${index}`);
+}
 
 /** Per cluster: each object's type as a node told it, and each type's supertypes (itself included). */
 interface Learned {
@@ -106,10 +149,13 @@ function checkFrom(cluster: Cluster, info: CommandInfo, ids: IdList, from: numbe
       const known = knownKind(cluster, v);
       if (known !== undefined) {
         if (known !== expected) throw refuse(expected, info, `${v} is a ${known}, not a ${expected}`);
-      } else if (expected === 'classObjectID') {
+      } else {
+        // HotSpot checks threads, groups, loaders, strings and arrays itself, but not class objects or modules.
+        const signature = UNCHECKED_BY_NODE[expected];
+        if (signature === undefined) continue;
         const type = l.objectTypes.get(v);
         if (!type) return i;
-        if (type.signature !== CLASS_SIGNATURE) throw refuse(expected, info, `${v} is a ${type.signature}, not a class object`);
+        if (type.signature !== signature) throw refuse(expected, info, `${v} is a ${type.signature}, not a ${signature}`);
       }
     } else if (isRefType(kind)) {
       const vtype = registry.byId.get(v);
@@ -164,6 +210,7 @@ async function objectType(cluster: Cluster, id: bigint, kind: IdKind, info: Comm
   l.objectTypes.set(id, type);
   if (type.signature === CLASS_SIGNATURE) cluster.translator.facts.learn(id, 'classObjectID');
   else if (type.signature === STRING_SIGNATURE) cluster.translator.facts.learn(id, 'stringID');
+  else if (type.signature === MODULE_SIGNATURE) cluster.translator.facts.learn(id, 'moduleID');
   else if (type.signature.startsWith('[')) cluster.translator.facts.learn(id, 'arrayID');
   return type;
 }
@@ -217,8 +264,9 @@ async function learnFor(cluster: Cluster, info: CommandInfo, ids: IdList, i: num
  * The checks of the hot path: true when every ID of the command passed without asking a node; false when the
  * general path must check (a check needs a node's answer, or an ID is bad and the general path answers its error).
  */
-export function passesNow(cluster: Cluster, info: CommandInfo, ids: IdList): boolean {
+export function passesNow(cluster: Cluster, info: CommandInfo, data: Buffer, ids: IdList): boolean {
   try {
+    checkRanges(info, data);
     return checkFrom(cluster, info, ids, 0) < 0;
   } catch {
     return false;
@@ -231,6 +279,7 @@ export function passesNow(cluster: Cluster, info: CommandInfo, ids: IdList): boo
  * the JDWP error the command gets.
  */
 export async function checkCommand(cluster: Cluster, info: CommandInfo, data: Buffer): Promise<void> {
+  checkRanges(info, data);
   let untaggedTag: number | undefined;
   if (info.fullName === 'ArrayReference.SetValues') {
     if (data.length < 8) throw new ProxyError(E.ILLEGAL_ARGUMENT, `${info.fullName}: truncated`);
