@@ -23,6 +23,8 @@ describe('shield: one-packet regressions of issue 9', function () {
   let stringOrder: bigint;
   let threadPriority: bigint;
   let stringType: bigint;
+  let byteArray: bigint;
+  let unlearned: bigint;
 
   before(async () => {
     await startNodes(jvms, 3);
@@ -38,6 +40,13 @@ describe('shield: one-packet regressions of issue 9', function () {
     fixtureAdd = (await vm.ReferenceType.Methods(fixture as ReferenceTypeID)).declared.find((m) => m.name === 'add')!.methodID;
     stringType = await find('Ljava/lang/String;');
     stringOrder = (await fieldsOf(stringType)).find((f) => f.name === 'CASE_INSENSITIVE_ORDER')!.fieldID;
+    // Objects the debugger was never handed, so the proxy has not learned their kinds: their type is asked first.
+    const link = proxy.vm.cluster.live()[0];
+    const bytes = await link.client.VirtualMachine.ClassesBySignature('[B');
+    byteArray = link.ids.toVirtual((await link.client.ReferenceType.Instances(bytes.classes[0].typeID, 1)).instances[0].objectID);
+    const { classes } = await link.client.VirtualMachine.ClassesBySignature('Ljava/lang/ThreadGroup;');
+    const { instances } = await link.client.ReferenceType.Instances(classes[0].typeID, 1);
+    unlearned = link.ids.toVirtual(instances[0].objectID);
     threadPriority = (await fieldsOf(await find('Ljava/lang/Thread;'))).find((f) => f.name === 'priority')!.fieldID;
   });
 
@@ -63,6 +72,10 @@ describe('shield: one-packet regressions of issue 9', function () {
     ['ObjectReference.GetValues with a field of another class', 'ObjectReference.GetValues', () => outData('ObjectReference.GetValues', { object: thread, fields: [{ fieldID: fixtureId }] }), 'INVALID_FIELDID'],
     ['ObjectReference.SetValues with a field of another class', 'ObjectReference.SetValues', () => outData('ObjectReference.SetValues', { object: thread, values: [{ fieldID: fixtureId, value: { tag: 73, value: 5 } }] }), 'INVALID_FIELDID'],
     ['ReferenceType.GetValues with a field of another class', 'ReferenceType.GetValues', () => outData('ReferenceType.GetValues', { refType: fixture, fields: [{ fieldID: stringOrder }] }), 'INVALID_FIELDID'],
+    ['ArrayReference.GetValues with index + length past 2^31', 'ArrayReference.GetValues', () => outData('ArrayReference.GetValues', { arrayObject: byteArray, firstIndex: 1, length: 0x7fffffff }), 'INVALID_LENGTH'],
+    ['ThreadReference.Frames with start + length past 2^31', 'ThreadReference.Frames', () => outData('ThreadReference.Frames', { thread, startFrame: 1, length: 0x7fffffff }), 'INVALID_LENGTH'],
+    ['ModuleReference.Name of a thread', 'ModuleReference.Name', () => outData('ModuleReference.Name', { module: thread }), 'INVALID_MODULE'],
+    ['ModuleReference.Name of an object whose kind the proxy had not learned', 'ModuleReference.Name', () => outData('ModuleReference.Name', { module: unlearned }), 'INVALID_MODULE'],
     ['ReferenceType.GetValues with an instance field', 'ReferenceType.GetValues', () => outData('ReferenceType.GetValues', { refType: fixture, fields: [{ fieldID: fixtureId }] }), 'INVALID_FIELDID'],
   ];
 
