@@ -398,6 +398,7 @@ describe('shield fuzzer: mutated debugger packets against a proxy over 3 JVMs', 
     const fuzz = new Fuzzer(SEED, pool);
     let sent = 0;
     let unanswered = 0;
+    const unansweredWhat: string[] = [];
     const codes = new Map<number, number>();
     let nextId = 1;
     const started = Date.now();
@@ -451,7 +452,9 @@ describe('shield fuzzer: mutated debugger packets against a proxy over 3 JVMs', 
           dbg.socket.write(wire[k++]);
         }
       }
-      unanswered += await dbg.drain(30_000);
+      const left = await dbg.drain(30_000);
+      unanswered += left;
+      if (left) for (const id of dbg.pending) unansweredWhat.push(burstPackets.find((p) => p.startsWith(`#${id} `))?.slice(0, 120) ?? `#${id}`);
       for (const [code, n] of dbg.codes) codes.set(code, (codes.get(code) ?? 0) + n);
       dbg.close();
       checkAlive(`after burst ${burst}`);
@@ -491,6 +494,6 @@ describe('shield fuzzer: mutated debugger packets against a proxy over 3 JVMs', 
     const names = Object.fromEntries(Object.entries(JDWP.Error).map(([k, v]) => [v, k]));
     console.log(`    replies by error: ${[...codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${names[c] ?? c} ${n}`).join(', ')}`);
     if (suspended.length) fail(`threads left suspended: ${suspended.join(', ')}`);
-    assert.equal(unanswered, 0, `every well-framed command is answered (seed ${SEED})`);
+    assert.equal(unanswered, 0, `every well-framed command is answered (seed ${SEED}); unanswered:\n${unansweredWhat.slice(0, 20).join('\n')}`);
   });
 });
