@@ -12,6 +12,11 @@ import { WireReader } from '../jdwp/codec/reader';
 import { WireWriter } from '../jdwp/codec/writer';
 import type { IdVisitor } from '../jdwp/codec/layout';
 import { DEFAULT_ID_SIZES } from '../jdwp/codec/types';
+import { commandByName } from '../jdwp/protocol/registry';
+import { Cluster } from '../jdwp/vm/cluster';
+import { passesNow } from '../jdwp/vm/shield';
+import { VIRTUAL_SIZES } from '../jdwp/vm/translate';
+import { VMethod, VType } from '../jdwp/vm/types';
 import { benchPackets, type BenchPacket } from './support/packets';
 import { bytesPerOp, fmt, retainedBytesPerOp, table, throughput } from './support/stats';
 
@@ -62,6 +67,38 @@ function opsFor(p: BenchPacket): Op[] {
   ];
 }
 
+/**
+ * The shield's cost on the proxy's hot path: the ID walk of a routed command as the proxy does it, alone and
+ * followed by the shield's checks (null IDs, ID kinds, the method's type, index ranges), against a cluster that
+ * knows the IDs.
+ */
+function shieldOps(): Array<{ name: string; bytes: number; ops: Op[] }> {
+  const cluster = new Cluster();
+  const type = new VType(1n, 'Lbench/Type;', 1, 'hash', 'content');
+  cluster.registry.byId.set(type.vid, type);
+  cluster.registry.methods.set(1n, new VMethod(1n, type, 'run', '()V', 1));
+  const thread = 1_000_000_000_000_005n;
+  cluster.translator.facts.handed(thread, 'threadID');
+  const commands: Array<[string, Record<string, unknown>]> = [
+    ['ThreadReference.Frames', { thread, startFrame: 0, length: -1 }],
+    ['StackFrame.GetValues', { thread, frame: 1_000_000_000_000_007n, slots: [1, 2, 3].map((slot) => ({ slot, sigbyte: 0x49 })) }],
+    ['Method.LineTable', { refType: type.vid, methodID: 1n }],
+  ];
+  return commands.map(([name, rec]) => {
+    const info = commandByName(name);
+    const data = info.out.encode(VIRTUAL_SIZES, rec);
+    assert.ok(passesNow(cluster, info, data, cluster.translator.collect(info.out, data)), `${name} passes the shield`);
+    return {
+      name: `${name} (command)`,
+      bytes: data.length + 11,
+      ops: [
+        { name: 'walk IDs (collect)', fn: () => (sink = cluster.translator.collect(info.out, data)) },
+        { name: 'walk IDs + shield checks', fn: () => (sink = passesNow(cluster, info, data, cluster.translator.collect(info.out, data))) },
+      ],
+    };
+  });
+}
+
 const location = new Parser().uint8('typeTag').uint64be('classID').uint64be('methodID').int64be('index');
 const frame = new Parser().uint64be('frameID').nest('location', { type: location });
 const framesParser = new Parser().int32be('count').array('frames', { type: frame, length: 'count' });
@@ -78,6 +115,13 @@ async function main(): Promise<void> {
       const alloc = measureAlloc ? fmt(await bytesPerOp(op.fn)) : 'n/a';
       const kept = measureAlloc && op.make ? fmt(await retainedBytesPerOp(op.make)) : '';
       rows.push([p.name, p.packet.length, op.name, fmt(t.opsPerSec), fmt(t.nsPerOp), alloc, kept]);
+    }
+  }
+
+  for (const s of shieldOps()) {
+    for (const op of s.ops) {
+      const t = throughput(op.fn);
+      rows.push([s.name, s.bytes, op.name, fmt(t.opsPerSec), fmt(t.nsPerOp), measureAlloc ? fmt(await bytesPerOp(op.fn)) : 'n/a', '']);
     }
   }
 

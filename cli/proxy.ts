@@ -19,8 +19,9 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
                             (default host 127.0.0.1; beyond loopback it needs --allow-remote)
   --suspend-scope SCOPE     node (default): an event suspends only its own node;
                             cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
-  --read-only               refuse InvokeMethod, NewInstance, SetValues, RedefineClasses, PopFrames,
-                            ForceEarlyReturn and Exit
+  --read-only               refuse every command that changes the target: InvokeMethod, NewInstance,
+                            SetValues, RedefineClasses, PopFrames, ForceEarlyReturn, Stop, Interrupt,
+                            VirtualMachine.Suspend, SetDefaultStratum and Exit
   --allow-exit              let VirtualMachine.Exit through to every node (refused otherwise)
   --hold-start              keep nodes started with suspend=y suspended until a debugger attaches; it gets
                             one VMStart and resumes them all (default: they run at once)

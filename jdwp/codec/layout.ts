@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { CodecError, FabricErrorCode } from '../errors';
 import type { Field, IdKind, ScalarKind } from '../protocol/kinds';
 import type { IdSizes, Value } from './types';
@@ -16,8 +17,8 @@ export interface DecodeOptions {
 
 /** Receives every ID of a packet, in wire order, without decoding the rest. */
 export interface IdVisitor {
-  /** One ID of the given kind at `offset`, `width` bytes wide. */
-  id(kind: IdKind, offset: number, width: number): void;
+  /** One ID of the given kind at `offset`, `width` bytes wide; `tagged` for an object in a value (which may be null). */
+  id(kind: IdKind, offset: number, width: number, tagged?: boolean): void;
   /** The tag of the next untagged value, known from the IDs visited before it. */
   untaggedTag(): number;
 }
@@ -131,7 +132,7 @@ function walkPayload(r: WireReader, s: IdSizes, v: IdVisitor, tag: number, what:
   const kind = objectTagKind(tag);
   if (kind === undefined) throw unknownTag(tag, what);
   r.need(s.objectIDSize, what);
-  v.id(kind, r.pos, s.objectIDSize);
+  v.id(kind, r.pos, s.objectIDSize, true);
   r.pos += s.objectIDSize;
 }
 
@@ -274,7 +275,9 @@ function scalarWalker(kind: ScalarKind, what: string): Walker {
       return (r) => {
         const len = r.i32(what);
         if (len < 0) throw new CodecError(FabricErrorCode.TRUNCATED, `${what}: negative length ${len}`);
-        r.skip(len, what);
+        r.need(len, what);
+        if (!isUtf8(r.buf.subarray(r.pos, r.pos + len))) throw badValue(what, 'not UTF-8');
+        r.pos += len;
       };
     case 'taggedObjectID':
       return (r, s, v) => {

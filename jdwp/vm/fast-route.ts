@@ -6,6 +6,7 @@ import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import { focusOnThread, isCached } from './handlers/route';
 import { COMMAND_RULES } from './rules';
+import { passesNow } from './shield';
 import { isObjectLike, isRefType } from './translate';
 
 /**
@@ -23,7 +24,7 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   } catch {
     return false;
   }
-  if (COMMAND_RULES[info.fullName]?.rule === 'focus') return false;
+  if (COMMAND_RULES[info.fullName]?.rule === 'focus' || !passesNow(cluster, info, data, ids)) return false;
   let link: NodeLink | undefined;
   for (let i = 0; i < ids.kinds.length; i++) {
     const kind = ids.kinds[i];

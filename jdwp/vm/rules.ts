@@ -14,7 +14,11 @@ export type RuleKind =
 /** The rule of one command. */
 export interface CommandRule {
   rule: RuleKind;
-  /** Refused under --read-only. */
+  /**
+   * Refused under --read-only (NOT_IMPLEMENTED), because it changes the target: its state, heap, code or threads.
+   * A read-only debugger may still observe, set breakpoints and tracepoints, suspend single threads and resume
+   * what it suspended. The capabilities a read-only proxy announces follow from this property.
+   */
   readOnly?: boolean;
   /** What the rule means for this command, for the rule table in the docs. */
   note: string;
@@ -33,18 +37,18 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'VirtualMachine.TopLevelThreadGroups': { rule: 'answer', note: 'the "cluster" group, whose children are one group per node named after the node (--thread-groups per-node: the node groups)' },
   'VirtualMachine.Dispose': { rule: 'disconnect', note: 'clears the debugger\'s requests and resumes what it suspended; nodes stay connected' },
   'VirtualMachine.IDSizes': { rule: 'answer', note: 'every ID is 8 bytes' },
-  'VirtualMachine.Suspend': { rule: 'fanout', note: 'every node' },
-  'VirtualMachine.Resume': { rule: 'fanout', note: 'the nodes of the oldest VM-wide suspension the debugger holds (an event set of policy ALL, or its Suspend), else every node' },
+  'VirtualMachine.Suspend': { rule: 'fanout', readOnly: true, note: 'every node; refused under --read-only, since it stops the whole cluster (a read-only debugger suspends single threads, or is suspended by its breakpoints)' },
+  'VirtualMachine.Resume': { rule: 'fanout', note: 'the nodes of the oldest VM-wide suspension the debugger holds (an event set of policy ALL, or its Suspend), else every node; allowed under --read-only: a node resumes only what this debugger suspended' },
   'VirtualMachine.Exit': { rule: 'refuse', readOnly: true, note: 'NOT_IMPLEMENTED unless --allow-exit, which sends it to every node' },
-  'VirtualMachine.CreateString': { rule: 'answer', note: 'a proxy string, created on the node where it is first used' },
+  'VirtualMachine.CreateString': { rule: 'answer', note: 'a proxy string, created on the node where it is first used; allowed under --read-only, since every command that could store it or pass it to code is refused there' },
   'VirtualMachine.Capabilities': { rule: 'intersect', note: 'what every node can do (less under --read-only)' },
   'VirtualMachine.ClassPaths': focus('from the focus node'),
-  'VirtualMachine.DisposeObjects': { rule: 'route', note: 'each object to its own node' },
+  'VirtualMachine.DisposeObjects': { rule: 'route', note: 'each object to its own node, never with a count above the times the debugger was handed it' },
   'VirtualMachine.HoldEvents': { rule: 'fanout', note: 'every node' },
   'VirtualMachine.ReleaseEvents': { rule: 'fanout', note: 'every node' },
   'VirtualMachine.CapabilitiesNew': { rule: 'intersect', note: 'what every node can do (less under --read-only)' },
   'VirtualMachine.RedefineClasses': { rule: 'fanout', readOnly: true, note: 'to every node that runs the symbol: cluster-wide hot swap' },
-  'VirtualMachine.SetDefaultStratum': { rule: 'fanout', note: 'every node' },
+  'VirtualMachine.SetDefaultStratum': { rule: 'fanout', readOnly: true, note: 'every node; refused under --read-only, since it changes what every node reports to every client' },
   'VirtualMachine.AllClassesWithGeneric': { rule: 'merge', note: 'every node; one entry per (signature, symbol hash)' },
   'VirtualMachine.InstanceCounts': { rule: 'merge', note: 'every node that runs each type; counts summed' },
   'VirtualMachine.AllModules': { rule: 'merge', note: 'every node; the union of their modules' },
@@ -73,7 +77,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ClassType.SetValues': { rule: 'focus', readOnly: true, note: 'static values are per node: on the focus node' },
   'ClassType.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
   'ClassType.NewInstance': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
-  'ArrayType.NewInstance': { rule: 'focus', readOnly: true, note: 'on the focus node' },
+  'ArrayType.NewInstance': { rule: 'focus', readOnly: true, note: 'on the focus node (allocates in the target: refused under --read-only)' },
   'InterfaceType.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
 
   'Method.LineTable': cached(),
@@ -87,7 +91,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ObjectReference.SetValues': { rule: 'route', readOnly: true, note: 'to the node of the object' },
   'ObjectReference.MonitorInfo': route(),
   'ObjectReference.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the object (the thread must be there too)' },
-  'ObjectReference.DisableCollection': route('to the node of the object; undone when the debugger leaves'),
+  'ObjectReference.DisableCollection': route('to the node of the object; undone when the debugger leaves, so allowed under --read-only'),
   'ObjectReference.EnableCollection': route(),
   'ObjectReference.IsCollected': route(),
   'ObjectReference.ReferringObjects': route(),
@@ -95,7 +99,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'StringReference.Value': route('to the node of the string; proxy strings answer themselves'),
 
   'ThreadReference.Name': route('to the node of the thread; the name is prefixed with "[node] "'),
-  'ThreadReference.Suspend': route(),
+  'ThreadReference.Suspend': route('to the node of the thread; allowed under --read-only, as reading frames needs it and Resume or leaving undoes it'),
   'ThreadReference.Resume': route(),
   'ThreadReference.Status': route(),
   'ThreadReference.ThreadGroup': route(),
@@ -103,8 +107,8 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ThreadReference.FrameCount': route(),
   'ThreadReference.OwnedMonitors': route(),
   'ThreadReference.CurrentContendedMonitor': route(),
-  'ThreadReference.Stop': route(),
-  'ThreadReference.Interrupt': route(),
+  'ThreadReference.Stop': { rule: 'route', readOnly: true, note: 'to the node of the thread; the throwable must be an object of that node' },
+  'ThreadReference.Interrupt': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
   'ThreadReference.SuspendCount': route(),
   'ThreadReference.OwnedMonitorsStackDepthInfo': route(),
   'ThreadReference.ForceEarlyReturn': { rule: 'route', readOnly: true, note: 'to the node of the thread' },
@@ -120,7 +124,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
 
   'ClassLoaderReference.VisibleClasses': route(),
 
-  'EventRequest.Set': { rule: 'requests', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster' },
+  'EventRequest.Set': { rule: 'requests', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster; allowed under --read-only (breakpoints and tracepoints observe, and the debugger resumes what they suspend)' },
   'EventRequest.Clear': { rule: 'requests', note: 'every node the request is bound on' },
   'EventRequest.ClearAllBreakpoints': { rule: 'requests', note: 'every node' },
 

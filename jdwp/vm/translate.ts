@@ -3,6 +3,7 @@ import type { IdKind } from '../protocol/kinds';
 import type { IdVisitor, Layout } from '../codec/layout';
 import { tagOfSignature } from '../codec/tags';
 import type { IdSizes } from '../codec/types';
+import { IdFacts } from './id-facts';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import type { ProxyObjects } from './proxy-objects';
@@ -96,14 +97,17 @@ export class IdList implements IdVisitor {
   readonly offsets: number[] = [];
   readonly widths: number[] = [];
   readonly values: bigint[] = [];
+  /** True for an object in a tagged or untagged value (which may be null and carries its own tag). */
+  readonly tagged: boolean[] = [];
 
   constructor(
     private readonly buf: Buffer,
     private readonly tagOf: (list: IdList) => number,
   ) {}
 
-  id(kind: IdKind, offset: number, width: number): void {
+  id(kind: IdKind, offset: number, width: number, tagged = false): void {
     this.kinds.push(kind);
+    this.tagged.push(tagged);
     this.offsets.push(offset);
     this.widths.push(width);
     this.values.push(readId(this.buf, offset, width));
@@ -166,7 +170,8 @@ export interface ToNodeOptions {
 
 const INVALID_OBJECT_NAME = 'INVALID_OBJECT';
 
-function foreignIdError(kind: IdKind, options: ToNodeOptions): number {
+/** The error of an object ID that does not fit: the error of its kind if the command lists it, else INVALID_OBJECT. */
+export function foreignIdError(kind: IdKind, options: ToNodeOptions): number {
   const code = invalidIdError(kind);
   if (!options.errors || !isObjectLike(kind)) return code;
   const name = Object.entries(E).find(([, v]) => v === code)?.[0];
@@ -178,6 +183,9 @@ function foreignIdError(kind: IdKind, options: ToNodeOptions): number {
  * when the widths allow, resolving IDs the proxy has not seen before (types, methods, fields) first.
  */
 export class Translator {
+  /** The kind of each object ID the debugger was given, and how many times it was given it. */
+  readonly facts = new IdFacts();
+
   constructor(
     private readonly registry: TypeRegistry,
     private readonly objects: ProxyObjects,
@@ -219,6 +227,7 @@ export class Translator {
         mapped[i] = vf.vid;
       } else {
         mapped[i] = (kind !== 'frameID' && this.objects.virtualOf(node, raw)) || node.ids.toVirtual(raw);
+        if (kind !== 'frameID') this.facts.handed(mapped[i], kind);
       }
     }
     return rewrite(buf, pos, end, list, mapped, widthFor(VIRTUAL_SIZES), sameAsVirtual(node.client.sizes));

@@ -9,15 +9,33 @@ import type { Jvm } from '../../jdwp/launch/java';
 import { allCommands } from '../../jdwp/protocol/registry';
 import { COMMAND_RULES } from '../../jdwp/vm/rules';
 import { killAll } from '../support/fixtures';
-import { attachAfterDebugger, FIXTURE_PAUSE_MS, startProxy } from './support';
+import { attachAfterDebugger, FIXTURE_PAUSE_MS, sleep, startProxy } from './support';
 import { readOnlyStage } from './conformance/read-only';
-import { expectError, startWorld, type Scenario, type World } from './conformance/world';
+import { eventsOf, expectError, K, methodOf, MOD, P, startWorld, threadsByName, typeView, type Scenario, type World } from './conformance/world';
+import type { JdwpClient } from '../../jdwp/client/client';
+import type { ClassID, ThreadID } from '../../jdwp/codec/types';
+import { JDWP } from '../../jdwp/protocol/registry';
 import { FINAL_SCENARIOS } from './conformance/final-sets';
 import { OBJECT_SCENARIOS } from './conformance/object-sets';
 import { REQUEST_SCENARIOS } from './conformance/request-sets';
 import { THREAD_SCENARIOS } from './conformance/thread-sets';
 import { TYPE_SCENARIOS } from './conformance/type-sets';
 import { VM_SCENARIOS } from './conformance/vm-set';
+
+/** What a read-only debugger may still do: a tracepoint (a breakpoint that suspends nothing), and suspending one thread. */
+async function readOnlyStillObserves(vm: JdwpClient): Promise<void> {
+  const fixture = await typeView(vm, 'Lfixture/Fixture;');
+  const loc = { typeTag: JDWP.TypeTag.CLASS, classID: fixture.id as ClassID, methodID: methodOf(fixture, 'work'), index: 0n };
+  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.NONE, [{ modKind: MOD.LocationOnly, loc }]);
+  const hits = await eventsOf(vm, requestID, () => sleep(400));
+  await vm.EventRequest.Clear(K.BREAKPOINT, requestID);
+  assert.ok(hits.length > 0, 'a tracepoint reports hits under --read-only');
+  const sleeper = (await threadsByName(vm)).get('[node-2] fixture-sleeper') as ThreadID;
+  await vm.ThreadReference.Suspend(sleeper);
+  assert.equal((await vm.ThreadReference.SuspendCount(sleeper)).suspendCount, 1, 'a read-only debugger suspends one thread');
+  await vm.ThreadReference.Resume(sleeper);
+  assert.equal((await vm.ThreadReference.SuspendCount(sleeper)).suspendCount, 0, 'and resumes it');
+}
 
 /** One scenario per command, in the order they run. */
 const SCENARIOS: Record<string, Scenario> = {
@@ -93,6 +111,8 @@ describe('virtual VM rule conformance: every command through 2 nodes', function 
           const theirs = await proxy.vm.cluster.live()[0].client.VirtualMachine.CapabilitiesNew();
           assert.deepEqual([caps.canRedefineClasses, caps.canPopFrames, caps.canForceEarlyReturn], [false, false, false]);
           assert.deepEqual([theirs.canRedefineClasses, theirs.canPopFrames, theirs.canForceEarlyReturn], [true, true, true]);
+          assert.deepEqual([caps.canSetDefaultStratum, theirs.canSetDefaultStratum], [false, true], 'SetDefaultStratum is off under --read-only');
+          await readOnlyStillObserves(vm);
         } finally {
           await stage.release();
         }

@@ -1,5 +1,6 @@
 import { JDWP, type CommandInfo } from '../../protocol/registry';
 import { COMMAND_RULES } from '../rules';
+import { checkCommand } from '../shield';
 import { ProxyError } from '../translate';
 import type { Ctx, Handler } from './context';
 import { FABRIC_HANDLERS } from './fabric';
@@ -32,8 +33,12 @@ export function isPlainRoute(info: CommandInfo, readOnly: boolean): boolean {
   return !isRefused(info, readOnly) && handlerFor(info) === routeCommand;
 }
 
-/** Serves one debugger command: refuses it under --read-only when its rule says so, else runs its handler. */
+/**
+ * Serves one debugger command: refuses it under --read-only when its rule says so, else checks it (the shield:
+ * nothing malformed or of a wrong ID reaches a node), then runs its handler.
+ */
 export async function dispatch(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
   if (isRefused(info, ctx.cluster.options.readOnly)) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused by the virtual VM${COMMAND_RULES[info.fullName] ? ' (read-only)' : ''}`);
+  await checkCommand(ctx.cluster, info, data);
   return handlerFor(info)(ctx, info, data);
 }

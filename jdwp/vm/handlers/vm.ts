@@ -4,6 +4,7 @@ import { JDWP, type CommandInfo } from '../../protocol/registry';
 import { slotOf } from '../ids';
 import { ROOT_GROUP } from '../proxy-objects';
 import type { NodeLink } from '../node-link';
+import { COMMAND_RULES } from '../rules';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
 import type { VType } from '../types';
 import type { Ctx, Handler } from './context';
@@ -124,7 +125,17 @@ const createString: Handler = async (ctx, info, data) => {
   return encodeReply(info, { stringObject: ctx.cluster.objects.createString(utf) });
 };
 
-const READ_ONLY_OFF = new Set(['canRedefineClasses', 'canAddMethod', 'canUnrestrictedlyRedefineClasses', 'canPopFrames', 'canForceEarlyReturn']);
+/** The command each capability announces; under --read-only a capability is off when its command is readOnly in the rules. */
+const CAPABILITY_COMMAND: Readonly<Record<string, string>> = {
+  canRedefineClasses: 'VirtualMachine.RedefineClasses',
+  canAddMethod: 'VirtualMachine.RedefineClasses',
+  canUnrestrictedlyRedefineClasses: 'VirtualMachine.RedefineClasses',
+  canPopFrames: 'StackFrame.PopFrames',
+  canForceEarlyReturn: 'ThreadReference.ForceEarlyReturn',
+  canSetDefaultStratum: 'VirtualMachine.SetDefaultStratum',
+};
+
+const READ_ONLY_OFF = new Set(Object.keys(CAPABILITY_COMMAND).filter((cap) => COMMAND_RULES[CAPABILITY_COMMAND[cap]]?.readOnly));
 
 const capabilities: Handler = async (ctx, info) => {
   const replies = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.alloc(0))));
@@ -144,8 +155,11 @@ const disposeObjects: Handler = async (ctx, info, data) => {
       ctx.cluster.objects.dispose(r.object, r.refCnt);
       continue;
     }
+    // Never more than the debugger was handed: a node aborts when its reference count goes below 0.
+    const refCnt = ctx.cluster.translator.facts.release(r.object, r.refCnt);
+    if (refCnt === 0) continue;
     if (!bySlot.has(link)) bySlot.set(link, []);
-    bySlot.get(link)!.push(r);
+    bySlot.get(link)!.push({ object: r.object, refCnt });
   }
   await ctx.cluster.fanout(info.fullName, (link) => forward(ctx, link, info, info.out.encode(VIRTUAL_SIZES, { requests: bySlot.get(link)! })), [...bySlot.keys()]);
   return Buffer.alloc(0);
