@@ -11,17 +11,22 @@ import { assertNothingSuspended, attachAfterDebugger, nodeOfThread, startNodes, 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
 
-/** Sets a SUSPEND_ALL breakpoint at the fixture's BREAK_LINE that only node-1's main thread can hit, and waits for the hit. */
-async function stopNode1(vm: JdwpClient): Promise<{ thread: ThreadID; requestID: number }> {
-  const { threads } = await vm.VirtualMachine.AllThreads();
-  const names = await Promise.all(threads.map((t) => vm.ThreadReference.Name(t)));
-  const main1 = threads[names.findIndex((n) => n.threadName === '[node-1] main')];
+/** The location of the fixture's BREAK_LINE. */
+async function breakLocation(vm: JdwpClient): Promise<Location> {
   const { classes } = await vm.VirtualMachine.ClassesBySignature('Lfixture/Fixture;');
   const type = classes[0].typeID;
   const work = (await vm.ReferenceType.Methods(type)).declared.find((m) => m.name === 'work')!;
   const { lines } = await vm.Method.LineTable(type, work.methodID);
   const index = lines.find((l) => l.lineNumber === lineOf('fixture/Fixture.java', 'BREAK_LINE'))!.lineCodeIndex;
-  const loc: Location = { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: work.methodID, index };
+  return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: work.methodID, index };
+}
+
+/** Sets a SUSPEND_ALL breakpoint at the fixture's BREAK_LINE that only node-1's main thread can hit, and waits for the hit. */
+async function stopNode1(vm: JdwpClient): Promise<{ thread: ThreadID; requestID: number }> {
+  const { threads } = await vm.VirtualMachine.AllThreads();
+  const names = await Promise.all(threads.map((t) => vm.ThreadReference.Name(t)));
+  const main1 = threads[names.findIndex((n) => n.threadName === '[node-1] main')];
+  const loc = await breakLocation(vm);
   const hit = new Promise<Event_Composite_Event>((resolve) => vm.on('event', (e: Event_Composite_Event) => e.events.some((x) => x.eventKind === K.BREAKPOINT) && resolve(e)));
   const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.ALL, [
     { modKind: 3, thread: main1 },
@@ -71,12 +76,7 @@ describe('suspend scope of the virtual VM', function () {
     try {
       const sets: Event_Composite_Event[] = [];
       vm.on('event', (e: Event_Composite_Event) => e.events.some((x) => x.eventKind === K.BREAKPOINT) && sets.push(e));
-      const { classes } = await vm.VirtualMachine.ClassesBySignature('Lfixture/Fixture;');
-      const type = classes[0].typeID;
-      const work = (await vm.ReferenceType.Methods(type)).declared.find((m) => m.name === 'work')!;
-      const { lines } = await vm.Method.LineTable(type, work.methodID);
-      const index = lines.find((l) => l.lineNumber === lineOf('fixture/Fixture.java', 'BREAK_LINE'))!.lineCodeIndex;
-      const loc: Location = { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: work.methodID, index };
+      const loc = await breakLocation(vm);
       const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.ALL, [{ modKind: 7, loc }]);
       const seen = new Set<number>();
       for (let n = 0; n < 6 && seen.size < 2; n++) {
