@@ -88,5 +88,5 @@ function describeStorm(title: string, count: number, v2: number, options: Virtua
   });
 }
 
-describeStorm('JDI storm over 3 nodes with mixed versions (SUSPEND_EVENT_THREAD, node scope)', 3, 1, {}, 20, ['policies=thread']);
+describeStorm('JDI storm over 3 nodes with mixed versions (SUSPEND_ALL and SUSPEND_EVENT_THREAD, node scope)', 3, 1, {}, 20);
 describeStorm('JDI storm over 5 nodes with mixed versions (SUSPEND_ALL and SUSPEND_EVENT_THREAD, cluster scope)', 5, 1, { suspendScope: 'cluster' }, 30);

@@ -47,7 +47,7 @@ final class StormScenario {
     private final int vline;
     private final int cycles;
     private final long seed;
-    /** SUSPEND_ALL is only drawn when the proxy balances it (--suspend-scope cluster). */
+    /** SUSPEND_ALL is drawn unless policies=thread. */
     private final boolean allowAll;
     private final Random rnd;
     private final EventRequestManager erm;
