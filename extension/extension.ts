@@ -1,12 +1,18 @@
 import * as vscode from 'vscode';
 import { FabricDebugSession } from '../adapter/session';
+import { nodeTargetOf } from '../adapter/node-sessions';
 import { DEBUG_TYPE } from './config';
 import { FabricView } from './fabric-view';
 import { ADAPTER_SETTING, COMMANDS, isRefreshTrigger } from './ids';
 import { FabricConfigurationProvider } from './provider';
 
-/** The debug adapter of a new session: inline in the extension host, or the bundled standalone adapter as a process. */
-function adapterDescriptor(context: vscode.ExtensionContext): vscode.DebugAdapterDescriptor {
+/**
+ * The debug adapter of a new session: inline in the extension host, or the bundled standalone adapter as a
+ * process. A node's session (started by the cluster's session) connects to the port its parent serves it on.
+ */
+function adapterDescriptor(context: vscode.ExtensionContext, session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
+  const node = nodeTargetOf(session.configuration);
+  if (node) return new vscode.DebugAdapterServer(node.port, node.host);
   if (vscode.workspace.getConfiguration().get<string>(ADAPTER_SETTING) === 'process') {
     // In desktop VS Code the extension host's executable is Electron, which runs as plain Node with this variable.
     return new vscode.DebugAdapterExecutable(process.execPath, [context.asAbsolutePath('dist/adapter.js')], { env: { ELECTRON_RUN_AS_NODE: '1' } });
@@ -21,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     view,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new FabricConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
-      createDebugAdapterDescriptor: () => adapterDescriptor(context),
+      createDebugAdapterDescriptor: (session) => adapterDescriptor(context, session),
     }),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       createDebugAdapterTracker: (session) => ({
