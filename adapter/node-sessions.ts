@@ -13,7 +13,7 @@
  * JDWP thread); `breakpoint` events go to the parent and to every child (their breakpoint ids are the parent's).
  * On the parent, `continue` and `pause` mean the whole cluster and `threads` lists none; on a child, `continue`
  * and `pause` mean its node (its thread under suspendScope "thread"), `threads` lists its node's threads with the
- * stopped ones first, and `disconnect` resumes the node and closes its view (a later stop there opens it again).
+ * stopped ones first, and `disconnect` detaches the node: it runs on and its later stops are resumed at once.
  * Breakpoints belong to the parent: a child answers setBreakpoints with the parent's answer for that source.
  * Steps, stack, variables and evaluation run as on the parent. Nodes that join get a child; nodes that leave end
  * theirs. When the client cannot start children (no supportsStartDebuggingRequest, a refused startDebugging, or
@@ -110,6 +110,8 @@ export class NodeSessions {
   private readonly token = randomBytes(16).toString('hex');
   private readonly answers = new Map<string, BreakpointAnswer>();
   private readonly sockets = new Set<net.Socket>();
+  /** Nodes whose session the client disconnected: they run on, unseen. */
+  private readonly detached = new Set<number>();
   private answerWaiters: Array<() => void> = [];
   private port = 0;
   /** False once the client refused a child: the parent lists every thread again. */
@@ -223,8 +225,12 @@ export class NodeSessions {
   private routeStop(event: DebugProtocol.StoppedEvent): boolean {
     const slot = this.slotOfThread(event.body.threadId);
     if (slot === undefined) return false;
-    const child = this.childFor(slot);
     const thread = this.ctx.threadIds.key(event.body.threadId!)!;
+    if (this.detached.has(slot)) {
+      void this.resumeNode(detachedChild(slot, event.body.allThreadsStopped ? 1 : 0)).catch(() => undefined);
+      return true;
+    }
+    const child = this.childFor(slot);
     child.hits = [thread, ...child.hits.filter((t) => t !== thread)];
     if (event.body.allThreadsStopped) {
       child.stopCount++;
@@ -280,6 +286,7 @@ export class NodeSessions {
     const up = new Map(nodes.filter((n) => n.state === 'up').map((n) => [n.slot, n]));
     for (const child of [...this.children.values()]) if (!up.has(child.slot)) this.end(child);
     for (const node of up.values()) {
+      if (this.detached.has(node.slot)) continue;
       const child = this.childFor(node.slot, node.name);
       child.name = node.name;
       if (!child.started) this.start(child);
@@ -443,18 +450,19 @@ export class NodeSessions {
       child.stopCount++;
       this.deliver(child, withAllStopped(new StoppedEvent('pause')));
     }
+    await Promise.all([...this.detached].map((slot) => this.resumeNode(detachedChild(slot, 1))));
   }
 
-  /** `disconnect` of a child: its node runs on and its view closes; a later stop there opens it again. */
+  /**
+   * `disconnect` of a child: the node is no longer debugged in this session. What the session suspended there
+   * resumes, its view closes, and its later stops resume at once (its breakpoints stay set; the cluster's session
+   * decides them, which keeps one set of requests for every node).
+   */
   async detachNode(child: Child): Promise<void> {
-    if (this.ctx.settings.suspendScope === 'thread') {
-      for (const t of child.hits) await continue_(this.ctx, { threadId: this.ctx.threadIds.number(t), singleThread: true }).catch(() => undefined);
-      child.hits = [];
-    } else {
-      await this.resumeNode(child);
-    }
+    this.detached.add(child.slot);
     this.children.delete(child.slot);
     child.started = false;
+    await this.resumeNode(child);
   }
 
   /** A child's setBreakpoints or setFunctionBreakpoints: the parent's answer for the same lines. */
@@ -476,6 +484,11 @@ export class NodeSessions {
     const wanted = (command === 'setBreakpoints' ? args.breakpoints : args.breakpoints) ?? [];
     return { breakpoints: wanted.map(() => ({ verified: false, message: 'set by the cluster session' })) };
   }
+}
+
+/** A stand-in for a detached node, to resume what a stop there suspended. */
+function detachedChild(slot: number, stopCount: number): Child {
+  return { slot, name: '', view: undefined, started: false, pending: [], stopCount, hits: [] };
 }
 
 function withAllStopped(event: StoppedEvent, description?: string): DebugProtocol.StoppedEvent {
