@@ -437,7 +437,9 @@ export class NodeSessions {
       for (const t of mine) this.ctx.markStopped(t, false);
     }
     const requested = this.ctx.threadIds.key(args.threadId);
-    const event = withAllStopped(new StoppedEvent('pause', requested !== undefined && slotOf(requested) === child.slot ? args.threadId : undefined));
+    const named = requested !== undefined && slotOf(requested) === child.slot ? requested : mine[0];
+    if (named !== undefined) child.hits = [named, ...child.hits.filter((t) => t !== named)];
+    const event = withAllStopped(new StoppedEvent('pause', named === undefined ? undefined : this.ctx.threadIds.number(named)));
     this.deliver(child, event);
   }
 

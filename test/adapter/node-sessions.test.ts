@@ -176,11 +176,23 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
     assert.equal(await suspendCount(main1.id), 0);
   });
 
+  it('a node paused on its own session runs again with the cluster session\'s continue, and its session hears of it', async () => {
+    const child = children[2];
+    const main = await mainOf(child);
+    await child.dc.pauseRequest({ threadId: main.id });
+    assert.equal((await child.dc.nextStop(20_000)).body.threadId, main.id);
+    const continued = child.dc.waitForEvent('continued', 20_000);
+    await a.dc.continueRequest({ threadId: 0 });
+    await continued;
+    assert.equal(await suspendCount(main.id), 0);
+  });
+
   it('lists a thread that stopped first in its node, although the JVM lists it last', async () => {
     await a.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [] });
     for (const c of children) c.dc.stops.splice(0);
     await a.dc.setExceptionBreakpointsRequest({ filters: ['uncaught'] });
-    const stop = await Promise.any(children.map((c) => c.dc.nextStop(20_000).then((e) => ({ child: c, e }))));
+    // waitForEvent, not nextStop: the children that do not stop must not keep a waiter that takes their next stop.
+    const stop = await Promise.any(children.map((c) => c.dc.waitForEvent('stopped', 20_000).then((e) => ({ child: c, e: e as DebugProtocol.StoppedEvent }))));
     assert.equal(stop.e.body.reason, 'exception');
     await a.dc.setExceptionBreakpointsRequest({ filters: [] });
     const threads = (await stop.child.dc.threadsRequest()).body.threads;
