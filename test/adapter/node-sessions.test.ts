@@ -38,6 +38,17 @@ function answerReverseRequests(dc: RecordingClient, handle: (request: DebugProto
   };
 }
 
+/** Initializes and attaches a child as VS Code would, with the breakpoint the tests use; answers its setBreakpoints. */
+async function configureChild(dc: RecordingClient, configuration: Record<string, unknown>): Promise<DebugProtocol.SetBreakpointsResponse> {
+  await dc.initializeRequest(INIT);
+  const initialized = dc.waitForEvent('initialized');
+  await dc.attachRequest(configuration as DebugProtocol.AttachRequestArguments);
+  await initialized;
+  const bps = await dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: BREAK_LINE }] });
+  await dc.configurationDoneRequest();
+  return bps;
+}
+
 /** Stopped events a client saw since `from` (an index into its transcript). */
 function stopsSince(dc: RecordingClient, from: number): number {
   return dc.transcript.slice(from).filter((e) => e.dir === 'event' && e.event === 'stopped').length;
@@ -86,13 +97,8 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
       }
       const child: ChildSession = { name: configuration.name as string, slot: target.slot, dc, terminated: dc.waitForEvent('terminated', 60_000).catch(() => undefined) };
       children.push(child);
-      await dc.initializeRequest(INIT);
-      const initialized = dc.waitForEvent('initialized');
-      await dc.attachRequest(configuration as DebugProtocol.AttachRequestArguments);
-      await initialized;
-      const bps = await dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: BREAK_LINE }] });
+      const bps = await configureChild(dc, configuration);
       assert.equal(bps.body.breakpoints[0].message, 'bound on 3/3 nodes', 'a child shows the breakpoints of the cluster');
-      await dc.configurationDoneRequest();
     });
     await a.dc.initializeRequest(INIT);
     const initialized = a.dc.waitForEvent('initialized');
@@ -272,5 +278,58 @@ describe('node sessions turned off', function () {
     assert.equal(names.filter((n) => /^\[.+\] main$/.test(n)).length, 2, names.join(', '));
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(reverse, []);
+  });
+});
+
+describe('node sessions with suspendScope "cluster"', function () {
+  this.timeout(60_000);
+  const jvms: Jvm[] = [];
+  const children: RecordingClient[] = [];
+  let a: AdapterUnderTest | undefined;
+  after(async () => {
+    await a?.dc.disconnectRequest({}).catch(() => undefined);
+    for (const c of children) (c as unknown as { stopAdapter(): void }).stopAdapter();
+    await a?.close();
+    await killAll(jvms);
+  });
+
+  it('shows every node stopped with the cluster; a child continues its node, the cluster session all of them', async () => {
+    await Promise.all([0, 1].map(() => startFixture(jvms, 'dapfix.DapMain')));
+    const ports = await Promise.all(jvms.map((j) => agentPort(j)));
+    const session = (a = await startAdapter());
+    answerReverseRequests(session.dc, async (request) => {
+      const { configuration } = request.arguments as DebugProtocol.StartDebuggingRequestArguments;
+      const dc = new RecordingClient('node', 'unused', 'jdwp-fabric');
+      dc.defaultTimeout = 20_000;
+      await dc.start((configuration[NODE_ATTRIBUTE] as { port: number }).port);
+      children.push(dc);
+      await configureChild(dc, configuration);
+    });
+    await session.dc.initializeRequest(INIT);
+    const initialized = session.dc.waitForEvent('initialized');
+    await session.dc.attachRequest({ nodes: ports.map((p) => `127.0.0.1:${p}`), suspendScope: 'cluster' } as DebugProtocol.AttachRequestArguments);
+    await initialized;
+    await session.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: BREAK_LINE }] });
+    await session.dc.configurationDoneRequest();
+    await eventually('2 children', () => children.length === 2);
+    const stops = await Promise.all(children.map((c) => c.nextStop(20_000)));
+    assert.ok(stops.every((e) => e.body.allThreadsStopped), JSON.stringify(stops.map((e) => e.body)));
+    const suspendCount = async (dc: RecordingClient) => {
+      const main = (await dc.threadsRequest()).body.threads.find((t) => t.name === 'main')!;
+      const thread = session.session().ctx.threadIds.key(main.id)!;
+      return { main, count: (await session.session().ctx.vm!.ThreadReference.SuspendCount(thread)).suspendCount };
+    };
+    const [first, second] = children;
+    assert.ok((await suspendCount(second)).count > 0);
+    for (const c of children) c.stops.splice(0);
+    await first.continueRequest({ threadId: (await suspendCount(first)).main.id });
+    // The continued node runs into the breakpoint again (which suspends the cluster once more).
+    const again = await first.nextStop(20_000);
+    assert.equal(again.body.reason, 'breakpoint');
+    const continued = children.map((c) => c.waitForEvent('continued', 20_000));
+    await session.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [] });
+    await session.dc.continueRequest({ threadId: 0 });
+    await Promise.all(continued);
+    for (const c of children) assert.equal((await suspendCount(c)).count, 0);
   });
 });
