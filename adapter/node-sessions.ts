@@ -15,7 +15,7 @@
  * and `pause` mean its node (its thread under suspendScope "thread"), `threads` lists its node's threads with the
  * stopped ones first, and `disconnect` detaches the node: it runs on and its later stops are resumed at once.
  * Breakpoints belong to the parent: a child answers setBreakpoints with the parent's answer for that source.
- * Steps, stack, variables and evaluation run as on the parent. Nodes that join get a child; nodes that leave end
+ * A step on a child resumes its node only. Stack, variables and evaluation run as on the parent. Nodes that join get a child; nodes that leave end
  * theirs. When the client cannot start children (no supportsStartDebuggingRequest, a refused startDebugging, or
  * `"nodeSessions": false`) the parent keeps the flat list.
  */
@@ -423,6 +423,36 @@ export class NodeSessions {
     );
   }
 
+  /**
+   * `next`, `stepIn` and `stepOut` of a child: the node's other threads resume, and the thread steps alone
+   * (singleThread) until the step suspends the node again; the other nodes stay as they are. Under suspendScope
+   * "thread", as on the parent.
+   */
+  async stepNode(child: Child, command: string, args: DebugProtocol.NextArguments): Promise<unknown> {
+    const step = this.handlers[command];
+    if (this.ctx.settings.suspendScope === 'thread') return step(this.ctx, args, this.parent);
+    const thread = this.ctx.thread(args.threadId);
+    if (slotOf(thread) !== child.slot) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `thread ${args.threadId} is not on ${child.name}`);
+    const vm = this.ctx.requireVm();
+    const { threads: all } = await vm.VirtualMachine.AllThreads();
+    const mine = all.filter((t) => slotOf(t) === child.slot);
+    const times = this.ctx.allSuspended ? child.stopCount : 0;
+    const own = new Set(mine.filter((t) => this.ctx.suspendedThreads.has(t)));
+    child.stopCount = 0;
+    child.hits = [];
+    for (const t of mine) if (t !== thread) this.ctx.markResumed(t);
+    // The stepping thread keeps one suspension, which the step's own resume takes.
+    await Promise.all(
+      mine.map(async (t) => {
+        const n = times + (own.has(t) ? 1 : 0) - (t === thread ? 1 : 0);
+        for (let i = 0; i < n; i++) await vm.ThreadReference.Resume(t).catch(() => undefined);
+      }),
+    );
+    await step(this.ctx, { ...args, singleThread: true }, this.parent);
+    if (![...this.children.values()].some((c) => c.stopCount > 0)) this.ctx.allSuspendCount = 0;
+    return undefined;
+  }
+
   /** `pause` of a child: suspends every thread of its node (its thread under suspendScope "thread"). */
   async pauseNode(child: Child, args: DebugProtocol.PauseArguments): Promise<void> {
     if (this.ctx.settings.suspendScope === 'thread') {
@@ -509,9 +539,6 @@ function linesOf(command: string, args: any): string {
   return JSON.stringify(list.map((b) => [command === 'setBreakpoints' ? b.line : b.name, b.condition, b.hitCondition, b.logMessage]));
 }
 
-/** The requests a child answers itself; everything else runs as on the parent. */
-const OWN = new Set(['initialize', 'attach', 'launch', 'configurationDone', 'threads', 'continue', 'pause', 'disconnect', 'terminate', 'setBreakpoints', 'setFunctionBreakpoints', 'setExceptionBreakpoints']);
-
 /** One node's child session: a DAP connection from the client, served over the parent's state. */
 class NodeView extends DebugSession {
   private child: Child | undefined;
@@ -577,6 +604,10 @@ class NodeView extends DebugSession {
           return await this.hub.nodeThreads(child);
         case 'continue':
           return await this.hub.continueNode(child, args);
+        case 'next':
+        case 'stepIn':
+        case 'stepOut':
+          return await this.hub.stepNode(child, command, args);
         case 'pause':
           return await this.hub.pauseNode(child, args);
         case 'setBreakpoints':
@@ -588,7 +619,7 @@ class NodeView extends DebugSession {
         case 'terminate':
           throw new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `a node session does not answer "${command}"; use the cluster's session`);
       }
-      const handler = OWN.has(command) ? undefined : this.hub.handler(command);
+      const handler = this.hub.handler(command);
       if (!handler) throw new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `the request "${command}" is not supported`);
       return await handler(ctx, args, this.hub.session);
     } finally {

@@ -152,6 +152,23 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
     }
   });
 
+  it('a step on a child moves only its node', async () => {
+    const [first, ...others] = children;
+    const marks = children.map((c) => c.dc.transcript.length);
+    const main = await mainOf(first);
+    await first.dc.nextRequest({ threadId: main.id });
+    const stop = await first.dc.nextStop(20_000);
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.threadId, main.id);
+    const top = (await first.dc.stackTraceRequest({ threadId: main.id, startFrame: 0, levels: 1 })).body.stackFrames[0];
+    assert.notEqual(top.line, BREAK_LINE, 'the step left the breakpoint line');
+    for (const [i, child] of others.entries()) {
+      assert.equal(stopsSince(child.dc, marks[i + 1]), 0, `${child.name} got a stop from another node's step`);
+      assert.ok((await suspendCount((await mainOf(child)).id)) > 0, `${child.name} ran during another node's step`);
+      assert.ok(!child.dc.transcript.slice(marks[i + 1]).some((e) => e.event === 'continued'), `${child.name} was told it continued`);
+    }
+  });
+
   it('pause on the cluster session stops every node; continue on it resumes them all', async () => {
     await a.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [] });
     for (const c of children) c.dc.stops.splice(0);
