@@ -21,7 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import { ContinuedEvent, DebugSession, InitializedEvent, Response, StoppedEvent, TerminatedEvent, ThreadEvent } from '@vscode/debugadapter';
+import { ContinuedEvent, DebugSession, Event, InitializedEvent, Response, StoppedEvent, TerminatedEvent, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ThreadID } from '../jdwp/codec/types';
 import { slotOf } from '../jdwp/vm/ids';
@@ -34,6 +34,19 @@ import { continue_, pause, threads } from './threads';
 
 /** The configuration attribute that makes an attach a node's child session. */
 export const NODE_ATTRIBUTE = '__fabricNode';
+
+/**
+ * The attach attribute by which VS Code's extension asks for node sessions by the NODE_SESSION_EVENT custom event
+ * instead of the startDebugging reverse request: the extension then starts them with a Debug Console merged into
+ * the cluster's (where logpoint output goes), which the reverse request cannot ask for.
+ */
+export const NODE_EVENTS_ATTRIBUTE = '__fabricNodeSessionEvents';
+
+/** The custom event that asks the extension to start a node's session; its body is `{ configuration }`. */
+export const NODE_SESSION_EVENT = 'fabric.startNodeSession';
+
+/** The custom request by which the extension reports that it could not start a node's session: `{ name, message }`. */
+export const NODE_SESSION_FAILED = 'fabric.nodeSessionFailed';
 
 /** The value of `__fabricNode`: which node, and where its parent serves it. */
 export interface NodeTarget {
@@ -66,7 +79,12 @@ export function wantsNodeSessions(ctx: AdapterContext, clientSupportsStartDebugg
   if (args.nodeSessions !== undefined && typeof args.nodeSessions !== 'boolean') {
     throw new AdapterError(AdapterErrorCode.BAD_CONFIGURATION, '"nodeSessions" must be true or false');
   }
-  return ctx.fabric && clientSupportsStartDebugging && args.nodeSessions !== false;
+  return ctx.fabric && (clientSupportsStartDebugging || byEvent(args)) && args.nodeSessions !== false;
+}
+
+/** True when the client starts node sessions on the NODE_SESSION_EVENT (VS Code's extension does). */
+export function byEvent(args: object): boolean {
+  return (args as Record<string, unknown>)[NODE_EVENTS_ATTRIBUTE] === true;
 }
 
 /** The node target of an attach request's arguments, if it is a child's. */
@@ -122,6 +140,8 @@ export class NodeSessions {
   constructor(
     private readonly parent: ParentSession,
     private readonly handlers: Record<string, Handler>,
+    /** Ask for children with NODE_SESSION_EVENT rather than the startDebugging reverse request. */
+    private readonly byEvent: boolean,
   ) {}
 
   private get ctx(): AdapterContext {
@@ -166,6 +186,8 @@ export class NodeSessions {
           for (const w of this.answerWaiters.splice(0)) w();
           return body;
         };
+      case NODE_SESSION_FAILED:
+        return async (_ctx, args) => this.refused(String(args.name), String(args.message));
       case 'disconnect':
         return async (ctx, args, session) => {
           await this.close();
@@ -297,11 +319,20 @@ export class NodeSessions {
     child.started = true;
     const target: NodeTarget = { slot: child.slot, name: child.name, host: '127.0.0.1', port: this.port, token: this.token };
     const configuration = { type: 'jdwp-fabric', request: 'attach', name: child.name, [NODE_ATTRIBUTE]: target };
+    if (this.byEvent) {
+      this.parent.sendEvent(new Event(NODE_SESSION_EVENT, { configuration }));
+      return;
+    }
     this.parent.sendRequest('startDebugging', { request: 'attach', configuration }, START_TIMEOUT_MS, (response) => {
-      if (response.success || this.ended) return;
-      this.ctx.output(`jdwp-fabric: the client did not start a session for ${child.name} (${response.message}); listing every thread in the cluster's session`, 'console');
-      void this.fallBack();
+      if (!response.success) this.refused(child.name, response.message ?? '');
     });
+  }
+
+  /** The client could not start a node's session: the parent goes back to the flat list. */
+  private refused(name: string, message: string): void {
+    if (this.ended) return;
+    this.ctx.output(`jdwp-fabric: the client did not start a session for ${name} (${message}); listing every thread in the cluster's session`, 'console');
+    void this.fallBack();
   }
 
   /** Gives up on children: ends them and lets the parent list every thread again. */

@@ -15,7 +15,7 @@ import { scopes, setVariable, variables } from './variables';
 import { evaluate } from './evaluate';
 import { exceptionInfo } from './exceptions';
 import { SourceLocator } from './sources';
-import { NodeSessions, nodeTargetOf, ParentRelay, wantsNodeSessions } from './node-sessions';
+import { byEvent, NodeSessions, nodeTargetOf, ParentRelay, wantsNodeSessions } from './node-sessions';
 
 type Handler = (ctx: AdapterContext, args: any, session: FabricDebugSession) => Promise<unknown>;
 
@@ -64,7 +64,7 @@ async function start(ctx: AdapterContext, args: any, session: FabricDebugSession
   if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
   try {
     await connect(ctx, config);
-    if (wantsNodeSessions(ctx, session.clientStartsSessions, args)) await session.openNodeSessions(); // node sessions
+    if (wantsNodeSessions(ctx, session.clientStartsSessions, args)) await session.openNodeSessions(byEvent(args)); // node sessions
     await session.afterConnect();
   } catch (err) {
     ctx.vm?.close();
@@ -99,8 +99,8 @@ export class FabricDebugSession extends LoggingDebugSession {
   }
 
   /** Node sessions: starts serving a child session per node. */
-  async openNodeSessions(): Promise<void> {
-    const hub = new NodeSessions(this, HANDLERS);
+  async openNodeSessions(byEvent: boolean): Promise<void> {
+    const hub = new NodeSessions(this, HANDLERS, byEvent);
     await hub.open();
     this.nodeSessions = hub;
   }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { FabricDebugSession } from '../adapter/session';
-import { nodeTargetOf } from '../adapter/node-sessions';
+import { NODE_SESSION_EVENT, NODE_SESSION_FAILED, nodeTargetOf } from '../adapter/node-sessions';
 import { DEBUG_TYPE } from './config';
 import { FabricView } from './fabric-view';
 import { ADAPTER_SETTING, COMMANDS, isRefreshTrigger } from './ids';
@@ -20,6 +20,21 @@ function adapterDescriptor(context: vscode.ExtensionContext, session: vscode.Deb
   return new vscode.DebugAdapterInlineImplementation(new FabricDebugSession());
 }
 
+/**
+ * Starts a node's session under the cluster's session that asked for it, sharing its Debug Console (where logpoints
+ * print); tells the cluster's session when VS Code refuses, so that it lists every thread itself again.
+ */
+async function startNodeSession(parent: vscode.DebugSession, configuration: vscode.DebugConfiguration): Promise<void> {
+  let message = 'VS Code did not start it';
+  try {
+    const options: vscode.DebugSessionOptions = { parentSession: parent, consoleMode: vscode.DebugConsoleMode.MergeWithParent, lifecycleManagedByParent: false };
+    if (await vscode.debug.startDebugging(parent.workspaceFolder, configuration, options)) return;
+  } catch (err) {
+    message = err instanceof Error ? err.message : String(err);
+  }
+  await Promise.resolve(parent.customRequest(NODE_SESSION_FAILED, { name: configuration.name, message })).catch(() => undefined);
+}
+
 /** Registers the jdwp-fabric debugger, the Fabric view, the status bar item and the refresh command. */
 export function activate(context: vscode.ExtensionContext): void {
   const view = new FabricView();
@@ -37,6 +52,9 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     }),
     vscode.commands.registerCommand(COMMANDS.refresh, () => view.refresh()),
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type === DEBUG_TYPE && e.event === NODE_SESSION_EVENT) void startNodeSession(e.session, e.body.configuration);
+    }),
   );
 }
 

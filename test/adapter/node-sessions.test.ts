@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Jvm } from '../../jdwp/launch/java';
 import { slotOf } from '../../jdwp/vm/ids';
-import { NODE_ATTRIBUTE } from '../../adapter/node-sessions';
+import { NODE_ATTRIBUTE, NODE_EVENTS_ATTRIBUTE, NODE_SESSION_EVENT } from '../../adapter/node-sessions';
 import { killAll, lineOf, ROOT, startFixture } from '../support/fixtures';
 import { RecordingClient, startAdapter, type AdapterUnderTest } from './harness';
 import { agentPort, suspendedThreads } from './suspension';
@@ -298,7 +298,7 @@ describe('node sessions turned off', function () {
   });
 });
 
-describe('node sessions with suspendScope "cluster"', function () {
+describe('node sessions with suspendScope "cluster", asked for by event as VS Code\'s extension does', function () {
   this.timeout(60_000);
   const jvms: Jvm[] = [];
   const children: RecordingClient[] = [];
@@ -314,21 +314,26 @@ describe('node sessions with suspendScope "cluster"', function () {
     await Promise.all([0, 1].map(() => startFixture(jvms, 'dapfix.DapMain')));
     const ports = await Promise.all(jvms.map((j) => agentPort(j)));
     const session = (a = await startAdapter());
-    answerReverseRequests(session.dc, async (request) => {
-      const { configuration } = request.arguments as DebugProtocol.StartDebuggingRequestArguments;
-      const dc = new RecordingClient('node', 'unused', 'jdwp-fabric');
-      dc.defaultTimeout = 20_000;
-      await dc.start((configuration[NODE_ATTRIBUTE] as { port: number }).port);
-      children.push(dc);
-      await configureChild(dc, configuration);
+    const reverse: string[] = [];
+    answerReverseRequests(session.dc, async (request) => void reverse.push(request.command));
+    session.dc.on(NODE_SESSION_EVENT, (e: DebugProtocol.Event) => {
+      void (async () => {
+        const { configuration } = e.body as { configuration: Record<string, unknown> };
+        const dc = new RecordingClient('node', 'unused', 'jdwp-fabric');
+        dc.defaultTimeout = 20_000;
+        await dc.start((configuration[NODE_ATTRIBUTE] as { port: number }).port);
+        children.push(dc);
+        await configureChild(dc, configuration);
+      })();
     });
     await session.dc.initializeRequest(INIT);
     const initialized = session.dc.waitForEvent('initialized');
-    await session.dc.attachRequest({ nodes: ports.map((p) => `127.0.0.1:${p}`), suspendScope: 'cluster' } as DebugProtocol.AttachRequestArguments);
+    await session.dc.attachRequest({ nodes: ports.map((p) => `127.0.0.1:${p}`), suspendScope: 'cluster', [NODE_EVENTS_ATTRIBUTE]: true } as DebugProtocol.AttachRequestArguments);
     await initialized;
     await session.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: BREAK_LINE }] });
     await session.dc.configurationDoneRequest();
     await eventually('2 children', () => children.length === 2);
+    assert.deepEqual(reverse, [], 'no startDebugging when the client asked for events');
     const stops = await Promise.all(children.map((c) => c.nextStop(20_000)));
     assert.ok(stops.every((e) => e.body.allThreadsStopped), JSON.stringify(stops.map((e) => e.body)));
     const suspendCount = async (dc: RecordingClient) => {

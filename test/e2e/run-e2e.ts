@@ -233,6 +233,8 @@ async function main(): Promise<void> {
     if (threads.length < 4) throw new Error(`${expanded[0].text} lists ${threads.length} threads`);
     const prefixed = threads.filter((r) => /^\[node-\d+\]/.test(r.text));
     if (prefixed.length) throw new Error(`threads keep their node prefix inside a node's session: ${prefixed[0].text}`);
+    // The node's session shares the cluster's Debug Console (logpoints print there).
+    await page.locator('.repl .monaco-list-row', { hasText: 'jdwp-fabric: connected to' }).first().waitFor({ timeout: 10_000 });
     await wb.screenshot('call-stack');
     await wb.screenshot('call-stack-detail', { x: 0, y: 0, width: 1180, height: 1000 });
   });

@@ -109,7 +109,8 @@ export class Workbench {
       await this.page.mouse.wheel(0, 120);
       await this.page.waitForTimeout(100);
     }
-    return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row);
+    // A row that the tree is re-rendering has no aria-level yet; it is not a tree item.
+    return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row).filter((row) => row.level > 0);
   }
 
   /** Expands a side bar pane by its title when it is collapsed. */
