@@ -3,21 +3,22 @@
  *
  * The cluster's session (the parent, attached to the virtual VM) keeps the one JDWP connection and every handle
  * table; a node's session (a child) is a thin view of it, as vscode-js-debug's worker sessions are of their
- * target. The parent listens on a loopback DAP port and asks the client, with the `startDebugging` reverse
- * request, to start a child per node whose configuration carries `__fabricNode` (slot, name, port and a
- * per-session token). The child connects to that port: VS Code's extension returns a DebugAdapterServer for it,
- * and a standalone `jdwp-fabric dap` started for a child relays its stdin/stdout there (see relayToParent). So both
- * ways reach the same process and state. Thread, frame and variables numbers are the parent's, shared by all.
+ * target. The parent listens on a loopback DAP port and asks the client to start a child per node, whose attach
+ * configuration carries `__fabricNode` (slot, name, port and a per-session token): VS Code's extension is asked by
+ * the NODE_SESSION_EVENT custom event (so that it can merge the Debug Consoles), other clients by the
+ * `startDebugging` reverse request. The child reaches that port: VS Code's extension returns a DebugAdapterServer
+ * for it, and a standalone `jdwp-fabric dap` started for a child relays there (ParentRelay). Either way the child
+ * is served by the parent's process and state; thread, frame and variables numbers are the parent's.
  *
  * Routing: `stopped`, `continued` and `thread` events go to the child of their thread's node (slotOf of the
  * JDWP thread); `breakpoint` events go to the parent and to every child (their breakpoint ids are the parent's).
- * On the parent, `continue` and `pause` mean the whole cluster and `threads` lists none; on a child, `continue`
- * and `pause` mean its node (its thread under suspendScope "thread"), `threads` lists its node's threads with the
- * stopped ones first, and `disconnect` detaches the node: it runs on and its later stops are resumed at once.
- * Breakpoints belong to the parent: a child answers setBreakpoints with the parent's answer for that source.
- * A step on a child resumes its node only. Stack, variables and evaluation run as on the parent. Nodes that join get a child; nodes that leave end
- * theirs. When the client cannot start children (no supportsStartDebuggingRequest, a refused startDebugging, or
- * `"nodeSessions": false`) the parent keeps the flat list.
+ * On the parent, `continue` and `pause` mean the whole cluster and `threads` lists none. On a child, `continue`,
+ * `pause` and steps mean its node (its thread under suspendScope "thread"), `threads` lists its node's threads
+ * with the stopped ones first, and `disconnect` detaches the node: it runs on, and its later stops are resumed at
+ * once. Breakpoints belong to the parent: a child answers setBreakpoints with the parent's answer for that source.
+ * Stack, variables and evaluation run as on the parent. Nodes that join get a child; nodes that leave end theirs.
+ * When the client cannot start children (neither supportsStartDebuggingRequest nor the extension's attribute, a
+ * refused start, or `"nodeSessions": false`) the parent keeps the flat list.
  */
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
