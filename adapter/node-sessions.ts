@@ -22,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import { ContinuedEvent, DebugSession, Event, InitializedEvent, Response, StoppedEvent, TerminatedEvent, ThreadEvent } from '@vscode/debugadapter';
+import { DebugSession, Event, InitializedEvent, Response, StoppedEvent, TerminatedEvent, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ThreadID } from '../jdwp/codec/types';
 import { slotOf } from '../jdwp/vm/ids';
@@ -98,7 +98,7 @@ export function nodeTargetOf(args: Record<string, unknown>): NodeTarget | undefi
   return { slot: t.slot, name: String(t.name ?? `node ${t.slot}`), host: String(t.host ?? '127.0.0.1'), port: t.port, token: t.token };
 }
 
-/** One node's child: its view once connected, and what the node's continue must undo. */
+/** One node's child: its view once connected. What its node's threads are doing is the thread model's (ctx.model). */
 interface Child {
   slot: number;
   name: string;
@@ -107,10 +107,6 @@ interface Child {
   started: boolean;
   /** Events for the child that came before it was configured. */
   pending: DebugProtocol.Event[];
-  /** Suspensions of the whole node (a stop with every thread suspended, a cluster pause) not yet resumed. */
-  stopCount: number;
-  /** Threads that stopped on an event since the node last continued, most recent first. */
-  hits: ThreadID[];
 }
 
 /** The parent's answer to one setBreakpoints (or setFunctionBreakpoints) for a source. */
@@ -166,13 +162,16 @@ export class NodeSessions {
       case 'threads':
         return async () => ({ threads: [] });
       case 'continue':
-        return async (ctx, args) => {
-          const body = await continue_(ctx, args);
-          this.sync();
-          return body;
+        return async (ctx) => {
+          ctx.requireVm();
+          // Every node's session hears that its node runs again (their clients asked nothing).
+          return { allThreadsContinued: await ctx.model.resume(undefined, false, true) };
         };
       case 'pause':
-        return async () => this.pauseCluster();
+        return async (ctx) => {
+          ctx.requireVm();
+          await ctx.model.pauseCluster();
+        };
       case 'configurationDone':
         return async (ctx, args, session) => {
           await this.handlers.configurationDone(ctx, args, session);
@@ -199,23 +198,6 @@ export class NodeSessions {
     }
   }
 
-  /** Called after every request of the parent or a child: notes nodes that a cluster-wide resume set running. */
-  sync(): void {
-    const allRunning = !this.ctx.allSuspended;
-    for (const child of this.children.values()) {
-      if (child.stopCount === 0 && child.hits.length === 0) continue;
-      const stillStopped = child.hits.filter((t) => this.ctx.suspendedThreads.has(t));
-      if (allRunning && stillStopped.length === 0) {
-        child.stopCount = 0;
-        child.hits = [];
-        this.deliver(child, new ContinuedEvent(0, true));
-      } else if (allRunning) {
-        child.stopCount = 0;
-        child.hits = stillStopped;
-      }
-    }
-  }
-
   /** Takes an event the adapter sends; answers true when it went to a child instead of the parent. */
   route(event: DebugProtocol.Event): boolean {
     if (!this.active || this.ended) return false;
@@ -226,7 +208,6 @@ export class NodeSessions {
       case 'thread': {
         const slot = this.slotOfThread((event.body as { threadId?: number }).threadId);
         if (slot === undefined) return false;
-        if (event.event === 'thread' && (event.body as { reason: string }).reason === 'exited') this.forget(slot, event.body.threadId);
         const child = this.children.get(slot);
         if (child) this.deliver(child, event);
         return true;
@@ -245,26 +226,23 @@ export class NodeSessions {
     }
   }
 
+  /**
+   * A stop goes to its node's session, with allThreadsStopped true when the whole node is held. Under
+   * suspendScope "cluster" the sessions of the other nodes held with it are shown their node stopped too.
+   */
   private routeStop(event: DebugProtocol.StoppedEvent): boolean {
     const slot = this.slotOfThread(event.body.threadId);
     if (slot === undefined) return false;
-    const thread = this.ctx.threadIds.key(event.body.threadId!)!;
-    if (this.detached.has(slot)) {
-      void this.resumeNode(detachedChild(slot, event.body.allThreadsStopped ? 1 : 0)).catch(() => undefined);
-      return true;
-    }
-    const child = this.childFor(slot);
-    child.hits = [thread, ...child.hits.filter((t) => t !== thread)];
-    if (event.body.allThreadsStopped) {
-      child.stopCount++;
-      if (this.ctx.settings.suspendScope === 'cluster') {
-        for (const other of this.children.values()) {
-          if (other === child) continue;
-          other.stopCount++;
-          this.deliver(other, withAllStopped(new StoppedEvent('pause'), 'Suspended with the cluster'));
-        }
+    // The thread model never stops a detached node; a stop that raced the detach is its own to undo.
+    if (this.detached.has(slot)) return true;
+    const model = this.ctx.model;
+    event.body.allThreadsStopped = model.isNodeHeld(slot);
+    if (this.ctx.settings.suspendScope === 'cluster' && event.body.reason !== 'pause') {
+      for (const other of this.children.values()) {
+        if (other.slot !== slot && model.isNodeHeld(other.slot)) this.deliver(other, withAllStopped(new StoppedEvent('pause'), 'Suspended with the cluster'));
       }
     }
+    const child = this.childFor(slot);
     this.deliver(child, event);
     if (!child.started) void this.reconcile();
     return true;
@@ -275,16 +253,10 @@ export class NodeSessions {
     return thread === undefined ? undefined : slotOf(thread);
   }
 
-  private forget(slot: number, threadId: number): void {
-    const child = this.children.get(slot);
-    const thread = this.ctx.threadIds.key(threadId);
-    if (child && thread !== undefined) child.hits = child.hits.filter((t) => t !== thread);
-  }
-
   private childFor(slot: number, name = `node ${slot}`): Child {
     let child = this.children.get(slot);
     if (!child) {
-      child = { slot, name, view: undefined, started: false, pending: [], stopCount: 0, hits: [] };
+      child = { slot, name, view: undefined, started: false, pending: [] };
       this.children.set(slot, child);
     }
     return child;
@@ -340,12 +312,11 @@ export class NodeSessions {
   private async fallBack(): Promise<void> {
     if (!this.active) return;
     this.active = false;
-    const stopped = [...this.children.values()].flatMap((c) => c.hits.slice(0, 1));
+    const stopped = this.ctx.model.stoppedThreads();
     for (const child of [...this.children.values()]) this.end(child);
     // The client learns of the threads again, and of the stops its children would have shown.
-    const first = stopped[0];
-    if (first === undefined) this.parent.sendEvent(new ThreadEvent('started', 0));
-    for (const t of stopped) this.parent.sendEvent(new StoppedEvent('pause', this.ctx.threadIds.number(t)));
+    if (stopped.length === 0) this.parent.sendEvent(new ThreadEvent('started', 0));
+    for (const t of stopped) this.parent.sendEvent(new StoppedEvent(this.ctx.model.get(t)?.why ?? 'pause', this.ctx.threadIds.number(t)));
   }
 
   private end(child: Child): void {
@@ -405,128 +376,64 @@ export class NodeSessions {
     return this.parent;
   }
 
-  /** `threads` of a child: its node's threads, those stopped on an event first, then the other suspended ones. */
+  /** `threads` of a child: its node's threads, the stopped ones first (latest stop first), then the held ones. */
   async nodeThreads(child: Child): Promise<DebugProtocol.ThreadsResponse['body']> {
     const all = (await threads(this.ctx)).threads;
     const prefix = `[${child.name}] `;
-    const mine = all
-      .map((t) => ({ t, thread: this.ctx.threadIds.key(t.id)! }))
-      .filter(({ thread }) => thread !== undefined && slotOf(thread) === child.slot)
-      .map(({ t, thread }) => ({ id: t.id, name: t.name.startsWith(prefix) ? t.name.slice(prefix.length) : t.name, thread }));
-    const rank = (thread: ThreadID) => {
-      const hit = child.hits.indexOf(thread);
-      if (hit >= 0) return hit;
-      return child.stopCount > 0 || this.ctx.suspendedThreads.has(thread) ? child.hits.length : child.hits.length + 1;
-    };
-    const ordered = mine.map((m, i) => ({ ...m, i, r: rank(m.thread) })).sort((a, b) => a.r - b.r || a.i - b.i);
-    return { threads: ordered.map(({ id, name }) => ({ id, name })) };
+    const mine = new Map<ThreadID, DebugProtocol.Thread>();
+    for (const t of all) {
+      const thread = this.ctx.threadIds.key(t.id);
+      if (thread === undefined || slotOf(thread) !== child.slot) continue;
+      mine.set(thread, { id: t.id, name: t.name.startsWith(prefix) ? t.name.slice(prefix.length) : t.name });
+    }
+    return { threads: this.ctx.model.stoppedFirst([...mine.keys()]).map((t) => mine.get(t)!) };
   }
 
   /** `continue` of a child: resumes its node (its thread under suspendScope "thread"). */
   async continueNode(child: Child, args: DebugProtocol.ContinueArguments): Promise<DebugProtocol.ContinueResponse['body']> {
-    if (this.ctx.settings.suspendScope === 'thread') {
-      const body = await continue_(this.ctx, { ...args, singleThread: true });
-      this.forget(child.slot, args.threadId);
-      return body;
-    }
-    await this.resumeNode(child);
+    if (this.ctx.settings.suspendScope === 'thread') return continue_(this.ctx, { ...args, singleThread: true });
+    this.ctx.requireVm();
+    await this.ctx.model.resumeNode(child.slot);
     return { allThreadsContinued: true };
   }
 
   /**
-   * Resumes the threads of a node as often as the session suspended them: once per whole-node suspension,
-   * and once more for a thread suspended on its own. Model bridge: the adapter counts whole-VM suspensions in
-   * ctx.allSuspendCount; once no node has one left, that count is spent.
-   */
-  private async resumeNode(child: Child): Promise<void> {
-    const vm = this.ctx.requireVm();
-    const { threads: all } = await vm.VirtualMachine.AllThreads();
-    const mine = all.filter((t) => slotOf(t) === child.slot);
-    const times = this.ctx.allSuspended ? child.stopCount : 0;
-    const own = new Set(mine.filter((t) => this.ctx.suspendedThreads.has(t)));
-    child.stopCount = 0;
-    child.hits = [];
-    for (const t of mine) this.ctx.markResumed(t);
-    if (![...this.children.values()].some((c) => c.stopCount > 0)) this.ctx.allSuspendCount = 0;
-    await Promise.all(
-      mine.map(async (t) => {
-        for (let i = 0; i < times + (own.has(t) ? 1 : 0); i++) await vm.ThreadReference.Resume(t).catch(() => undefined);
-      }),
-    );
-  }
-
-  /**
    * `next`, `stepIn` and `stepOut` of a child: the node's other threads resume, and the thread steps alone
-   * (singleThread) until the step suspends the node again; the other nodes stay as they are. Under suspendScope
-   * "thread", as on the parent.
+   * (singleThread) until the step stops it and holds the node again; the other nodes stay as they are, also
+   * under suspendScope "cluster". Under suspendScope "thread", as on the parent.
    */
   async stepNode(child: Child, command: string, args: DebugProtocol.NextArguments): Promise<unknown> {
     const step = this.handlers[command];
     if (this.ctx.settings.suspendScope === 'thread') return step(this.ctx, args, this.parent);
     const thread = this.ctx.thread(args.threadId);
     if (slotOf(thread) !== child.slot) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `thread ${args.threadId} is not on ${child.name}`);
-    const vm = this.ctx.requireVm();
-    const { threads: all } = await vm.VirtualMachine.AllThreads();
-    const mine = all.filter((t) => slotOf(t) === child.slot);
-    const times = this.ctx.allSuspended ? child.stopCount : 0;
-    const own = new Set(mine.filter((t) => this.ctx.suspendedThreads.has(t)));
-    child.stopCount = 0;
-    child.hits = [];
-    for (const t of mine) if (t !== thread) this.ctx.markResumed(t);
-    // The stepping thread keeps one suspension, which the step's own resume takes.
-    await Promise.all(
-      mine.map(async (t) => {
-        const n = times + (own.has(t) ? 1 : 0) - (t === thread ? 1 : 0);
-        for (let i = 0; i < n; i++) await vm.ThreadReference.Resume(t).catch(() => undefined);
-      }),
-    );
-    await step(this.ctx, { ...args, singleThread: true }, this.parent);
-    if (![...this.children.values()].some((c) => c.stopCount > 0)) this.ctx.allSuspendCount = 0;
-    return undefined;
+    if (!this.ctx.isSuspended(thread)) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread must be stopped to step');
+    await this.ctx.model.resumeNode(child.slot, thread);
+    return step(this.ctx, { ...args, singleThread: true }, this.parent);
   }
 
   /** `pause` of a child: suspends every thread of its node (its thread under suspendScope "thread"). */
   async pauseNode(child: Child, args: DebugProtocol.PauseArguments): Promise<void> {
-    if (this.ctx.settings.suspendScope === 'thread') {
-      await pause(this.ctx, args);
-      return;
-    }
+    if (this.ctx.settings.suspendScope === 'thread') return pause(this.ctx, args);
     const vm = this.ctx.requireVm();
-    const { threads: all } = await vm.VirtualMachine.AllThreads();
-    const mine = all.filter((t) => slotOf(t) === child.slot && !this.ctx.suspendedThreads.has(t));
-    if (child.stopCount === 0) {
-      await Promise.all(mine.map((t) => vm.ThreadReference.Suspend(t).catch(() => undefined)));
-      for (const t of mine) this.ctx.markStopped(t, false);
+    let named = this.ctx.threadIds.key(args.threadId);
+    if (named === undefined || slotOf(named) !== child.slot) {
+      named = (await vm.VirtualMachine.AllThreads()).threads.find((t) => slotOf(t) === child.slot);
+      if (named === undefined) throw new AdapterError(AdapterErrorCode.UNKNOWN_THREAD, `${child.name} has no thread to pause`);
     }
-    const requested = this.ctx.threadIds.key(args.threadId);
-    const named = requested !== undefined && slotOf(requested) === child.slot ? requested : mine[0];
-    if (named !== undefined) child.hits = [named, ...child.hits.filter((t) => t !== named)];
-    const event = withAllStopped(new StoppedEvent('pause', named === undefined ? undefined : this.ctx.threadIds.number(named)));
-    this.deliver(child, event);
-  }
-
-  /** `pause` of the parent: suspends the whole cluster, and every child shows its node stopped. */
-  private async pauseCluster(): Promise<void> {
-    const vm = this.ctx.requireVm();
-    await vm.VirtualMachine.Suspend();
-    this.ctx.markStopped(undefined, true);
-    for (const child of this.children.values()) {
-      child.stopCount++;
-      this.deliver(child, withAllStopped(new StoppedEvent('pause')));
-    }
-    await Promise.all([...this.detached].map((slot) => this.resumeNode(detachedChild(slot, 1))));
+    await this.ctx.model.pauseNode(named);
   }
 
   /**
    * `disconnect` of a child: the node is no longer debugged in this session. What the session suspended there
-   * resumes, its view closes, and its later stops resume at once (its breakpoints stay set; the cluster's session
-   * decides them, which keeps one set of requests for every node).
+   * resumes, its view closes, and the thread model resumes its later events as they are decided (its breakpoints
+   * stay set; the cluster's session decides them, which keeps one set of requests for every node).
    */
   async detachNode(child: Child): Promise<void> {
     this.detached.add(child.slot);
     this.children.delete(child.slot);
     child.started = false;
-    await this.resumeNode(child);
+    await this.ctx.model.freeNode(child.slot);
   }
 
   /** A child's setBreakpoints or setFunctionBreakpoints: the parent's answer for the same lines. */
@@ -548,11 +455,6 @@ export class NodeSessions {
     const wanted = (command === 'setBreakpoints' ? args.breakpoints : args.breakpoints) ?? [];
     return { breakpoints: wanted.map(() => ({ verified: false, message: 'set by the cluster session' })) };
   }
-}
-
-/** A stand-in for a detached node, to resume what a stop there suspended. */
-function detachedChild(slot: number, stopCount: number): Child {
-  return { slot, name: '', view: undefined, started: false, pending: [], stopCount, hits: [] };
 }
 
 function withAllStopped(event: StoppedEvent, description?: string): DebugProtocol.StoppedEvent {
@@ -626,37 +528,33 @@ class NodeView extends DebugSession {
     const child = this.child;
     if (!child || child.view !== this) throw new AdapterError(AdapterErrorCode.NOT_CONNECTED, `"${command}" needs the node session's attach first`);
     const ctx = this.hub.session.ctx;
-    try {
-      switch (command) {
-        case 'configurationDone':
-          this.configured = true;
-          setImmediate(() => this.hub.flush(child));
-          return undefined;
-        case 'threads':
-          return await this.hub.nodeThreads(child);
-        case 'continue':
-          return await this.hub.continueNode(child, args);
-        case 'next':
-        case 'stepIn':
-        case 'stepOut':
-          return await this.hub.stepNode(child, command, args);
-        case 'pause':
-          return await this.hub.pauseNode(child, args);
-        case 'setBreakpoints':
-        case 'setFunctionBreakpoints':
-          return await this.hub.mirrorBreakpoints(command, args);
-        case 'setExceptionBreakpoints':
-          return {};
-        case 'launch':
-        case 'terminate':
-          throw new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `a node session does not answer "${command}"; use the cluster's session`);
-      }
-      const handler = this.hub.handler(command);
-      if (!handler) throw new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `the request "${command}" is not supported`);
-      return await handler(ctx, args, this.hub.session);
-    } finally {
-      this.hub.sync();
+    switch (command) {
+      case 'configurationDone':
+        this.configured = true;
+        setImmediate(() => this.hub.flush(child));
+        return undefined;
+      case 'threads':
+        return await this.hub.nodeThreads(child);
+      case 'continue':
+        return await this.hub.continueNode(child, args);
+      case 'next':
+      case 'stepIn':
+      case 'stepOut':
+        return await this.hub.stepNode(child, command, args);
+      case 'pause':
+        return await this.hub.pauseNode(child, args);
+      case 'setBreakpoints':
+      case 'setFunctionBreakpoints':
+        return await this.hub.mirrorBreakpoints(command, args);
+      case 'setExceptionBreakpoints':
+        return {};
+      case 'launch':
+      case 'terminate':
+        throw new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `a node session does not answer "${command}"; use the cluster's session`);
     }
+    const handler = this.hub.handler(command);
+    if (!handler) throw new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `the request "${command}" is not supported`);
+    return await handler(ctx, args, this.hub.session);
   }
 }
 
