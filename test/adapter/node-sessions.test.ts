@@ -69,6 +69,7 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
   let a: AdapterUnderTest;
   let ports: number[] = [];
   const relays: AdapterUnderTest[] = [];
+  let asked = 0;
 
   /** The JDWP thread of a DAP thread id (the children share the parent's numbers). */
   const threadOf = (id: number) => a.session().ctx.threadIds.key(id)!;
@@ -86,7 +87,8 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
       // The first child goes through an adapter of its own, as a standalone `jdwp-fabric dap` started for it
       // would (it relays to the cluster's session); the others connect to the cluster's session directly.
       let dc: RecordingClient;
-      if (children.length === 0) {
+      // Decided before any await: the requests for all nodes come at once.
+      if (asked++ === 0) {
         const own = await startAdapter();
         relays.push(own);
         dc = own.dc;
