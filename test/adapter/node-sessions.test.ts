@@ -5,7 +5,7 @@ import type { Jvm } from '../../jdwp/launch/java';
 import { slotOf } from '../../jdwp/vm/ids';
 import { NODE_ATTRIBUTE, NODE_EVENTS_ATTRIBUTE, NODE_SESSION_EVENT } from '../../adapter/node-sessions';
 import { killAll, lineOf, ROOT, startFixture } from '../support/fixtures';
-import { RecordingClient, startAdapter, type AdapterUnderTest } from './harness';
+import { answerReverseRequests, RecordingClient, startAdapter, type AdapterUnderTest } from './harness';
 import { agentPort, suspendedThreads } from './suspension';
 
 const MAIN = path.join(ROOT, 'test/fixtures/java/dapfix/DapMain.java');
@@ -18,24 +18,6 @@ interface ChildSession {
   slot: number;
   dc: RecordingClient;
   terminated: Promise<unknown>;
-}
-
-/** Answers the adapter's reverse requests on a DebugClient, which by itself ignores them. */
-function answerReverseRequests(dc: RecordingClient, handle: (request: DebugProtocol.Request) => Promise<void>): void {
-  const plain = (dc as any).dispatch.bind(dc) as (body: string) => void;
-  (dc as any).dispatch = (body: string) => {
-    const message = JSON.parse(body) as DebugProtocol.ProtocolMessage;
-    if (message.type !== 'request') return plain(body);
-    const request = message as DebugProtocol.Request;
-    void handle(request).then(
-      () => reply(true),
-      (err: Error) => reply(false, err.message),
-    );
-    function reply(success: boolean, text?: string): void {
-      const json = JSON.stringify({ type: 'response', seq: 0, request_seq: request.seq, command: request.command, success, message: text });
-      (dc as any).outputStream.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`, 'utf8');
-    }
-  };
 }
 
 /** Initializes and attaches a child as VS Code would, with the breakpoint the tests use; answers its setBreakpoints. */
