@@ -45,8 +45,8 @@ export class ThreadModel {
   private readonly threads = new Map<ThreadID, ThreadState>();
   /** Units suspended by a stop or pause until a continue releases them. */
   private readonly heldUnits = new Set<string>();
-  /** Threads paused by the client while their event was being decided: they stop for the pause if the event does not stop them. */
-  private readonly pausing = new Set<ThreadID>();
+  /** Threads paused by the client while their event was being decided, with what the pause holds: they stop for the pause if the event does not stop them. */
+  private readonly pausing = new Map<ThreadID, Unit>();
   /** The nodes seen in the last thread census. */
   private knownNodes = new Set<number>();
   /** Nodes the adapter no longer stops (their node session was disconnected): their events are resumed as decided. */
@@ -151,8 +151,12 @@ export class ThreadModel {
   async decided(thread: ThreadID, stop: StopDecision | undefined): Promise<void> {
     const s = this.threads.get(thread);
     if (!s || s.state !== 'deciding') return;
-    const unit = this.unitOf(thread);
-    if (this.pausing.delete(thread)) stop ??= { reason: 'pause' };
+    let unit = this.unitOf(thread);
+    if (this.pausing.has(thread) && !stop) {
+      stop = { reason: 'pause' };
+      unit = this.pausing.get(thread);
+    }
+    this.pausing.delete(thread);
     if (this.freeNodes.has(s.node)) stop = undefined;
     if (!stop) {
       if (this.isNodeHeld(s.node)) this.set(s, 'held', 'hold');
@@ -220,7 +224,7 @@ export class ThreadModel {
     const s = this.entry(thread);
     if (s.state === 'stopped') return;
     if (s.state === 'deciding') {
-      this.pausing.add(thread);
+      this.pausing.set(thread, unit);
       return;
     }
     if (unit) await this.holdUnit(unit);
@@ -290,7 +294,7 @@ export class ThreadModel {
   /** Lets a node go for the rest of the session (its node session was disconnected): resumed now, never stopped again. */
   async freeNode(node: number): Promise<void> {
     this.freeNodes.add(node);
-    this.pausing.forEach((t) => this.nodeOf(t) === node && this.pausing.delete(t));
+    for (const t of [...this.pausing.keys()]) if (this.nodeOf(t) === node) this.pausing.delete(t);
     await this.resumeNode(node);
   }
 
