@@ -107,6 +107,7 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
     for (const child of children) {
       const stop = await child.dc.nextStop(20_000);
       assert.equal(stop.body.reason, 'breakpoint');
+      assert.equal(stop.body.allThreadsStopped, true, `${child.name}: a stop holds its whole node, and its session says so`);
       assert.equal(slotOf(threadOf(stop.body.threadId!)), child.slot, `${child.name} got a stop of another node`);
       const threads = (await child.dc.threadsRequest()).body.threads;
       assert.ok(threads.length >= 4, `${child.name}: ${JSON.stringify(threads)}`);
@@ -177,6 +178,7 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
     await first.dc.pauseRequest({ threadId: main1.id });
     const stop = await first.dc.nextStop(20_000);
     assert.equal(stop.body.reason, 'pause');
+    assert.equal(stop.body.allThreadsStopped, true, 'the node is held, though the cluster is not');
     assert.ok((await suspendCount(main1.id)) > 0);
     assert.equal(await suspendCount(main2.id), 0, `${second.name} was paused with ${first.name}`);
     await first.dc.continueRequest({ threadId: main1.id });
@@ -228,6 +230,9 @@ describe('node sessions: one child debug session per node of the virtual VM', fu
     assert.ok(longest < 5, `${detached.name}'s main thread stayed suspended for ${longest} samples in a row`);
     assert.equal(children.length, started, 'no new session for the detached node');
     await a.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [] });
+    await a.dc.continueRequest({ threadId: 0 });
+    await a.dc.pauseRequest({ threadId: 0 });
+    assert.equal(await suspendCount(main.id), 0, 'a cluster pause leaves the detached node running');
     await a.dc.continueRequest({ threadId: 0 });
     for (const c of children) c.dc.stops.splice(0);
   });
