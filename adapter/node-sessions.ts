@@ -284,7 +284,12 @@ export class NodeSessions {
       if (this.detached.has(node.slot)) continue;
       const child = this.childFor(node.slot, node.name);
       child.name = node.name;
-      if (!child.started) this.start(child);
+      if (child.started) continue;
+      // A node held with the cluster before its session existed is shown stopped, as the sessions that existed were.
+      if (this.ctx.model.isNodeHeld(node.slot) && !child.pending.some((e) => e.event === 'stopped')) {
+        child.pending.push(withAllStopped(new StoppedEvent('pause'), 'Suspended with the cluster'));
+      }
+      this.start(child);
     }
   }
 
