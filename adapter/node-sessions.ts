@@ -14,8 +14,11 @@
  * JDWP thread); `breakpoint` events go to the parent and to every child (their breakpoint ids are the parent's).
  * On the parent, `continue` and `pause` mean the whole cluster and `threads` lists none. On a child, `continue`,
  * `pause` and steps mean its node (its thread under suspendScope "thread"), `threads` lists its node's threads
- * with the stopped ones first, and `disconnect` detaches the node: it runs on, and its later stops are resumed at
- * once. Breakpoints belong to the parent: a child answers setBreakpoints with the parent's answer for that source.
+ * with the stopped ones first, and `disconnect` detaches the node: it runs on, and its later events are resumed
+ * as decided. What runs and what is suspended is the thread model's alone (ctx.model: resumeNode, pauseNode,
+ * pauseCluster, freeNode); this module keeps no suspension state, and the `continued` events the model sends for
+ * a node's threads reach that node's child by the same routing. Breakpoints belong to the parent: a child answers
+ * setBreakpoints with the parent's answer for that source.
  * Stack, variables and evaluation run as on the parent. Nodes that join get a child; nodes that leave end theirs.
  * When the client cannot start children (neither supportsStartDebuggingRequest nor the extension's attribute, a
  * refused start, or `"nodeSessions": false`) the parent keeps the flat list.
