@@ -33,14 +33,20 @@ export interface CommonArguments {
   trace?: boolean;
 }
 
+/** Attributes of an attach that may reach the virtual VM. */
+export interface ClusterArguments {
+  /** One child session per node when the client can start them (default true); false keeps one flat thread list. */
+  nodeSessions?: boolean;
+}
+
 /** `attach` to one JVM or to a running virtual VM. */
-export interface AttachHostArguments extends CommonArguments {
+export interface AttachHostArguments extends CommonArguments, ClusterArguments {
   hostName?: string;
   port: number;
 }
 
 /** `attach` to a list of nodes through an in-process virtual VM. */
-export interface AttachNodesArguments extends CommonArguments {
+export interface AttachNodesArguments extends CommonArguments, ClusterArguments {
   nodes: string[];
 }
 

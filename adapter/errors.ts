@@ -53,6 +53,9 @@ export const AdapterErrorCode = {
   UNKNOWN_SOURCE: 3024,
 } as const;
 
+/** How a DAP error response shows an AdapterError: its message and its number. */
+export const ERROR_FORMAT = '{_message} (jdwp-fabric error {_code})';
+
 /** The numbered code of an AdapterError. */
 export type AdapterErrorCodeValue = (typeof AdapterErrorCode)[keyof typeof AdapterErrorCode];
 

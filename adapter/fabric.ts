@@ -112,7 +112,8 @@ export class NodeWatcher {
   async start(pollMs = 3_000): Promise<void> {
     this.last = JSON.stringify((await fabricNodes(this.ctx)).nodes);
     if (this.ctx.fabric) {
-      this.poll = setInterval(() => this.poke(), pollMs);
+      // Checked directly, not through poke: threads that come and go more often than quietMs would put it off for ever.
+      this.poll = setInterval(() => void this.check(), pollMs);
       this.poll.unref();
     }
   }

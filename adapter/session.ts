@@ -2,7 +2,7 @@ import { InitializedEvent, LoggingDebugSession, Logger, logger, Response } from 
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AdapterContext } from './context';
 import { resolveAttach, resolveLaunch, resolveSettings, type TargetConfig } from './config';
-import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import { AdapterError, AdapterErrorCode, ERROR_FORMAT, toAdapterError } from './errors';
 import { connect } from './launch';
 import { configurationDone, disconnect, disposeResources, startSession, terminate } from './lifecycle';
 import { continue_, pause, threads } from './threads';
@@ -15,12 +15,14 @@ import { scopes, setVariable, variables } from './variables';
 import { evaluate } from './evaluate';
 import { exceptionInfo } from './exceptions';
 import { SourceLocator } from './sources';
+import { byEvent, NodeSessions, nodeTargetOf, ParentRelay, wantsNodeSessions } from './node-sessions';
 
 type Handler = (ctx: AdapterContext, args: any, session: FabricDebugSession) => Promise<unknown>;
 
 /** Every request the adapter answers, by DAP command; each answers the response body. */
 const HANDLERS: Record<string, Handler> = {
-  initialize: async (ctx, args: DebugProtocol.InitializeRequestArguments) => {
+  initialize: async (ctx, args: DebugProtocol.InitializeRequestArguments, session) => {
+    session.clientStartsSessions = args.supportsStartDebuggingRequest === true; // node sessions
     ctx.linesStartAt1 = args.linesStartAt1 ?? true;
     ctx.columnsStartAt1 = args.columnsStartAt1 ?? true;
     return capabilities();
@@ -62,6 +64,7 @@ async function start(ctx: AdapterContext, args: any, session: FabricDebugSession
   if (args.trace) logger.setup(Logger.LogLevel.Verbose, false);
   try {
     await connect(ctx, config);
+    if (wantsNodeSessions(ctx, session.clientStartsSessions, args)) await session.openNodeSessions(byEvent(args)); // node sessions
     await session.afterConnect();
   } catch (err) {
     ctx.vm?.close();
@@ -82,9 +85,24 @@ const BEFORE_CONNECT = new Set(['initialize', 'launch', 'attach', 'disconnect', 
 export class FabricDebugSession extends LoggingDebugSession {
   /** The session's state; exposed for tests and the extension's diagnostics. */
   readonly ctx: AdapterContext;
+  /** True when the client answers the startDebugging reverse request (node sessions). */
+  clientStartsSessions = false;
+  /** Node sessions: one child session per node of the virtual VM (adapter/node-sessions.ts). */
+  private nodeSessions: NodeSessions | undefined;
+  /** Node sessions: set when this adapter was started for a node's child and relays to the cluster's session. */
+  private relay: ParentRelay | undefined;
   constructor() {
     super();
-    this.ctx = new AdapterContext((event) => this.sendEvent(event));
+    this.ctx = new AdapterContext((event) => {
+      if (!this.nodeSessions?.route(event)) this.sendEvent(event);
+    });
+  }
+
+  /** Node sessions: starts serving a child session per node. */
+  async openNodeSessions(byEvent: boolean): Promise<void> {
+    const hub = new NodeSessions(this, HANDLERS, byEvent);
+    await hub.open();
+    this.nodeSessions = hub;
   }
 
   /** Called by launch and attach once the VM is reached: tells the client to send its configuration. */
@@ -94,8 +112,20 @@ export class FabricDebugSession extends LoggingDebugSession {
   }
 
   protected override dispatchRequest(request: DebugProtocol.Request): void {
-    const handler = HANDLERS[request.command];
     const response = new Response(request);
+    // Node sessions: an adapter started for a node's child forwards everything from its attach on.
+    if (this.relay) return this.relay.forward(request);
+    let target;
+    try {
+      target = request.command === 'attach' ? nodeTargetOf(request.arguments ?? {}) : undefined;
+    } catch (err) {
+      return this.fail(response, err);
+    }
+    if (target) {
+      ParentRelay.open(target, request, this).then((relay) => (this.relay = relay), (err) => this.fail(response, err));
+      return;
+    }
+    const handler = this.nodeSessions?.override(request.command) ?? HANDLERS[request.command];
     if (!handler) {
       this.fail(response, new AdapterError(AdapterErrorCode.UNSUPPORTED_REQUEST, `the request "${request.command}" is not supported`));
       return;
@@ -118,6 +148,6 @@ export class FabricDebugSession extends LoggingDebugSession {
 
   private fail(response: DebugProtocol.Response, err: unknown): void {
     const error = toAdapterError(err);
-    this.sendErrorResponse(response, { id: error.code, format: '{_message} (jdwp-fabric error {_code})', variables: { _message: error.message, _code: String(error.code) }, showUser: true });
+    this.sendErrorResponse(response, { id: error.code, format: ERROR_FORMAT, variables: { _message: error.message, _code: String(error.code) }, showUser: true });
   }
 }

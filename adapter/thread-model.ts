@@ -45,10 +45,12 @@ export class ThreadModel {
   private readonly threads = new Map<ThreadID, ThreadState>();
   /** Units suspended by a stop or pause until a continue releases them. */
   private readonly heldUnits = new Set<string>();
-  /** Threads paused by the client while their event was being decided: they stop for the pause if the event does not stop them. */
-  private readonly pausing = new Set<ThreadID>();
+  /** Threads paused by the client while their event was being decided, with what the pause holds: they stop for the pause if the event does not stop them. */
+  private readonly pausing = new Map<ThreadID, Unit>();
   /** The nodes seen in the last thread census. */
   private knownNodes = new Set<number>();
+  /** Nodes the adapter no longer stops (their node session was disconnected): their events are resumed as decided. */
+  private readonly freeNodes = new Set<number>();
   /** VM-wide suspensions the adapter holds (a VM that started suspended), each undone by VirtualMachine.Resume. */
   vmHolds = 0;
   private seq = 0;
@@ -87,6 +89,21 @@ export class ThreadModel {
   /** The threads the client was told are stopped, oldest stop first. */
   stoppedThreads(): ThreadID[] {
     return [...this.threads.values()].filter((s) => s.state === 'stopped').sort((a, b) => a.since - b.since).map((s) => s.thread);
+  }
+
+  /** True when every thread of a node is suspended by the adapter: the node, or the cluster, is held and the node is not free. */
+  isNodeHeld(node: number): boolean {
+    return !this.freeNodes.has(node) && (this.heldUnits.has('cluster') || this.heldUnits.has(`node:${node}`));
+  }
+
+  /** The given threads of one node in the order a client shows them: stopped (latest stop first), then held, then running, each group in the given order. */
+  stoppedFirst(threads: ThreadID[]): ThreadID[] {
+    const rank = (t: ThreadID): number => {
+      const s = this.threads.get(t);
+      if (s?.state === 'stopped') return -s.since;
+      return s?.state === 'held' ? 1 : 2;
+    };
+    return threads.map((t, i) => ({ t, i, r: rank(t) })).sort((a, b) => a.r - b.r || a.i - b.i).map(({ t }) => t);
   }
 
   private entry(thread: ThreadID): ThreadState {
@@ -134,15 +151,22 @@ export class ThreadModel {
   async decided(thread: ThreadID, stop: StopDecision | undefined): Promise<void> {
     const s = this.threads.get(thread);
     if (!s || s.state !== 'deciding') return;
-    const unit = this.unitOf(thread);
-    if (this.pausing.delete(thread)) stop ??= { reason: 'pause' };
+    let unit = this.unitOf(thread);
+    if (this.pausing.has(thread) && !stop) {
+      stop = { reason: 'pause' };
+      unit = this.pausing.get(thread);
+    }
+    this.pausing.delete(thread);
+    if (this.freeNodes.has(s.node)) stop = undefined;
     if (!stop) {
-      if (unit && this.heldUnits.has(unit)) this.set(s, 'held', 'hold');
+      if (this.isNodeHeld(s.node)) this.set(s, 'held', 'hold');
       else await this.resumeThread(s);
       return;
     }
     if (unit) await this.holdUnit(unit);
     if (this.ctx.ended || this.threads.get(thread) !== s || s.state !== 'deciding') return;
+    // The node was let go while its unit was being held.
+    if (this.freeNodes.has(s.node)) return this.resumeThread(s);
     this.set(s, 'stopped', stop.reason);
     this.sendStopped(thread, stop, this.allStopped());
   }
@@ -170,14 +194,39 @@ export class ThreadModel {
   }
 
   /** The `pause` request: suspends the thread's unit (or the thread) and reports the thread stopped, unless it already is. */
-  async pause(thread: ThreadID): Promise<void> {
+  pause(thread: ThreadID): Promise<void> {
+    return this.pauseIn(thread, this.unitOf(thread));
+  }
+
+  /** The `pause` of a node's session: suspends the thread's node whatever the suspend scope, and reports the thread stopped. */
+  pauseNode(thread: ThreadID): Promise<void> {
+    return this.pauseIn(thread, `node:${this.nodeOf(thread)}`);
+  }
+
+  /**
+   * The `pause` of the cluster's session over node sessions: suspends every node not let go, and reports one
+   * thread of each stopped for the pause (the first the VM lists), unless one of the node's threads already is.
+   */
+  async pauseCluster(): Promise<void> {
+    const threads = await this.holdUnit('cluster');
+    if (this.ctx.ended) return;
+    const shown = new Set([...this.threads.values()].filter((s) => s.state === 'stopped').map((s) => s.node));
+    for (const t of threads) {
+      const s = this.threads.get(t);
+      if (!s || s.state !== 'held' || shown.has(s.node) || this.freeNodes.has(s.node)) continue;
+      shown.add(s.node);
+      this.set(s, 'stopped', 'pause');
+      this.sendStopped(t, { reason: 'pause' }, this.allStopped());
+    }
+  }
+
+  private async pauseIn(thread: ThreadID, unit: Unit): Promise<void> {
     const s = this.entry(thread);
     if (s.state === 'stopped') return;
     if (s.state === 'deciding') {
-      this.pausing.add(thread);
+      this.pausing.set(thread, unit);
       return;
     }
-    const unit = this.unitOf(thread);
     if (unit) await this.holdUnit(unit);
     else if (s.state === 'running') {
       this.set(s, 'held', 'pause');
@@ -191,44 +240,88 @@ export class ThreadModel {
   /**
    * Resumes after a stop: with `singleThread` only the thread; otherwise the thread's unit, that is every thread
    * held with it and every thread of it the client was told stopped before this request (each of those gets a
-   * continued event); with no thread, everything the adapter holds. Answers true when no thread stays suspended
-   * by the adapter.
+   * continued event); with no thread, everything the adapter holds, and with `perNode` each node that had a
+   * thread suspended is told so by one continued event with allThreadsContinued (for node sessions, whose
+   * client asked nothing). Answers true when no thread stays suspended by the adapter.
    */
-  async resume(thread: ThreadID | undefined, singleThread: boolean): Promise<boolean> {
+  async resume(thread: ThreadID | undefined, singleThread: boolean, perNode = false): Promise<boolean> {
     const resumes: Array<Promise<void>> = [];
-    const others: ThreadID[] = [];
+    const told: Array<[ThreadID, boolean]> = [];
     if (thread === undefined) {
       this.heldUnits.clear();
-      for (const s of this.threads.values()) if (s.state === 'stopped' || s.state === 'held') resumes.push(this.resumeThread(s));
+      const nodes = new Set<number>();
+      for (const s of this.threads.values()) {
+        if (s.state !== 'stopped' && s.state !== 'held') continue;
+        if (perNode && !nodes.has(s.node)) told.push([s.thread, true]);
+        nodes.add(s.node);
+        resumes.push(this.resumeThread(s));
+      }
     } else {
       const unit = this.unitOf(thread);
       const own = this.threads.get(thread);
       if (own && (own.state === 'stopped' || own.state === 'held')) resumes.push(this.resumeThread(own));
-      if (unit && !singleThread) {
-        this.heldUnits.delete(unit);
+      if (unit === 'cluster' && !singleThread) {
+        this.heldUnits.clear();
         for (const s of this.threads.values()) {
-          if (s.thread === thread || !this.inUnit(unit, s.thread)) continue;
-          if (s.state === 'stopped') others.push(s.thread);
+          if (s.thread === thread) continue;
+          if (s.state === 'stopped') told.push([s.thread, false]);
           if (s.state === 'stopped' || s.state === 'held') resumes.push(this.resumeThread(s));
         }
-      }
+      } else if (unit && !singleThread) this.releaseNode(this.nodeOf(thread), thread, resumes, told);
     }
     if (!singleThread) {
       const vm = this.ctx.vm;
       for (; this.vmHolds > 0; this.vmHolds--) if (vm && !vm.connection.closed) resumes.push(vm.VirtualMachine.Resume().then(() => undefined));
     }
-    // Told before any answer comes back, so that a new stop of one of them cannot come before its continued event.
-    for (const t of others) this.ctx.send(new ContinuedEvent(this.ctx.threadIds.number(t), false) as DebugProtocol.ContinuedEvent);
+    this.tell(told);
     await Promise.all(resumes);
     return this.vmHolds === 0 && ![...this.threads.values()].some((s) => s.state === 'stopped' || s.state === 'held');
   }
 
+  /**
+   * The `continue` of a node's session: resumes every thread of the node the adapter holds, whatever the suspend
+   * scope; a cluster hold stays on the other nodes. `keep` (a thread about to step alone) stays stopped. Every
+   * other thread of the node the client was told stopped gets a continued event. VM-wide holds stay.
+   */
+  async resumeNode(node: number, keep?: ThreadID): Promise<void> {
+    const resumes: Array<Promise<void>> = [];
+    const told: Array<[ThreadID, boolean]> = [];
+    this.releaseNode(node, keep, resumes, told);
+    this.tell(told);
+    await Promise.all(resumes);
+  }
+
+  /** Lets a node go for the rest of the session (its node session was disconnected): resumed now, never stopped again. */
+  async freeNode(node: number): Promise<void> {
+    this.freeNodes.add(node);
+    for (const t of [...this.pausing.keys()]) if (this.nodeOf(t) === node) this.pausing.delete(t);
+    await this.resumeNode(node);
+  }
+
+  /** Releases a node's hold (turning a cluster hold into holds of the other nodes) and starts resuming its threads but `keep`. */
+  private releaseNode(node: number, keep: ThreadID | undefined, resumes: Array<Promise<void>>, told: Array<[ThreadID, boolean]>): void {
+    if (this.heldUnits.delete('cluster')) {
+      const nodes = new Set([...this.knownNodes, ...[...this.threads.values()].map((s) => s.node)]);
+      for (const n of nodes) this.heldUnits.add(`node:${n}`);
+    }
+    this.heldUnits.delete(`node:${node}`);
+    for (const s of this.threads.values()) {
+      if (s.node !== node || s.thread === keep) continue;
+      if (s.state === 'stopped') told.push([s.thread, false]);
+      if (s.state === 'stopped' || s.state === 'held') resumes.push(this.resumeThread(s));
+    }
+  }
+
+  /** Sends continued events before any resume is answered, so that a new stop of a thread cannot come before its continued event. */
+  private tell(told: Array<[ThreadID, boolean]>): void {
+    for (const [t, all] of told) this.ctx.send(new ContinuedEvent(this.ctx.threadIds.number(t), all) as DebugProtocol.ContinuedEvent);
+  }
+
   /** A thread started: on a held unit it is held too, so that a held node stays suspended. */
   threadStarted(thread: ThreadID): void {
-    const unit = this.unitOf(thread);
     const s = this.entry(thread);
     this.knownNodes.add(s.node);
-    if (!unit || !this.heldUnits.has(unit) || s.state !== 'running') return;
+    if (!this.isNodeHeld(s.node) || s.state !== 'running') return;
     this.set(s, 'held', 'hold');
     this.ctx.vm?.ThreadReference.Suspend(thread).catch(() => undefined);
   }
@@ -242,31 +335,32 @@ export class ThreadModel {
 
   /** True when every thread of the target is suspended by the adapter's stops: every node known is held. */
   private allStopped(): boolean {
-    if (this.heldUnits.has('cluster')) return true;
-    if (this.ctx.settings.suspendScope === 'thread' || this.knownNodes.size === 0) return false;
-    return [...this.knownNodes].every((n) => this.heldUnits.has(`node:${n}`));
+    if (this.knownNodes.size === 0) return this.heldUnits.has('cluster');
+    return [...this.knownNodes].every((n) => this.isNodeHeld(n));
   }
 
   /**
-   * Suspends every running thread of a unit, one by one, and marks them held. A continue that released the unit
-   * while the threads were listed does not undo this hold: it is for a stop or pause that came after.
+   * Suspends every running thread of a unit, one by one, and marks them held; answers every thread the VM listed.
+   * A continue that released the unit while the threads were listed does not undo this hold: it is for a stop or
+   * pause that came after. Threads of nodes let go are left running.
    */
-  private async holdUnit(unit: string): Promise<void> {
+  private async holdUnit(unit: string): Promise<ThreadID[]> {
     this.heldUnits.add(unit);
     const vm = this.ctx.requireVm();
     const { threads } = await vm.VirtualMachine.AllThreads();
     this.knownNodes = new Set(threads.map((t) => this.nodeOf(t)));
-    if (this.ctx.ended) return;
+    if (this.ctx.ended) return threads;
     this.heldUnits.add(unit);
     const suspends: Array<Promise<unknown>> = [];
     for (const t of threads) {
-      if (!this.inUnit(unit, t)) continue;
+      if (!this.inUnit(unit, t) || this.freeNodes.has(this.nodeOf(t))) continue;
       const s = this.entry(t);
       if (s.state !== 'running') continue;
       this.set(s, 'held', 'hold');
       suspends.push(vm.ThreadReference.Suspend(t).catch(() => undefined));
     }
     await Promise.all(suspends);
+    return threads;
   }
 
   /** Resumes a thread the adapter holds, and drops the handles that died with its frames. */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAddress } from '../jdwp/transport/tcp';
+import { NODE_ATTRIBUTE } from '../adapter/node-sessions';
 
 /** The debug type the extension contributes. */
 export const DEBUG_TYPE = 'jdwp-fabric';
@@ -62,6 +63,8 @@ export interface FabricDebugConfiguration {
   stepFilters?: StepFilters;
   suspendScope?: 'thread' | 'node' | 'cluster';
   timeout?: number;
+  /** Through the virtual VM, one child session per node (default true). */
+  nodeSessions?: boolean;
   [other: string]: unknown;
 }
 
@@ -191,6 +194,8 @@ export function discoverSourceRoots(folders: string[], exists: (dir: string) => 
  * classPaths, and sourcePaths extended with the source roots of the workspace folders. Throws ConfigError.
  */
 export function resolveConfiguration(input: Record<string, unknown>, context: WorkspaceContext): FabricDebugConfiguration {
+  // A node's session, which the cluster's session asked for: it needs nothing from the workspace.
+  if (input[NODE_ATTRIBUTE] !== undefined) return { ...input, type: DEBUG_TYPE, request: 'attach', name: String(input.name ?? ''), sourcePaths: [], workspaceFolders: [] };
   const request = input.request ?? 'attach';
   if (request !== 'attach' && request !== 'launch') {
     throw new ConfigError(ConfigErrorCode.BAD_REQUEST, `"request" must be "attach" or "launch", not ${JSON.stringify(request)}`);
@@ -205,6 +210,7 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
     if (input.port !== undefined && input.nodes !== undefined) {
       throw new ConfigError(ConfigErrorCode.CONFLICTING_TARGETS, 'an attach configuration takes either "hostName"/"port" (a proxy or one JVM) or "nodes", not both');
     }
+    if (input.nodeSessions !== undefined && typeof input.nodeSessions !== 'boolean') throw bad('nodeSessions', 'true or false', input.nodeSessions);
     if (input.nodes !== undefined) {
       config.nodes = toNodes(input.nodes);
     } else if (input.port !== undefined) {

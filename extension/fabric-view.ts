@@ -2,6 +2,12 @@ import * as vscode from 'vscode';
 import { DEBUG_TYPE } from './config';
 import { FABRIC_VIEW_ID, DEFAULT_HEAP_POOL_TOP_N, FabricModel, present, statusText, type FabricItem } from './fabric-model';
 import { ACTIVE_CONTEXT_KEY, TOP_N_SETTING } from './ids';
+import { NODE_ATTRIBUTE } from '../adapter/node-sessions';
+
+/** The cluster's session of a node's session (the view follows the cluster), else the session itself. */
+function clusterOf(session: vscode.DebugSession): vscode.DebugSession {
+  return session.configuration[NODE_ATTRIBUTE] && session.parentSession ? session.parentSession : session;
+}
 
 const REFRESH_DELAY_MS = 150;
 
@@ -36,12 +42,12 @@ export class FabricView implements vscode.TreeDataProvider<FabricItem>, vscode.D
 
   /** The session the view shows: the active one when it is ours, else the last one started. */
   private current(): { session: vscode.DebugSession; model: FabricModel } | undefined {
-    const active = vscode.debug.activeDebugSession;
+    const active = vscode.debug.activeDebugSession && clusterOf(vscode.debug.activeDebugSession);
     return (active && this.models.get(active.id)) ?? (this.lastSessionId ? this.models.get(this.lastSessionId) : undefined);
   }
 
   private add(session: vscode.DebugSession): void {
-    if (session.type !== DEBUG_TYPE || this.models.has(session.id)) return;
+    if (session.type !== DEBUG_TYPE || this.models.has(session.id) || clusterOf(session) !== session) return;
     const topN = () => vscode.workspace.getConfiguration().get<number>(TOP_N_SETTING, DEFAULT_HEAP_POOL_TOP_N);
     const model = new FabricModel((command, args) => session.customRequest(command, args), topN);
     this.models.set(session.id, { session, model });
@@ -59,7 +65,7 @@ export class FabricView implements vscode.TreeDataProvider<FabricItem>, vscode.D
 
   /** Fetches the current session's cluster again after a short delay that merges bursts of stop events. */
   refreshSoon(session?: vscode.DebugSession): void {
-    if (session && session.type === DEBUG_TYPE) this.add(session);
+    if (session && session.type === DEBUG_TYPE) this.add(clusterOf(session));
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { NODE_EVENTS_ATTRIBUTE } from '../adapter/node-sessions';
 import { ConfigError, DEFAULT_CONFIGURATION, isEmptyConfiguration, resolveConfiguration } from './config';
 
 /** Fills in the defaults of jdwp-fabric configurations and rejects invalid ones with a numbered message. */
@@ -14,10 +15,12 @@ export class FabricConfigurationProvider implements vscode.DebugConfigurationPro
     config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | null | undefined> {
     try {
-      return resolveConfiguration(config, {
+      const resolved = resolveConfiguration(config, {
         folder: folder?.uri.fsPath,
         folders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
       });
+      // The extension starts node sessions itself (extension.ts), with a Debug Console merged into the cluster's.
+      return { ...resolved, [NODE_EVENTS_ATTRIBUTE]: true };
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const choice = await vscode.window.showErrorMessage(`jdwp-fabric [${err.code}]: ${err.message}`, 'Open launch.json');

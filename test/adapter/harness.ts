@@ -117,9 +117,14 @@ export function nextStop(dc: RecordingClient, timeoutMs = 20_000): Promise<Debug
   return dc.nextStop(timeoutMs);
 }
 
-/** Initializes, attaches with `args`, sets things up in `configure`, then sends configurationDone. */
-export async function attachAndConfigure(dc: DebugClient, args: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
-  await dc.initializeRequest({ adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsVariableType: true });
+/** Initializes (with `init` added to the arguments), attaches with `args`, sets things up in `configure`, then sends configurationDone. */
+export async function attachAndConfigure(
+  dc: DebugClient,
+  args: Record<string, unknown>,
+  configure: () => Promise<unknown> = async () => undefined,
+  init: Partial<DebugProtocol.InitializeRequestArguments> = {},
+): Promise<void> {
+  await dc.initializeRequest({ adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsVariableType: true, ...init });
   const initialized = dc.waitForEvent('initialized');
   await dc.attachRequest(args as DebugProtocol.AttachRequestArguments);
   await initialized;
@@ -147,4 +152,22 @@ export async function errorNumber(p: Promise<unknown>): Promise<number> {
     throw new Error(`a DAP error without a number: ${(err as Error).message}`);
   }
   throw new Error('the request succeeded; an error was expected');
+}
+
+/** Answers the adapter's reverse requests on a DebugClient, which by itself ignores them: success unless `handle` fails. */
+export function answerReverseRequests(dc: DebugClient, handle: (request: DebugProtocol.Request) => Promise<void>): void {
+  const plain = (dc as any).dispatch.bind(dc) as (body: string) => void;
+  (dc as any).dispatch = (body: string) => {
+    const message = JSON.parse(body) as DebugProtocol.ProtocolMessage;
+    if (message.type !== 'request') return plain(body);
+    const request = message as DebugProtocol.Request;
+    void handle(request).then(
+      () => reply(true),
+      (err: Error) => reply(false, err.message),
+    );
+    function reply(success: boolean, text?: string): void {
+      const json = JSON.stringify({ type: 'response', seq: 0, request_seq: request.seq, command: request.command, success, message: text });
+      (dc as any).outputStream.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`, 'utf8');
+    }
+  };
 }

@@ -9,9 +9,9 @@ export interface E2eCluster {
   close(): Promise<void>;
 }
 
-/** Starts the demo service on `count` JVMs behind the virtual VM, as `npm run demo` does but on a free port. */
-export async function startE2eCluster(count: number): Promise<E2eCluster> {
-  const cluster = await startDemoCluster({ nodes: count, port: 0, pauseMillis: 200 });
+/** Starts the demo service on `count` JVMs behind the virtual VM, as `npm run demo` does but on a free port; its workers pause `pauseMillis` between orders. */
+export async function startE2eCluster(count: number, pauseMillis: number): Promise<E2eCluster> {
+  const cluster = await startDemoCluster({ nodes: count, port: 0, pauseMillis });
   return {
     proxyPort: cluster.proxy.address.port,
     names: Array.from({ length: count }, (_, i) => `node-${i + 1}`),

@@ -1,7 +1,8 @@
 /**
  * End-to-end test in a real VS Code: code-server 4.100.3 in headless Chromium, driven by playwright-core.
- * Builds and installs the .vsix, starts the demo cluster, opens the demo workspace, sets a breakpoint at the
- * DEMO_BREAKPOINT line, starts the jdwp-fabric configuration and checks the Call Stack, Variables and Fabric views.
+ * Builds and installs the .vsix, starts the demo cluster (10 JVMs), opens the demo workspace, sets a breakpoint at
+ * the DEMO_BREAKPOINT line, starts the jdwp-fabric configuration and checks the Call Stack (cluster → one session per
+ * node → threads), Variables and Fabric views.
  * Screenshots go to test-artifacts/e2e/. Run with `npm run test:e2e`; `--workbench-only` stops after opening the
  * workspace (a check of the code-server and Chromium set-up); `--adapter=process` runs the debug adapter as its own
  * process (the jdwpFabric.debugAdapter setting) instead of inline in the extension host.
@@ -14,13 +15,15 @@ import { ensureCodeServer, freePort, installExtension, startCodeServer, writeUse
 import { suspendedThreads } from '../adapter/suspension';
 import { startE2eCluster } from './cluster';
 import { cleanupAll, onCleanup } from './processes';
-import { Workbench } from './workbench';
+import { Workbench, type TreeRow } from './workbench';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WORK = path.join(ROOT, '.tmp', 'e2e');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const NODE_COUNT = 3;
+const NODE_COUNT = 10;
+/** Each demo worker pauses this long between orders, so that 10 JVMs stay light on a small machine. */
+const WORKER_PAUSE_MS = 1_000;
 const CONFIG_NAME = 'Attach to the demo cluster';
 const started = Date.now();
 
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
     const report = installExtension(bin, dirs, vsix);
     if (!/successfully installed/i.test(report)) throw new Error(`unexpected install report:\n${report}`);
     log('installed the .vsix into a fresh extensions directory');
-    const cluster = await startE2eCluster(NODE_COUNT);
+    const cluster = await startE2eCluster(NODE_COUNT, WORKER_PAUSE_MS);
     onCleanup(() => cluster.close());
     proxyPort = cluster.proxyPort;
     names = cluster.names;
@@ -210,13 +213,30 @@ async function main(): Promise<void> {
     });
   }
 
-  await check('the Call Stack lists threads of every node', async () => {
+  let focusedNode: string | undefined;
+  await check('the Call Stack reads cluster → node → threads, the focused node expanded with its stopped thread first', async () => {
     await wb.collapse('Watch');
     await wb.collapse('Breakpoints');
-    const rows = await until('call stack rows', () => wb.allRows('Call Stack'), (r) => names.every((n) => r.some((row) => row.includes(`[${n}]`))));
-    const threads = rows.filter((r) => /^\[node-\d+\]/.test(r));
-    log(`call stack: ${threads.length} threads, ${names.map((n) => `${n}: ${threads.filter((t) => t.startsWith(`[${n}]`)).length}`).join(', ')}`);
+    const nodeRows = (rows: TreeRow[]) => rows.filter((r) => r.level === 2);
+    const complete = (rows: TreeRow[]) =>
+      nodeRows(rows).length === NODE_COUNT && names.every((n) => nodeRows(rows).some((r) => r.text.startsWith(`${n} `) && /Paused on breakpoint/i.test(r.text)));
+    const rows = await until('call stack rows', () => wb.allTreeRows('Call Stack'), complete, 60_000);
+    log(`call stack:\n${rows.map((r) => `${'  '.repeat(r.level - 1)}${r.text}${r.expanded === false ? ' (collapsed)' : ''}`).join('\n')}`);
+    if (rows[0]?.level !== 1 || !rows[0].text.startsWith(CONFIG_NAME)) throw new Error(`the first row is not the cluster's session: ${JSON.stringify(rows[0])}`);
+    if (rows.filter((r) => r.level === 1).length !== 1) throw new Error('more than one top-level session');
+    const expanded = nodeRows(rows).filter((r) => r.expanded);
+    focusedNode = expanded[0]?.text.split(' ')[0];
+    if (expanded.length !== 1) throw new Error(`${expanded.length} node sessions expanded; VS Code expands the focused one`);
+    const at = rows.indexOf(expanded[0]);
+    const threads = rows.slice(at + 1).filter((r, i, rest) => rest.slice(0, i + 1).every((x) => x.level >= 3) && r.level === 3);
+    if (!/Paused on breakpoint/i.test(threads[0]?.text ?? '')) throw new Error(`the first thread of ${expanded[0].text} is not the stopped one: ${threads[0]?.text}`);
+    if (threads.length < 4) throw new Error(`${expanded[0].text} lists ${threads.length} threads`);
+    const prefixed = threads.filter((r) => /^\[node-\d+\]/.test(r.text));
+    if (prefixed.length) throw new Error(`threads keep their node prefix inside a node's session: ${prefixed[0].text}`);
+    // The node's session shares the cluster's Debug Console (logpoints print there).
+    await page.locator('.repl .monaco-list-row', { hasText: 'jdwp-fabric: connected to' }).first().waitFor({ timeout: 10_000 });
     await wb.screenshot('call-stack');
+    await wb.screenshot('call-stack-detail', { x: 0, y: 0, width: 1180, height: 1000 });
   });
 
   await check('the Variables view shows the locals', async () => {
@@ -246,7 +266,21 @@ async function main(): Promise<void> {
     await wb.screenshot('fabric-view-detail', { x: 0, y: 0, width: 1180, height: 560 });
   });
 
-  await check('disconnecting ends the session and leaves no thread of any node suspended', async () => {
+  await check("Shift+F5 on a node's session detaches that node only", async () => {
+    await wb.collapse('Fabric');
+    await wb.expand('Call Stack');
+    if (!focusedNode) throw new Error('no node session was focused');
+    await wb.pane('Call Stack').locator('.monaco-list-row[aria-level="3"]', { hasText: /Paused on breakpoint/i }).first().click();
+    await page.keyboard.press('Shift+F5');
+    const rows = await until('call stack rows', () => wb.allTreeRows('Call Stack'), (r) => r.filter((x) => x.level === 2).length === NODE_COUNT - 1);
+    if (rows.some((r) => r.text.startsWith(`${focusedNode} `))) throw new Error(`${focusedNode} is still listed`);
+    if (rows[0]?.level !== 1) throw new Error("the cluster's session ended too");
+    log(`stopped the session of ${focusedNode}; ${NODE_COUNT - 1} node sessions remain`);
+    await wb.screenshot('node-detached');
+  });
+
+  await check("disconnecting the cluster's session ends every session and leaves no thread of any node suspended", async () => {
+    await wb.pane('Call Stack').locator('.monaco-list-row[aria-level="1"]').first().click();
     await page.keyboard.press('Shift+F5');
     await page.locator('.part.statusbar', { hasText: 'fabric:' }).waitFor({ state: 'detached', timeout: 30_000 });
     if (adapterMode === 'process') await until('adapter processes', async () => adapterProcesses(dirs.extensions), (p) => p.length === 0);

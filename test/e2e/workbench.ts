@@ -2,6 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 
+/** One row of a tree view: its text, its depth (1 at the top) and, when it can expand, whether it is. */
+export interface TreeRow {
+  text: string;
+  level: number;
+  expanded: boolean | undefined;
+}
+
 /** Drives the VS Code workbench in a page through its keyboard shortcuts and DOM. */
 export class Workbench {
   private shot = 0;
@@ -82,25 +89,34 @@ export class Workbench {
     return this.pane(title).locator('.monaco-list-row').allInnerTexts();
   }
 
-  /** The text of every row of a view's tree, scrolling through it (its list renders only the visible rows). */
-  async allRows(title: string): Promise<string[]> {
+  /** Every row of a view's tree with its depth and whether it is expanded, scrolling through it. */
+  async allTreeRows(title: string): Promise<TreeRow[]> {
     const list = this.pane(title).locator('.monaco-list').first();
     await list.hover();
     await this.page.mouse.wheel(0, -100_000);
     await this.page.waitForTimeout(100);
-    const seen = new Map<string, string>();
+    const seen = new Map<number, TreeRow>();
     let unchanged = 0;
     while (unchanged < 2) {
       const before = seen.size;
       for (const row of await list.locator('.monaco-list-row').all()) {
-        const key = `${await row.getAttribute('data-index')}`;
-        if (!seen.has(key)) seen.set(key, await row.innerText());
+        const index = Number(await row.getAttribute('data-index'));
+        if (seen.has(index)) continue;
+        const [text, level, expanded] = await Promise.all([row.innerText(), row.getAttribute('aria-level'), row.getAttribute('aria-expanded')]);
+        seen.set(index, { text: text.replace(/\s+/g, ' ').trim(), level: Number(level), expanded: expanded === null ? undefined : expanded === 'true' });
       }
       unchanged = seen.size === before ? unchanged + 1 : 0;
       await this.page.mouse.wheel(0, 120);
       await this.page.waitForTimeout(100);
     }
-    return [...seen.entries()].sort((a, b) => Number(a[0]) - Number(b[0])).map(([, text]) => text);
+    // A row that the tree is re-rendering has no aria-level yet; it is not a tree item.
+    return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row).filter((row) => row.level > 0);
+  }
+
+  /** Expands a side bar pane by its title when it is collapsed. */
+  async expand(title: string): Promise<void> {
+    const header = this.pane(title).locator('.pane-header').first();
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
   }
 
   /** Collapses a side bar pane by its title when it is expanded. */

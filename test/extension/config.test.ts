@@ -82,6 +82,16 @@ describe('extension configuration provider logic', () => {
     rejects({ port: 1, sourcePaths: 'src' }, ConfigErrorCode.BAD_ATTRIBUTE, /sourcePaths/);
   });
 
+  it('checks nodeSessions, and passes a node session that the cluster session asked for through untouched', () => {
+    rejects({ request: 'attach', port: 5005, nodeSessions: 'no' }, ConfigErrorCode.BAD_ATTRIBUTE, /"nodeSessions" must be true or false/);
+    assert.equal(resolveConfiguration({ request: 'attach', port: 5005, nodeSessions: false }, { folders: [] }).nodeSessions, false);
+    const node = { slot: 2, name: 'node-2', host: '127.0.0.1', port: 40000, token: 't' };
+    const child = resolveConfiguration({ type: 'jdwp-fabric', request: 'attach', name: 'node-2', __fabricNode: node }, { folders: [workspace] });
+    assert.deepEqual(child.__fabricNode, node);
+    assert.equal(child.port, undefined, 'a node session needs no port of its own');
+    assert.equal(child.name, 'node-2');
+  });
+
   it('accepts every suspend scope and keeps step filters as given', () => {
     for (const scope of ['thread', 'node', 'cluster']) {
       assert.equal(resolveConfiguration({ port: 1, suspendScope: scope }, { folders: [] }).suspendScope, scope);

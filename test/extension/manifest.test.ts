@@ -63,6 +63,8 @@ describe('extension manifest (package.json contributes)', () => {
     for (const name of ['mainClass', 'classPaths', 'vmArgs', 'args', 'cwd', 'env', ...common]) assert.ok(attrs.launch.properties[name]?.description, `launch.${name}`);
     assert.deepEqual(attrs.launch.required, ['mainClass']);
     assert.deepEqual(attrs.attach.properties.suspendScope.enum, ['thread', 'node', 'cluster']);
+    assert.equal(attrs.attach.properties.nodeSessions.type, 'boolean');
+    assert.equal(attrs.attach.properties.nodeSessions.default, true);
   });
 
   it('refreshes the Fabric view on stops, node changes and a finished attach or launch only', () => {
