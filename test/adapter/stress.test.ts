@@ -8,6 +8,7 @@ import { agentPort, suspendedThreads } from './suspension';
 import { JdwpClient } from '../../jdwp/client/client';
 import { NODE_ATTRIBUTE } from '../../adapter/node-sessions';
 import { slotOf } from '../../jdwp/vm/ids';
+import { seededRandom } from '../support/random';
 
 // The adapter's stress test: DebugClient on the adapter through the virtual VM over 5 busy nodes, the last one on
 // the changed build of busyfix.Service, driven by a seeded random sequence of at least 300 stops. Replay a failing
@@ -22,17 +23,6 @@ const NODE_STOPS = Number(process.env.STRESS_NODE_STOPS ?? 300);
 /** No request may take longer than this. */
 const LIMIT_MS = 5_000;
 
-/** mulberry32: a small seeded generator, so that a failing sequence can be replayed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One breakpoint of the random plan, with what its stops must satisfy. */
 interface PlannedBp {
@@ -84,7 +74,7 @@ describe(`adapter stress: random stops through the virtual VM over ${NODES} busy
 
   /** One seeded sequence of `stops` stops, with node sessions or without; `attached` debuggers came to each node before. */
   async function run(nodeSessions: boolean, stops: number, attached: number): Promise<void> {
-    const random = generator(SEED);
+    const random = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const chance = (p: number) => random() < p;
     const ports = await Promise.all(jvms.map((j) => agentPort(j, attached)));

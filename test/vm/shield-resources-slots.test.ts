@@ -13,20 +13,10 @@ import { VirtualVm } from '../../jdwp/vm/server';
 import { SlotPool } from '../../jdwp/vm/slots';
 import { killAll } from '../support/fixtures';
 import { debuggerGone, sleep, startNode } from './support';
+import { seededRandom } from '../support/random';
 
 const TOP = 1n << 63n;
 
-/** A tiny seeded PRNG (mulberry32), so a failing run can be replayed with SEED=... */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A peer on --accept that opens its link like a JVM (handshake, IDSizes, Version, CapabilitiesNew), then answers
@@ -92,7 +82,7 @@ describe('node slots', function () {
 
   it('a seeded join/leave loop of 200,000 steps never reuses a slot a live debugger could hold IDs of', () => {
     const seed = Number(process.env.SEED ?? Date.now() % 1_000_000);
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const pool = new SlotPool(64);
     const up = new Set<number>();
     let attached = false;
