@@ -81,8 +81,8 @@ const hasPolicy = new Map<string, boolean>();
 
 /**
  * Throws ILLEGAL_ARGUMENT for a suspend policy that is none of NONE, EVENT_THREAD and ALL. A node takes any
- * byte: with another one its events suspend the event thread, and what undoes a policy (the debugger's resume,
- * or the proxy's own for an event nobody sees) knows only those three, so that thread stays suspended.
+ * byte and suspends the event thread at each hit; the proxy resumes an event nobody sees by its policy, and
+ * knows only those three, so that thread would stay suspended.
  */
 function checkSuspendPolicy(info: CommandInfo, data: Buffer): void {
   let has = hasPolicy.get(info.fullName);
