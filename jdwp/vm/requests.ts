@@ -73,8 +73,16 @@ export class RequestManager {
   private readonly watches = new Map<NodeLink, Map<string, Promise<number>>>();
   private readonly watchIds = new Map<NodeLink, Set<number>>();
   private nextId = 1;
+  /** Set once clearAll ran (the debugger left): a command of its still being served may set no request after that. */
+  private closed = false;
 
   constructor(private readonly cluster: Cluster) {}
+
+  /** Holds a new request, unless the debugger has left (its cleanup ran, so nothing would ever clear it). */
+  private hold(req: VRequest): void {
+    if (this.closed) throw new ProxyError(E.VM_DEAD, 'the debugger has left');
+    this.requests.set(req.id, req);
+  }
 
   /** The request behind a node's raw request ID. */
   lookup(link: NodeLink, rawId: number): VRequest | undefined {
@@ -130,7 +138,7 @@ export class RequestManager {
     req.announced = new Promise((resolve) => (open = resolve));
     try {
       if (vtype && out.eventKind === K.BREAKPOINT) req.lineKey = await this.lineKeyOf(vtype, modifiers, out.suspendPolicy);
-      this.requests.set(req.id, req);
+      this.hold(req);
       const errors = await this.bindEverywhere(req);
       if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
         this.requests.delete(req.id);
@@ -150,7 +158,7 @@ export class RequestManager {
   /** Fabric.SetBreakpointBySymbol: a line breakpoint on every node that runs a symbol (or any version), now or later. */
   async setBySymbol(signature: string, hash: string, methodName: string, line: number, suspendPolicy: number): Promise<VRequest> {
     const req = new VRequest(this.nextId++, K.BREAKPOINT, suspendPolicy, [], { kind: 'symbol', signature, hash, methodName, line }, undefined);
-    this.requests.set(req.id, req);
+    this.hold(req);
     await this.bindEverywhere(req);
     if (!req.bindings.length && req.boundTypes.size > 0) {
       this.requests.delete(req.id);
@@ -277,6 +285,7 @@ export class RequestManager {
 
   /** Keeps a ClassPrepare request on a node for a class name, so requests follow the class when it loads there. */
   private watch(link: NodeLink, signature: string): Promise<number> {
+    if (this.closed) return Promise.reject(new ProxyError(E.VM_DEAD, 'the debugger has left'));
     let map = this.watches.get(link);
     if (!map) this.watches.set(link, (map = new Map()));
     const name = classMatchName(signature);
@@ -390,6 +399,7 @@ export class RequestManager {
 
   /** Clears every request and every watch on every node. */
   async clearAll(): Promise<void> {
+    this.closed = true;
     const all = [...this.requests.values()];
     this.requests.clear();
     await Promise.all(all.map((r) => this.unbind(r)));

@@ -5,7 +5,7 @@ import { JDWP, type CommandInfo } from '../protocol/registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import { ROOT_GROUP } from './proxy-objects';
-import { foreignIdError, isObjectLike, isRefType, ProxyError, type IdList } from './translate';
+import { foreignIdError, isObjectLike, isRefType, ProxyError, VIRTUAL_SIZES, type IdList } from './translate';
 import type { VType } from './types';
 
 /**
@@ -74,6 +74,22 @@ function checkRanges(info: CommandInfo, data: Buffer): void {
   const length = data.readInt32BE(lengthAt);
   if (index < 0) throw new ProxyError(E.INVALID_INDEX, `${info.fullName}: negative index ${index}`);
   if (length < -1 || index + length > INT_MAX) throw new ProxyError(E.INVALID_LENGTH, `${info.fullName}: length ${length} from ${index}`);
+}
+
+const SUSPEND_POLICIES: ReadonlySet<number> = new Set(Object.values(JDWP.SuspendPolicy));
+const hasPolicy = new Map<string, boolean>();
+
+/**
+ * Throws ILLEGAL_ARGUMENT for a suspend policy that is none of NONE, EVENT_THREAD and ALL. A node takes any
+ * byte and suspends the event thread at each hit; the proxy resumes an event nobody sees by its policy, and
+ * knows only those three, so that thread would stay suspended.
+ */
+function checkSuspendPolicy(info: CommandInfo, data: Buffer): void {
+  let has = hasPolicy.get(info.fullName);
+  if (has === undefined) hasPolicy.set(info.fullName, (has = (info.spec.out ?? []).some((f) => f.name === 'suspendPolicy')));
+  if (!has) return;
+  const { suspendPolicy } = info.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as { suspendPolicy: number };
+  if (!SUSPEND_POLICIES.has(suspendPolicy)) throw new ProxyError(E.ILLEGAL_ARGUMENT, `${info.fullName}: suspend policy ${suspendPolicy} is none of NONE, EVENT_THREAD and ALL`);
 }
 
 /** Per cluster: each object's type as a node told it, and each type's supertypes (itself included). */
@@ -280,6 +296,7 @@ export function passesNow(cluster: Cluster, info: CommandInfo, data: Buffer, ids
  */
 export async function checkCommand(cluster: Cluster, info: CommandInfo, data: Buffer): Promise<void> {
   checkRanges(info, data);
+  checkSuspendPolicy(info, data);
   let untaggedTag: number | undefined;
   if (info.fullName === 'ArrayReference.SetValues') {
     if (data.length < 8) throw new ProxyError(E.ILLEGAL_ARGUMENT, `${info.fullName}: truncated`);

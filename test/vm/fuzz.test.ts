@@ -19,11 +19,7 @@ import { killAll, ROOT } from '../support/fixtures';
 import { pidAlive } from './shield-support';
 import { sleep, startNodes, suspendedThreads } from './support';
 
-/**
- * The seed; FUZZ_SEED=random picks one. The default is fixed so CI replays the same run. Seeds 1, 4 and 12 still
- * leave [node-N] main suspended once after the debugger left: events of EventRequest.Set outlive the session's
- * cleanup (the request and session lifecycle, issue 9's other half), so they stay out of the default.
- */
+/** The seed; FUZZ_SEED=random picks one. The default is fixed so CI replays the same run. */
 const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 2);
 const PACKETS = Number(process.env.FUZZ_PACKETS ?? 20_000);
 const BURST = 250;

@@ -10,6 +10,8 @@ export interface SessionState {
   readonly suspensions: SuspensionLedger;
   /** Objects whose collection the debugger disabled, to re-enable when it leaves. */
   readonly disabledObjects: Set<bigint>;
+  /** True once the debugger has left and its cleanup has begun. */
+  readonly closed: boolean;
   /** True while the debugger holds events. */
   eventsHeld: boolean;
   /** Ends the session as VirtualMachine.Dispose asks. */

@@ -40,5 +40,7 @@ export function isPlainRoute(info: CommandInfo, readOnly: boolean): boolean {
 export async function dispatch(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
   if (isRefused(info, ctx.cluster.options.readOnly)) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused by the virtual VM${COMMAND_RULES[info.fullName] ? ' (read-only)' : ''}`);
   await checkCommand(ctx.cluster, info, data);
+  // A command still being checked when its debugger left would act after the cleanup, which nothing undoes.
+  if (ctx.session.closed) throw new ProxyError(E.VM_DEAD, `${info.fullName}: the debugger has left`);
   return handlerFor(info)(ctx, info, data);
 }
