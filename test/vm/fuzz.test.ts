@@ -18,6 +18,7 @@ import { allCommands, JDWP, type CommandInfo } from '../../jdwp/protocol/registr
 import { killAll, ROOT } from '../support/fixtures';
 import { pidAlive } from './shield-support';
 import { sleep, startNodes, suspendedThreads } from './support';
+import { seededRandom } from '../support/random';
 
 /** The seed; FUZZ_SEED=random picks one. The default is fixed so CI replays the same run. */
 const SEED = process.env.FUZZ_SEED === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED ?? 2);
@@ -33,18 +34,6 @@ const NODES = 3;
  */
 const LETHAL = /^(ThreadReference\.(Stop|Interrupt|ForceEarlyReturn)|VirtualMachine\.(Exit|RedefineClasses|Dispose)|StackFrame\.PopFrames|.*\.(InvokeMethod|SetValues)|ClassType\.NewInstance)$/;
 
-/** mulberry32: a small seeded generator. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Pool = Map<IdKind, bigint[]>;
 
 class Fuzzer {
@@ -53,7 +42,7 @@ class Fuzzer {
     seed: number,
     private readonly pool: Pool,
   ) {
-    this.random = generator(seed);
+    this.random = seededRandom(seed);
   }
 
   int(n: number): number {
