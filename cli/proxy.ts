@@ -17,7 +17,8 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
                             retried with backoff while it is down and after it drops; repeat for each node
   --accept HOST:PORT        where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT
                             (default host 127.0.0.1; beyond loopback it needs --allow-remote)
-  --suspend-scope SCOPE     node (default): an event suspends only its own node;
+  --suspend-scope SCOPE     node (default): an event suspends only its own node; SUSPEND_ALL event sets
+                            reach the debugger one at a time, and each resume resumes the oldest one's node;
                             cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
   --read-only               refuse every command that changes the target: InvokeMethod, NewInstance,
                             SetValues, RedefineClasses, PopFrames, ForceEarlyReturn, Stop, Interrupt,
