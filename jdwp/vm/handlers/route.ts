@@ -8,23 +8,8 @@ import type { Ctx } from './context';
 
 const E = JDWP.Error;
 
-/** Commands whose reply is fixed for a symbol: answered from the cache after the first time. */
-const CACHED = new Set<string>([
-  'ReferenceType.Modifiers',
-  'ReferenceType.Fields',
-  'ReferenceType.Methods',
-  'ReferenceType.SourceFile',
-  'ReferenceType.SourceDebugExtension',
-  'ReferenceType.SignatureWithGeneric',
-  'ReferenceType.FieldsWithGeneric',
-  'ReferenceType.MethodsWithGeneric',
-  'ReferenceType.ClassFileVersion',
-  'ReferenceType.ConstantPool',
-  'Method.LineTable',
-  'Method.VariableTable',
-  'Method.Bytecodes',
-  'Method.VariableTableWithGeneric',
-]);
+/** Commands whose reply is fixed for a symbol (rule route-cached): answered from the cache after the first time. */
+const CACHED = new Set<string>(Object.keys(COMMAND_RULES).filter((name) => COMMAND_RULES[name].rule === 'route-cached'));
 
 /** A virtual type by ID, or INVALID_CLASS. */
 export function vtypeOf(ctx: Ctx, id: bigint): VType {
