@@ -85,6 +85,9 @@ describe('jdb through the virtual VM (3 fixture nodes)', function () {
     assert.equal((await jdb.expect(/ obj\.name = "([^"]*)"\n/))[1], `obj-${round}`, `print obj.name${context()}`);
     jdb.send('print str.length()');
     assert.equal((await jdb.expect(/ str\.length\(\) = (\d+)\n/))[1], String(`round-${round}`.length), `print str.length() runs a method on ${current}${context()}`);
+    // jdb restores its current thread and frame after an evaluation that ran a method, then prompts; a cont before
+    // that prompt races the restore ("Current thread isn't suspended."), as it would on one JVM.
+    await jdb.expect(/\[node-\d+\] main\[1\] /);
 
     for (let round = 0; round < 3; round++) {
       jdb.send('cont');
