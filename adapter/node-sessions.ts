@@ -289,7 +289,9 @@ export class NodeSessions {
       child.name = node.name;
       if (child.started) continue;
       // A node held with the cluster before its session existed is shown stopped, as the sessions that existed were.
-      if (this.ctx.model.isNodeHeld(node.slot) && !child.pending.some((e) => e.event === 'stopped')) {
+      // (A node's own stop reaches its session's pending events by itself, also before the session starts.)
+      const ownStop = this.ctx.model.stoppedThreads().some((t) => slotOf(t) === node.slot);
+      if (this.ctx.settings.suspendScope === 'cluster' && !ownStop && this.ctx.model.isNodeHeld(node.slot) && !child.pending.some((e) => e.event === 'stopped')) {
         child.pending.push(withAllStopped(new StoppedEvent('pause'), 'Suspended with the cluster'));
       }
       this.start(child);
