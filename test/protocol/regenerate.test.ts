@@ -27,6 +27,7 @@ describe('generated protocol table', () => {
   it('regenerates byte for byte from the spec', async function () {
     const spec = specPath();
     if (!fs.existsSync(spec)) {
+      if (process.env.CI) throw new Error(`spec file ${spec} is absent in CI`);
       console.log(`      spec file ${spec} is absent; cannot regenerate the table, skipping`);
       this.skip();
     }
