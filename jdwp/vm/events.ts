@@ -108,13 +108,9 @@ export class EventRouter {
       await this.resume(link, req.suspendPolicy, out.length >= 18 ? out.readBigUInt64BE(10) : undefined);
       return true;
     }
-    if (req.suspendPolicy === P.ALL) {
-      await sink.suspensions.turn();
-      if (!sink.requests.isLive(req) || sink.closed || link.down) {
-        sink.suspensions.skip();
-        await this.resume(link, req.suspendPolicy, undefined);
-        return true;
-      }
+    if (req.suspendPolicy === P.ALL && !(await this.turn(sink, link, () => sink.requests.isLive(req)))) {
+      await this.resume(link, P.ALL, undefined);
+      return true;
     }
     out.writeInt32BE(req.id, 6);
     this.announce(out);
@@ -187,20 +183,29 @@ export class EventRouter {
     }
     if (!forward.length || !sink) return;
     if (policy === P.ALL) {
-      await sink.suspensions.turn();
-      const still = forward.filter((ev) => ev.requestID === 0 || sink.requests.requests.has(ev.requestID));
-      if (!still.length || sink.closed || link.down) {
-        sink.suspensions.skip();
+      const held = (ev: Event_Composite_Events) => ev.requestID === 0 || sink.requests.requests.has(ev.requestID);
+      if (!(await this.turn(sink, link, () => forward.some(held)))) {
         await this.resume(link, policy, thread);
         return;
       }
-      forward.splice(0, forward.length, ...still);
+      forward.splice(0, forward.length, ...forward.filter(held));
     }
     if (thread !== undefined && policy !== P.NONE) this.cluster.focus = link;
     const out = COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: policy, events: forward });
     this.announce(out);
     sink.sendEvent(out);
     if (policy === P.ALL) await this.suspendedAll(sink, link);
+  }
+
+  /**
+   * Waits until an event set of policy ALL may go to the debugger (see SuspensionLedger). False, with the turn
+   * given back, when by then it is no longer to be delivered: its requests were cleared, the debugger or the node left.
+   */
+  private async turn(sink: EventSink, link: NodeLink, stillWanted: () => boolean): Promise<boolean> {
+    await sink.suspensions.turn();
+    if (stillWanted() && !sink.closed && !link.down) return true;
+    sink.suspensions.skip();
+    return false;
   }
 
   /**
