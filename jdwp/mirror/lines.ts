@@ -1,5 +1,10 @@
 import type { LineTable, LocalVariable, VariableTable } from './types';
 
+/** A Method.LineTable reply as a line table. */
+export function lineTableOf(reply: { start: bigint; end: bigint; lines: Array<{ lineCodeIndex: bigint; lineNumber: number }> }): LineTable {
+  return { start: reply.start, end: reply.end, lines: reply.lines.map((l) => ({ index: l.lineCodeIndex, line: l.lineNumber })) };
+}
+
 /** The source line of a code index in a method's line table, or undefined when the table has no entry at or before it. */
 export function lineAt(table: LineTable, index: bigint): number | undefined {
   let best: { index: bigint; line: number } | undefined;

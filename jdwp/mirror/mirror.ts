@@ -6,7 +6,7 @@ import { JDWP } from '../protocol/registry';
 import { InvocationException } from './errors';
 import { ThreadFrames, type FrameInfo } from './frames';
 import { sendInvoke, Invocations, type InvokeOptions } from './invoke';
-import { firstIndexOfLine, lineAt, visibleAt } from './lines';
+import { firstIndexOfLine, lineAt, lineTableOf, visibleAt } from './lines';
 import { nameToSignature, sigbyteOf } from './names';
 import {
   isJdwpError, loadRefType, locationKey, type FieldInfo, type LineTable, type LocalVariable, type MethodInfo, type RefType,
@@ -270,7 +270,7 @@ export class VmMirror {
     return this.lineTables.get(`${typeID}:${methodID}`, async () => {
       try {
         const r = await this.vm.Method.LineTable(typeID, methodID);
-        return { start: r.start, end: r.end, lines: r.lines.map((l) => ({ index: l.lineCodeIndex, line: l.lineNumber })) };
+        return lineTableOf(r);
       } catch (err) {
         if (isJdwpError(err, 'ABSENT_INFORMATION', 'NATIVE_METHOD')) return undefined;
         throw err;

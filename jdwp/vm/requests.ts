@@ -6,6 +6,7 @@ import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import { ProxyError, VIRTUAL_SIZES } from './translate';
 import type { VType } from './types';
+import { lineAt, lineTableOf } from '../mirror/lines';
 
 const SET = commandByName('EventRequest.Set');
 const E = JDWP.Error;
@@ -180,14 +181,8 @@ export class RequestManager {
     const raw = link && method?.raw.get(link);
     if (!at || !method || !link || raw === undefined) return undefined;
     const table = await link.client.Method.LineTable(vtype.members.get(link)! as never, raw as never).catch(() => undefined);
-    let line: number | undefined;
-    let best = -1n;
-    for (const l of table?.lines ?? []) {
-      if (l.lineCodeIndex <= at.loc.index && l.lineCodeIndex > best) {
-        best = l.lineCodeIndex;
-        line = l.lineNumber;
-      }
-    }
+    if (!table) return undefined;
+    const line = lineAt(lineTableOf(table), at.loc.index);
     if (line === undefined) return undefined;
     const others = modifiers.filter((m) => m !== at);
     return `${vtype.signature} ${method.name}${method.signature}:${line} policy ${suspendPolicy} ${JSON.stringify(others, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`;
