@@ -108,10 +108,7 @@ function learned(cluster: Cluster): Learned {
 }
 
 function errorFor(kind: IdKind, info: CommandInfo): number {
-  if (kind === 'methodID') return E.INVALID_METHODID;
-  if (kind === 'fieldID') return E.INVALID_FIELDID;
   if (kind === 'arrayTypeID' && info.spec.errors.includes('INVALID_ARRAY')) return E.INVALID_ARRAY;
-  if (isRefType(kind)) return E.INVALID_CLASS;
   return foreignIdError(kind, { errors: info.spec.errors });
 }
 
