@@ -38,6 +38,8 @@ export const FabricErrorCode = {
   REMOTE_NOT_ALLOWED: 1042,
   /** A node could not join: every node slot is held. */
   SLOTS_EXHAUSTED: 1050,
+  /** An RPC edge declaration (--edges FILE, the launch configuration) is malformed. */
+  EDGES_INVALID: 1060,
 } as const;
 
 /** The numbered code of a FabricError. */

@@ -66,8 +66,10 @@ export class Scope {
   locals(): Promise<Map<string, EvalValue>> {
     return (this.localsPromise ??= (async () => {
       const frame = await this.frame();
-      const vars = (await this.mirror.visibleVariables(frame.location)) ?? [];
-      const wanted = vars.filter((v) => v.name !== 'this');
+      const [vars, byPosition] = await Promise.all([this.mirror.visibleVariables(frame.location), this.mirror.argumentsByPosition(frame.location)]);
+      // Arguments are also reachable by position (arg0, arg1, ...), as in frames compiled without a variable table.
+      const named = (vars ?? []).filter((v) => v.name !== 'this');
+      const wanted = [...named, ...byPosition.filter((a) => !named.some((v) => v.name === a.name))];
       const values = await this.mirror.localValues(frame, wanted);
       return new Map(wanted.map((v, i) => [v.name, fromValue(values[i], v.signature)]));
     })());

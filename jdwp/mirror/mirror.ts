@@ -336,6 +336,20 @@ export class VmMirror {
     });
   }
 
+  /**
+   * The arguments of a method compiled without a variable table (most of the JDK), named by position as `arg0`,
+   * `arg1`, ..., with the slots the JVM gives them.
+   */
+  async argumentsByPosition(location: Location): Promise<LocalVariable[]> {
+    const method = await this.method(location.classID, location.methodID);
+    let slot = method.isStatic ? 0 : 1;
+    return method.argumentSignatures.map((signature, i) => {
+      const v: LocalVariable = { name: `arg${i}`, signature, codeIndex: 0n, length: 0x7fffffff, slot, isArgument: true };
+      slot += signature === 'J' || signature === 'D' ? 2 : 1;
+      return v;
+    });
+  }
+
   // ---- threads and frames ----
 
   /** Every live thread with name, status and group, in AllThreads order (requests pipelined). */

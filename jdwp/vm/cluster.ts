@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
+import { PRESET_EDGES, type RpcEdge } from '../flow/edges';
 import type { CommandPacket } from '../codec/packet';
 import { ProxyObjects } from './proxy-objects';
 import type { NodeLink } from './node-link';
 import { SlotPool } from './slots';
+import { framesThroughTranslator, StitchBook } from './stitching';
 import { Translator } from './translate';
 import { TypeRegistry, type Logger } from './types';
 
@@ -25,6 +27,14 @@ export interface ClusterOptions {
   fanoutTimeoutMs: number;
   /** How long a command routed to one node may take (0: no limit). */
   requestTimeoutMs: number;
+  /** The RPC edges between nodes (default: the presets). */
+  edges: readonly RpcEdge[];
+  /** Stitch a stopped server thread's stack to its caller's frames across the edges. */
+  stitch: boolean;
+  /** How long finding a stopped thread's caller may take before its stack is shown unstitched. */
+  callerSearchMs: number;
+  /** How long a Step Into a remote call waits for a node to serve the call before it stays a plain step. */
+  followTimeoutMs: number;
   log: Logger;
 }
 
@@ -37,6 +47,10 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   threadGroups: 'cluster',
   fanoutTimeoutMs: 5_000,
   requestTimeoutMs: 0,
+  edges: PRESET_EDGES,
+  stitch: true,
+  callerSearchMs: 2_000,
+  followTimeoutMs: 10_000,
   log: (line) => console.error(line),
 };
 
@@ -68,6 +82,8 @@ export class Cluster extends EventEmitter {
   /** The node of the thread the debugger addressed most recently; per-node state of merged types comes from it. */
   focus: NodeLink | undefined;
   readonly slots = new SlotPool();
+  /** Stitched stacks across RPC edges, and the callers they hold. */
+  readonly stitches: StitchBook = new StitchBook(this, framesThroughTranslator(this));
   /** Entries of dial-in nodes that left, oldest first. */
   private readonly leftDialIns: NodeEntry[] = [];
   /** Where node events go. */
@@ -150,6 +166,7 @@ export class Cluster extends EventEmitter {
       this.links.delete(link.slot);
       if (this.focus === link) this.focus = undefined;
       this.registry.forgetNode(link);
+      this.stitches.nodeLeft(link);
       this.objects.forgetNode(link);
     }
     if (wasUp) {

@@ -16,6 +16,8 @@ import { SuspensionLedger } from './suspensions';
 import { ProxyError } from './translate';
 
 const E = JDWP.Error;
+/** Commands after which a stopped thread may run again. */
+const RESUMES = new Set(['VirtualMachine.Resume', 'ThreadReference.Resume', 'ClassType.InvokeMethod', 'ObjectReference.InvokeMethod', 'InterfaceType.InvokeMethod', 'ClassType.NewInstance']);
 
 /** The JDWP error a failure of a command becomes on the wire. */
 export function errorCodeOf(err: unknown): number {
@@ -73,6 +75,9 @@ export class DebuggerSession implements SessionState, EventSink {
       this.connection.reply(packet.id, E.NOT_IMPLEMENTED);
       return;
     }
+    // Once a stopped thread runs again, the callers its stitched stack held are let go (asked after the resume
+    // reached the node: both go down the same link).
+    if (RESUMES.has(info.fullName)) setImmediate(() => void this.cluster.stitches.recheck());
     const invocation = invocationOf(this.cluster, info, packet.data);
     if (!invocation && isPlainRoute(info, this.cluster.options.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
     if (invocation) this.invocations.add(invocation);
@@ -114,6 +119,7 @@ export class DebuggerSession implements SessionState, EventSink {
       this.cluster.options.log(`[fabric] debugger ${this.label}: an invocation still runs on node ${link.name}; what it suspends when it returns is resumed then`);
     }
     try {
+      this.cluster.stitches.releaseAll();
       await this.requests.clearAll();
       const live = this.cluster.live();
       await Promise.all([

@@ -4,6 +4,7 @@ import { checkCommand } from '../shield';
 import { ProxyError } from '../translate';
 import type { Ctx, Handler } from './context';
 import { FABRIC_HANDLERS } from './fabric';
+import { FRAME_HANDLERS } from './frames';
 import { OBJECT_HANDLERS } from './objects';
 import { REQUEST_HANDLERS } from './requests';
 import { routeCommand } from './route';
@@ -15,7 +16,7 @@ const refuse: Handler = async (_ctx, info) => {
   throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused by the virtual VM`);
 };
 
-const SPECIAL: Record<string, Handler> = { ...VM_HANDLERS, ...OBJECT_HANDLERS, ...REQUEST_HANDLERS, ...FABRIC_HANDLERS, 'Event.Composite': refuse };
+const SPECIAL: Record<string, Handler> = { ...VM_HANDLERS, ...OBJECT_HANDLERS, ...REQUEST_HANDLERS, ...FABRIC_HANDLERS, ...FRAME_HANDLERS, 'Event.Composite': refuse };
 
 /** The handler that serves a command under its rule. */
 export function handlerFor(info: CommandInfo): Handler {
