@@ -5,6 +5,7 @@ import { ProxyObjects } from './proxy-objects';
 import type { NodeLink } from './node-link';
 import { SlotPool } from './slots';
 import { framesThroughTranslator, StitchBook } from './stitching';
+import { RemoteSteps } from './remote-steps';
 import { Translator } from './translate';
 import { TypeRegistry, type Logger } from './types';
 
@@ -84,6 +85,8 @@ export class Cluster extends EventEmitter {
   readonly slots = new SlotPool();
   /** Stitched stacks across RPC edges, and the callers they hold. */
   readonly stitches: StitchBook = new StitchBook(this, framesThroughTranslator(this));
+  /** Debugger steps followed across RPC edges. */
+  readonly remoteSteps: RemoteSteps = new RemoteSteps(this);
   /** Entries of dial-in nodes that left, oldest first. */
   private readonly leftDialIns: NodeEntry[] = [];
   /** Where node events go. */
@@ -167,6 +170,7 @@ export class Cluster extends EventEmitter {
       if (this.focus === link) this.focus = undefined;
       this.registry.forgetNode(link);
       this.stitches.nodeLeft(link);
+      this.remoteSteps.nodeLeft(link);
       this.objects.forgetNode(link);
     }
     if (wasUp) {

@@ -101,7 +101,7 @@ export class EventRouter {
     const sink = this.sink;
     if (!sink || sink.closed || this.dead || d.length < 10 || d.readInt32BE(1) !== 1 || !SIMPLE_KINDS.has(d[5])) return false;
     const req = sink.requests.lookup(link, d.readInt32BE(6));
-    if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[0]) return false;
+    if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[0] || this.cluster.remoteSteps.watching(req)) return false;
     const out = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
     if (req.announced) await req.announced;
     if (!sink.requests.isLive(req) || sink.closed) {
@@ -132,6 +132,7 @@ export class EventRouter {
     for (const ev of composite.events) {
       thread ??= threadOf(ev);
       if (this.track(link, ev)) continue;
+      if (await this.cluster.remoteSteps.onOwnEvent(link, ev)) continue;
       // A node's own VMDeath, asked for or not, is not the virtual VM's: its threads end with ThreadDeath when it leaves.
       if (ev.eventKind === K.VM_DEATH) {
         if (ev.requestID !== 0 && ev.requestID === this.deathWatches.get(link)) await this.rememberNames(link);
@@ -161,6 +162,7 @@ export class EventRouter {
       if (!req || req.expired) continue;
       if (req.announced) await req.announced;
       if (!sink.requests.isLive(req)) continue;
+      if (ev.eventKind === K.SINGLE_STEP && (await this.cluster.remoteSteps.swallow(link, ev, req))) continue;
       if (ev.eventKind === K.THREAD_START && link.synthesizedStarts.delete(link.ids.toRaw(ev.thread) ?? -1n)) continue;
       if (req.count !== undefined) {
         req.seen++;

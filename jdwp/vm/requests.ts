@@ -11,7 +11,7 @@ import { lineAt, lineTableOf } from '../mirror/lines';
 const SET = commandByName('EventRequest.Set');
 const E = JDWP.Error;
 const K = JDWP.EventKind;
-const M = { Count: 1, ThreadOnly: 3, ClassOnly: 4, ClassMatch: 5, LocationOnly: 7, ExceptionOnly: 8, FieldOnly: 9, Step: 10, InstanceOnly: 11 } as const;
+const M = { Count: 1, ThreadOnly: 3, ClassOnly: 4, ClassMatch: 5, ClassExclude: 6, LocationOnly: 7, ExceptionOnly: 8, FieldOnly: 9, Step: 10, InstanceOnly: 11 } as const;
 
 /**
  * Where a request applies: every node, one node, the nodes that run a type (of them only `slot`, when a thread or
@@ -146,6 +146,7 @@ export class RequestManager {
         if (errors.length) throw errors[0];
         throw new ProxyError(E.INVALID_THREAD, 'the node of this request is gone');
       }
+      if (out.eventKind === K.SINGLE_STEP) await this.cluster.remoteSteps.stepSet(this, req);
       return req.id;
     } finally {
       // The reply is written in this turn of the event loop, once this returns.
@@ -154,6 +155,36 @@ export class RequestManager {
         open();
       });
     }
+  }
+
+  /**
+   * Moves a step request to another thread (on any node): the step that followed a call across an RPC edge goes on
+   * there, with the debugger's filters and `excludes` added, at `depth` (default the request's own). Its other
+   * bindings are cleared, so the debugger gets one SingleStep event, of its own request.
+   */
+  async moveStep(req: VRequest, link: NodeLink, vthread: bigint, excludes: string[], depth?: number): Promise<void> {
+    if (!this.requests.has(req.id) || req.expired) return;
+    const modifiers = req.modifiers.map((m) => (m.modKind === M.Step ? { ...m, thread: vthread, ...(depth !== undefined ? { depth } : {}) } : m)) as EventRequest_Set_Modifier[];
+    const patterns = new Set(req.modifiers.filter((m) => m.modKind === M.ClassExclude).map((m) => (m as { classPattern: string }).classPattern));
+    for (const p of excludes) if (!patterns.has(p)) modifiers.push({ modKind: M.ClassExclude, classPattern: p } as EventRequest_Set_Modifier);
+    const old = req.bindings.filter((b) => b.link !== link);
+    await Promise.all(old.map((b) => this.unbindOn(req, b.link)));
+    const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers });
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set (moved step) failed with ${reply.errorCode}`);
+    this.addBinding(req, link, reply.data.readInt32BE(0));
+  }
+
+  /** Clears a request's raw requests on one node only (it stays the debugger's request). */
+  async unbindOn(req: VRequest, link: NodeLink): Promise<void> {
+    const off = req.bindings.filter((b) => b.link === link);
+    for (const b of off) req.bindings.splice(req.bindings.indexOf(b), 1);
+    await Promise.all(
+      off.map(({ rawId }) => {
+        this.byRaw.get(link)?.delete(rawId);
+        return link.down ? undefined : link.client.EventRequest.Clear(req.eventKind, rawId).catch(() => undefined);
+      }),
+    );
   }
 
   /** Fabric.SetBreakpointBySymbol: a line breakpoint on every node that runs a symbol (or any version), now or later. */
@@ -332,6 +363,7 @@ export class RequestManager {
 
   /** Clears a request's raw requests on every node. */
   async unbind(req: VRequest): Promise<void> {
+    this.cluster.remoteSteps.stepEnded(req);
     const bindings = req.bindings.splice(0);
     await Promise.all(
       bindings.map(({ link, rawId }) => {

@@ -208,6 +208,11 @@ export class StitchBook {
     this.held.set(holder, list);
   }
 
+  /** The stitched stack last shown for a thread, without asking its node whether it still stands. */
+  shown(vthread: bigint): StitchedStack | undefined {
+    return this.stitches.get(vthread);
+  }
+
   /** The hops of a thread's stitched stack (empty when it has none now). */
   hopsOf(vthread: bigint): Hop[] {
     return this.stitches.get(vthread)?.hops ?? [];

@@ -42,6 +42,42 @@ async function methodNames(vm: JdwpClient, frames: Array<{ location: Location }>
   );
 }
 
+
+/** jdb's default step filters. */
+const JDB_EXCLUDES = ['java.*', 'javax.*', 'sun.*', 'com.sun.*', 'jdk.internal.*'];
+
+function nextStep(vm: JdwpClient, requestID: number): Promise<{ thread: ThreadID; location: Location }> {
+  return new Promise((resolve) => {
+    const on = (e: Event_Composite_Event) => {
+      const st = e.events.find((x) => x.eventKind === K.SINGLE_STEP && x.requestID === requestID) as { thread: ThreadID; location: Location } | undefined;
+      if (st) {
+        vm.off('event', on);
+        resolve(st);
+      }
+    };
+    vm.on('event', on);
+  });
+}
+
+async function threadName(vm: JdwpClient, thread: ThreadID): Promise<string> {
+  return (await vm.ThreadReference.Name(thread)).threadName;
+}
+
+async function lineOfLocation(vm: JdwpClient, loc: Location): Promise<number | undefined> {
+  const { lines } = await vm.Method.LineTable(loc.classID, loc.methodID);
+  let best: number | undefined;
+  for (const l of lines) if (l.lineCodeIndex <= loc.index) best = l.lineNumber;
+  return best;
+}
+
+async function stepRequest(vm: JdwpClient, thread: ThreadID, depth: number): Promise<number> {
+  const { requestID } = await vm.EventRequest.Set(K.SINGLE_STEP, P.EVENT_THREAD, [
+    { modKind: 10, thread, size: JDWP.StepSize.LINE, depth },
+    ...JDB_EXCLUDES.map((classPattern) => ({ modKind: 6, classPattern })),
+  ] as never);
+  return requestID;
+}
+
 describe('stitched stacks across RPC edges (virtual VM)', function () {
   this.timeout(120_000);
   const jvms: Jvm[] = [];
@@ -94,6 +130,44 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
       await vm.ThreadReference.Resume(thread);
       const answer = await pending;
       assert.equal(answer.status, 200);
+      assert.match(answer.body, /front@0 <- mid@1 <- leaf@2/);
+    } finally {
+      await vm.dispose();
+      await pending?.catch(() => undefined);
+    }
+    await assertNothingSuspended(proxy.vm, 3);
+  });
+  it('Step Into on a line that calls another node lands in the handler there, and Step Out returns to the caller', async () => {
+    proxy = await startProxy(chain.jvms, { nodes: chain.jvms.map((j, i) => `${['front', 'mid', 'leaf'][i]}=127.0.0.1:${j.port}`) });
+    const vm = await attachAfterDebugger(proxy.vm);
+    let pending: Promise<{ status: number; body: string }> | undefined;
+    try {
+      const hit = nextBreakpoint(vm);
+      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'CALL_LINE') }]);
+      pending = callWork(chain.urls[0]);
+      const caller = await hit;
+      await vm.EventRequest.Clear(K.BREAKPOINT, bp);
+      assert.match(await threadName(vm, caller), /^\[front\] /);
+      const into = await stepRequest(vm, caller, JDWP.StepDepth.INTO);
+      const landed = nextStep(vm, into);
+      await vm.ThreadReference.Resume(caller);
+      const stop = await landed;
+      await vm.EventRequest.Clear(K.SINGLE_STEP, into);
+      assert.match(await threadName(vm, stop.thread), /^\[mid\] /);
+      const { frames } = await vm.ThreadReference.Frames(stop.thread, 0, -1);
+      const names = await methodNames(vm, frames);
+      assert.equal(names[0], 'Hop.handle', names.join('\n'));
+      assert.ok(names.lastIndexOf('Hop.work') > 0, `the caller's frames follow the handler's:\n${names.join('\n')}`);
+      // Out of the handler: the step ends in the caller on front, back on its call line, once the answer is back.
+      const out = await stepRequest(vm, stop.thread, JDWP.StepDepth.OUT);
+      const back = nextStep(vm, out);
+      await vm.ThreadReference.Resume(stop.thread);
+      const returned = await back;
+      await vm.EventRequest.Clear(K.SINGLE_STEP, out);
+      assert.match(await threadName(vm, returned.thread), /^\[front\] /);
+      assert.equal(await lineOfLocation(vm, returned.location), hopLine('CALL_LINE'));
+      await vm.ThreadReference.Resume(returned.thread);
+      const answer = await pending;
       assert.match(answer.body, /front@0 <- mid@1 <- leaf@2/);
     } finally {
       await vm.dispose();
