@@ -1,5 +1,5 @@
 import type { CommandSetSpec, Field } from './kinds';
-import type { ReferenceTypeID, ThreadGroupID } from '../codec/types';
+import type { ReferenceTypeID, ThreadGroupID, ThreadID } from '../codec/types';
 
 /** The vendor command set number of the Fabric set (JDWP leaves 128-255 to vendors). */
 export const FABRIC_SET_ID = 128;
@@ -139,6 +139,64 @@ export const FABRIC_COMMAND_SET: CommandSetSpec = {
       reply: [],
       errors: ['INVALID_EVENT_TYPE'],
     },
+    {
+      name: 'CallerChain',
+      id: 8,
+      out: [{ name: 'thread', kind: 'threadID' }],
+      reply: [
+        {
+          name: 'hops',
+          kind: 'repeat',
+          of: {
+            name: 'Hop',
+            kind: 'group',
+            fields: [
+              { name: 'firstFrame', kind: 'int' },
+              { name: 'node', kind: 'string' },
+              { name: 'thread', kind: 'threadID' },
+              { name: 'threadName', kind: 'string' },
+              { name: 'edge', kind: 'string' },
+              { name: 'label', kind: 'string' },
+            ],
+          },
+        },
+      ],
+      errors: ['INVALID_THREAD'],
+    },
+    {
+      name: 'Edges',
+      id: 9,
+      out: [],
+      reply: [
+        {
+          name: 'edges',
+          kind: 'repeat',
+          of: {
+            name: 'Edge',
+            kind: 'group',
+            fields: [
+              { name: 'name', kind: 'string' },
+              { name: 'client', kind: 'string' },
+              { name: 'server', kind: 'string' },
+              {
+                name: 'nodes',
+                kind: 'repeat',
+                of: {
+                  name: 'Binding',
+                  kind: 'group',
+                  fields: [
+                    { name: 'node', kind: 'string' },
+                    { name: 'client', kind: 'boolean' },
+                    { name: 'server', kind: 'boolean' },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      ],
+      errors: [],
+    },
   ],
 };
 
@@ -177,5 +235,11 @@ export interface FabricApi {
     DivergentClasses(): Promise<{ classes: Array<{ signature: string; versions: FabricVersion[] }> }>;
     /** Clears a request on one node (by name) and keeps it off there, also when the node reloads the class or rejoins. */
     DisableOnNode(requestID: number, node: string): Promise<Record<string, never>>;
+    /** The hops of a thread's stitched stack: where each caller's frames start, its node, thread, edge and label (empty when not stitched). */
+    CallerChain(thread: ThreadID): Promise<{
+      hops: Array<{ firstFrame: number; node: string; thread: ThreadID; threadName: string; edge: string; label: string }>;
+    }>;
+    /** Every RPC edge the proxy knows, and on which live nodes its client and server sides are bound. */
+    Edges(): Promise<{ edges: Array<{ name: string; client: string; server: string; nodes: Array<{ node: string; client: boolean; server: boolean }> }> }>;
   };
 }

@@ -146,4 +146,6 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'Fabric.RequestInfo': { rule: 'answer', note: 'on how many nodes a request is bound' },
   'Fabric.DivergentClasses': { rule: 'merge', note: 'classes loaded in more than one version across the nodes' },
   'Fabric.DisableOnNode': { rule: 'requests', note: 'clears a request on one node and keeps it off there' },
+  'Fabric.CallerChain': { rule: 'answer', note: 'the hops of a thread\'s stitched stack: where each caller\'s frames start, its node, thread, edge and label' },
+  'Fabric.Edges': { rule: 'merge', note: 'every RPC edge, and on which live nodes its client and server sides are bound' },
 };

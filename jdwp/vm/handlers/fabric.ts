@@ -1,4 +1,8 @@
-import type { ReferenceTypeID } from '../../codec/types';
+import type { ReferenceTypeID, ThreadID } from '../../codec/types';
+import { JDWP } from '../../protocol/registry';
+import { sitesOn } from '../edge-sites';
+import { slotOf } from '../ids';
+import { ProxyError } from '../translate';
 import { isJdkSignature } from '../symbols';
 import type { VType } from '../types';
 import type { Ctx, Handler } from './context';
@@ -81,10 +85,45 @@ const divergentClasses: Handler = async (ctx, info) => {
   return encodeReply(info, { classes });
 };
 
+const callerChain: Handler = async (ctx, info, data) => {
+  const { thread } = decodeOut<{ thread: bigint }>(info, data);
+  const link = ctx.cluster.link(slotOf(thread));
+  if (!link) throw new ProxyError(JDWP.Error.INVALID_THREAD, `thread ${thread} belongs to no live node`);
+  const hops = await Promise.all(
+    ctx.cluster.stitches.hopsOf(thread).map(async (h) => ({
+      firstFrame: h.firstFrame,
+      node: h.link.name,
+      thread: h.vthread,
+      threadName: (await h.link.client.ThreadReference.Name(h.thread as ThreadID).catch(() => ({ threadName: '' }))).threadName,
+      edge: h.edge.name,
+      label: h.label,
+    })),
+  );
+  return encodeReply(info, { hops });
+};
+
+const edges: Handler = async (ctx, info) => {
+  const all = ctx.cluster.options.edges;
+  const bound = await ctx.cluster.fanout(info.fullName, async (link) => sitesOn(link, all));
+  return encodeReply(info, {
+    edges: all.map((e) => ({
+      name: e.name,
+      client: e.client.method,
+      server: e.server.method,
+      nodes: bound.map(({ link, value }) => {
+        const sites = [...value.values()].flat().filter((s) => s.edge === e);
+        return { node: link.name, client: sites.some((s) => s.side === 'client'), server: sites.some((s) => s.side === 'server') };
+      }),
+    })),
+  });
+};
+
 /** Handlers of the Fabric vendor command set that are not about requests. */
 export const FABRIC_HANDLERS: Record<string, Handler> = {
   'Fabric.Nodes': nodes,
   'Fabric.SymbolInfo': symbolInfo,
   'Fabric.HeapPools': heapPools,
   'Fabric.DivergentClasses': divergentClasses,
+  'Fabric.CallerChain': callerChain,
+  'Fabric.Edges': edges,
 };

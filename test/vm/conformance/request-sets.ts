@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import type { ClassID, ReferenceTypeID } from '../../../jdwp/codec/types';
 import { JDWP } from '../../../jdwp/protocol/registry';
 import type { EventRequest_Set_Modifier } from '../../../jdwp/protocol/spec-types';
+import { PRESET_EDGES } from '../../../jdwp/flow/edges';
 import { lineOf } from '../../support/fixtures';
 import {
   eventsOf,
@@ -124,6 +125,25 @@ export const REQUEST_SCENARIOS: Record<string, Scenario> = {
     const other = await w.vm.Fabric.SetBreakpointBySymbol('Lconform/Probe;', 'f'.repeat(64), 'version', -1, P.NONE);
     assert.equal(other.boundNodes, 0, 'a hash no node runs binds nowhere');
     await w.vm.EventRequest.Clear(K.BREAKPOINT, other.requestID);
+  },
+
+  'Fabric.CallerChain': async (w) => {
+    // A thread that serves no RPC call has no callers (the stitch tests cover threads that do).
+    assert.deepEqual(await w.vm.Fabric.CallerChain(node(w, 1).main), { hops: [] });
+    await expectError(w.vm.Fabric.CallerChain((9n * 10n ** 15n) as never), 'INVALID_THREAD');
+  },
+
+  'Fabric.Edges': async (w) => {
+    const { edges } = await w.vm.Fabric.Edges();
+    assert.deepEqual(
+      edges.map((e) => e.name),
+      PRESET_EDGES.map((e) => e.name),
+      'the presets, in order',
+    );
+    for (const e of edges) {
+      // The fixture uses neither the JDK's HTTP client nor a server: no side is bound on either node.
+      assert.deepEqual(e.nodes, w.nodes.map((nv) => ({ node: nv.name, client: false, server: false })), e.name);
+    }
   },
 
   'Fabric.DisableOnNode': async (w) => {
