@@ -1,4 +1,5 @@
 import { VirtualVm } from '../jdwp/vm/server';
+import { edgeSet, loadEdges } from '../jdwp/flow/edges';
 import { FabricError, FabricErrorCode } from '../jdwp/errors';
 import { formatAddress } from '../jdwp/transport/tcp';
 import { list, num, parseArgs, str, UsageError } from './args';
@@ -37,6 +38,11 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --listen-ws HOST:PORT     also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);
                             beyond loopback a token is required
   --token TOKEN             the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)
+  --edges FILE              RPC edges to stitch stacks and follow steps across, besides the presets (the JDK's
+                            HttpClient into com.sun.net.httpserver and into javax/jakarta servlets); see docs/edges.md
+  --no-edge-presets         only the edges of --edges
+  --no-stitch               show each thread's own frames only (Step Into a remote call still follows the call)
+  --follow-timeout MS       how long a Step Into a remote call waits for a node to serve it (default 10000)
   --help                    this text
 `;
 
@@ -55,6 +61,10 @@ const SPECS = [
   { name: 'allow-remote' },
   { name: 'listen-ws', value: true },
   { name: 'token', value: true },
+  { name: 'edges', value: true },
+  { name: 'no-edge-presets' },
+  { name: 'no-stitch' },
+  { name: 'follow-timeout', value: true },
   { name: 'help' },
 ];
 
@@ -74,6 +84,7 @@ export async function proxy(argv: string[]): Promise<number> {
     if (scope !== 'node' && scope !== 'cluster') throw new UsageError(`--suspend-scope must be node or cluster, got "${scope}"`);
     const groups = str(args, 'thread-groups', 'cluster');
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
+    const edgesFile = str(args, 'edges');
     const vm = await VirtualVm.start({
       listen,
       nodes: list(args, 'node'),
@@ -89,6 +100,9 @@ export async function proxy(argv: string[]): Promise<number> {
       listenWs: str(args, 'listen-ws'),
       token: str(args, 'token', process.env[TOKEN_ENV] || undefined),
       allowRemote: !!args.options['allow-remote'],
+      edges: edgeSet(edgesFile ? loadEdges(edgesFile) : [], !args.options['no-edge-presets']),
+      stitch: !args.options['no-stitch'],
+      followTimeoutMs: num(args, 'follow-timeout', 10_000, 1),
     });
     console.error(
       `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
@@ -107,7 +121,7 @@ export async function proxy(argv: string[]): Promise<number> {
       console.error(`jdwp-fabric proxy: ${err.message}\n\n${PROXY_USAGE}`);
       return ExitCode.USAGE;
     }
-    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED)) {
+    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED || err.code === FabricErrorCode.EDGES_INVALID)) {
       console.error(`jdwp-fabric proxy: error ${err.code}: ${err.message}`);
       return ExitCode.USAGE;
     }
