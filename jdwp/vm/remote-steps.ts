@@ -43,6 +43,8 @@ interface Follow {
   own: OwnRequest[];
   timer?: NodeJS.Timeout;
   done: boolean;
+  /** A caller the proxy keeps suspended at its return from the call, until the step moves to it. */
+  kept?: { link: NodeLink; thread: bigint };
   /** For a step in a handler whose caller waits: the server's node and thread, and its handler frame (counted from the bottom). */
   handler?: { link: NodeLink; vthread: bigint; fromBottom: number; left: () => Promise<void> };
 }
@@ -106,7 +108,17 @@ export class RemoteSteps {
     f.done = true;
     if (f.timer) clearTimeout(f.timer);
     if (this.follows.get(f.req) === f) this.follows.delete(f.req);
+    const kept = f.kept;
+    f.kept = undefined;
     await this.clearOwn(f);
+    if (kept && !kept.link.down) await kept.link.client.ThreadReference.Resume(kept.thread as ThreadID).catch(() => undefined);
+  }
+
+  /** How many of the proxy's own requests are placed on nodes right now. */
+  ownRequests(): number {
+    let n = 0;
+    for (const m of this.handlers.values()) n += m.size;
+    return n;
   }
 
   /** The debugger set a step request: follow it across an edge when it steps into a call or out of a handler. */
@@ -219,6 +231,7 @@ export class RemoteSteps {
       await f.requests.moveStep(f.req, hop.link, hop.vthread, FRAMEWORK_EXCLUDES, D.OVER);
       this.stats.outLanded++;
       // The caller was kept at its return until now; the moved step runs it to its next line.
+      f.kept = undefined;
       await hop.link.client.ThreadReference.Resume(hop.thread as ThreadID).catch(() => undefined);
     };
     const rawServer = link.ids.toRaw(vthread)!;
@@ -241,6 +254,7 @@ export class RemoteSteps {
         state.callerBack = true;
         // Kept at its return from the call until the handler is done too.
         await l.client.ThreadReference.Suspend(hop.thread as ThreadID);
+        f.kept = { link: l, thread: hop.thread };
         await finish();
       }),
     ]);
@@ -264,10 +278,19 @@ export class RemoteSteps {
     return true;
   }
 
-  /** Forgets the requests of a node that left. */
+  /**
+   * Forgets the requests of a node that left. A step followed out of a handler on that node ends there: its
+   * caller, if the proxy kept it, runs on.
+   */
   nodeLeft(link: NodeLink): void {
     this.handlers.delete(link);
-    for (const f of this.follows.values()) f.own = f.own.filter((o) => o.link !== link);
+    for (const f of [...this.follows.values()]) {
+      f.own = f.own.filter((o) => o.link !== link);
+      if (f.handler?.link === link || f.kept?.link === link) {
+        this.cluster.options.log(`[fabric] node ${link.name} left during a step followed across an edge; the step ends there`);
+        void this.end(f);
+      }
+    }
   }
 }
 

@@ -27,15 +27,19 @@ export function hopLine(marker: 'LEAF_LINE' | 'CALL_LINE'): number {
   return lineOf('hopfix/Hop.java', marker);
 }
 
+/** Starts one service that calls `next` (a base URL) when given; resolves with its JVM and base URL. */
+export async function startHop(jvms: Jvm[], name: string, next?: string): Promise<{ jvm: Jvm; url: string }> {
+  const jvm = await startFixture(jvms, 'hopfix.Hop', { args: [name, ...(next ? [next] : [])] });
+  return { jvm, url: `http://127.0.0.1:${await listeningPort(jvm)}` };
+}
+
 /** Starts `names.length` services, the last one first, each calling the next; JVMs are added to `jvms` for cleanup. */
 export async function startChain(jvms: Jvm[], names: string[]): Promise<Chain> {
   const chain: Chain = { jvms: [], urls: [] };
   for (let i = names.length - 1; i >= 0; i--) {
-    const args = [names[i], ...(i < names.length - 1 ? [chain.urls[0]] : [])];
-    const jvm = await startFixture(jvms, 'hopfix.Hop', { args });
-    const port = await listeningPort(jvm);
+    const { jvm, url } = await startHop(jvms, names[i], chain.urls[0]);
     chain.jvms.unshift(jvm);
-    chain.urls.unshift(`http://127.0.0.1:${port}`);
+    chain.urls.unshift(url);
   }
   return chain;
 }

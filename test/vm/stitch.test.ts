@@ -175,4 +175,72 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     }
     await assertNothingSuspended(proxy.vm, 3);
   });
+
+  it('Step Over a line that calls another node stays on the caller', async () => {
+    proxy = await startProxy(chain.jvms, { nodes: chain.jvms.map((j, i) => `${['front', 'mid', 'leaf'][i]}=127.0.0.1:${j.port}`) });
+    const vm = await attachAfterDebugger(proxy.vm);
+    let pending: Promise<{ status: number; body: string }> | undefined;
+    try {
+      const hit = nextBreakpoint(vm);
+      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'CALL_LINE') }]);
+      pending = callWork(chain.urls[0]);
+      const caller = await hit;
+      await vm.EventRequest.Clear(K.BREAKPOINT, bp);
+      const over = await stepRequest(vm, caller, JDWP.StepDepth.OVER);
+      const done = nextStep(vm, over);
+      await vm.ThreadReference.Resume(caller);
+      const stop = await done;
+      await vm.EventRequest.Clear(K.SINGLE_STEP, over);
+      assert.equal(stop.thread, caller, 'the same thread');
+      assert.equal(await lineOfLocation(vm, stop.location), hopLine('CALL_LINE') + 1);
+      assert.equal(proxy.vm.cluster.remoteSteps.ownRequests(), 0, 'nothing of the proxy\'s own is left on the nodes');
+      await vm.ThreadReference.Resume(caller);
+      assert.match((await pending).body, /front@0 <- mid@1 <- leaf@2/);
+    } finally {
+      await vm.dispose();
+      await pending?.catch(() => undefined);
+    }
+    await assertNothingSuspended(proxy.vm, 3);
+  });
+
+  it('50 concurrent requests run on while one is followed into the next node; only the followed one stops', async () => {
+    proxy = await startProxy(chain.jvms, { nodes: chain.jvms.map((j, i) => `${['front', 'mid', 'leaf'][i]}=127.0.0.1:${j.port}`) });
+    const vm = await attachAfterDebugger(proxy.vm);
+    let followed: Promise<{ status: number; body: string }> | undefined;
+    const timed = async () => {
+      const started = Date.now();
+      const r = await callWork(chain.urls[0], 20_000);
+      return { ...r, ms: Date.now() - started };
+    };
+    try {
+      const baseline = await Promise.all(Array.from({ length: 50 }, timed));
+      const hit = nextBreakpoint(vm);
+      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'CALL_LINE') }, { modKind: 1, count: 1 }]);
+      followed = callWork(chain.urls[0]);
+      const caller = await hit;
+      await vm.EventRequest.Clear(K.BREAKPOINT, bp);
+      const into = await stepRequest(vm, caller, JDWP.StepDepth.INTO);
+      const landed = nextStep(vm, into);
+      const others = Promise.all(Array.from({ length: 50 }, timed));
+      await vm.ThreadReference.Resume(caller);
+      const stop = await landed;
+      assert.match(await threadName(vm, stop.thread), /^\[mid\] /);
+      const during = await others;
+      for (const r of during) assert.match(r.body, /front@0 <- mid@1 <- leaf@2/);
+      const { threads } = await vm.VirtualMachine.AllThreads();
+      const counts = await Promise.all(threads.map((t) => vm.ThreadReference.SuspendCount(t).then((c) => c.suspendCount)));
+      const suspended = threads.filter((_, i) => counts[i] > 0);
+      assert.deepEqual(suspended, [stop.thread], 'only the followed request\'s thread is stopped');
+      const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+      console.log(`      50 concurrent requests: p50 ${pct(baseline.map((r) => r.ms), 50)} ms / p99 ${pct(baseline.map((r) => r.ms), 99)} ms alone; p50 ${pct(during.map((r) => r.ms), 50)} ms / p99 ${pct(during.map((r) => r.ms), 99)} ms while one is followed (key reads ${proxy.vm.cluster.remoteSteps.stats.keyReads})`);
+      await vm.EventRequest.Clear(K.SINGLE_STEP, into);
+      assert.equal(proxy.vm.cluster.remoteSteps.ownRequests(), 0);
+      await vm.ThreadReference.Resume(stop.thread);
+      assert.match((await followed).body, /front@0 <- mid@1 <- leaf@2/);
+    } finally {
+      await vm.dispose();
+      await followed?.catch(() => undefined);
+    }
+    await assertNothingSuspended(proxy.vm, 3);
+  });
 });
