@@ -125,8 +125,8 @@ export class StitchBook {
     const stitched = await this.follow(link, vthread, own, server);
     this.stats.searches++;
     this.stats.searchMs += Date.now() - started;
-    if (!stitched.hops.length) return { frames: own, hops: [] };
-    this.stats.stitched++;
+    if (stitched.hops.length) this.stats.stitched++;
+    // Kept also when no caller was found, so a server thread without one is searched once per stop.
     this.stitches.set(vthread, { vthread, top: own[0].frameID, ...stitched });
     this.schedule();
     return stitched;
@@ -208,9 +208,10 @@ export class StitchBook {
     this.held.set(holder, list);
   }
 
-  /** The stitched stack last shown for a thread, without asking its node whether it still stands. */
+  /** The stitched stack last shown for a thread (one with callers), without asking its node whether it still stands. */
   shown(vthread: bigint): StitchedStack | undefined {
-    return this.stitches.get(vthread);
+    const s = this.stitches.get(vthread);
+    return s?.hops.length ? s : undefined;
   }
 
   /** The hops of a thread's stitched stack (empty when it has none now). */
