@@ -24,7 +24,7 @@ const NAMES = ['front', 'mid', 'leaf'];
 const EXCLUDES = ['java.*', 'javax.*', 'sun.*', 'com.sun.*', 'jdk.internal.*'];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-type Marker = 'LEAF_LINE' | 'CALL_LINE' | 'LOCAL_CALL_LINE';
+type Marker = 'LEAF_LINE' | 'CALL_LINE' | 'INTO_WORK_LINE';
 
 async function location(vm: JdwpClient, marker: Marker): Promise<Location> {
   const { classes } = await vm.VirtualMachine.ClassesBySignature('Lhopfix/Hop;');
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     const local: number[] = [];
     const remote: number[] = [];
     for (let s = 0; s < STOPS; s++) {
-      let { thread, done } = await stop(client, chain.urls[0], 'LOCAL_CALL_LINE');
+      let { thread, done } = await stop(client, chain.urls[0], 'INTO_WORK_LINE');
       const l = await stepTime(client, thread);
       local.push(l.ms);
       await client.ThreadReference.Resume(l.thread);

@@ -40,6 +40,8 @@ export const FabricErrorCode = {
   SLOTS_EXHAUSTED: 1050,
   /** An RPC edge declaration (--edges FILE, the launch configuration) is malformed. */
   EDGES_INVALID: 1060,
+  /** A request scope (--request-scope, Fabric.SetRequestScope, requestScope, trace --request) is malformed. */
+  SCOPE_INVALID: 1061,
 } as const;
 
 /** The numbered code of a FabricError. */

@@ -6,6 +6,7 @@ import type { NodeLink } from './node-link';
 import { SlotPool } from './slots';
 import { framesThroughTranslator, StitchBook } from './stitching';
 import { RemoteSteps } from './remote-steps';
+import { OwnRequests } from './own-requests';
 import { Translator } from './translate';
 import { TypeRegistry, type Logger } from './types';
 
@@ -85,6 +86,8 @@ export class Cluster extends EventEmitter {
   readonly slots = new SlotPool();
   /** Stitched stacks across RPC edges, and the callers they hold. */
   readonly stitches: StitchBook = new StitchBook(this, framesThroughTranslator(this));
+  /** Requests the proxy places on nodes for itself. */
+  readonly own = new OwnRequests(() => this.options.log);
   /** Debugger steps followed across RPC edges. */
   readonly remoteSteps: RemoteSteps = new RemoteSteps(this);
   /** Entries of dial-in nodes that left, oldest first. */
@@ -171,6 +174,7 @@ export class Cluster extends EventEmitter {
       this.registry.forgetNode(link);
       this.stitches.nodeLeft(link);
       this.remoteSteps.nodeLeft(link);
+      this.own.nodeLeft(link);
       this.objects.forgetNode(link);
     }
     if (wasUp) {

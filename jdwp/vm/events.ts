@@ -132,7 +132,7 @@ export class EventRouter {
     for (const ev of composite.events) {
       thread ??= threadOf(ev);
       if (this.track(link, ev)) continue;
-      if (await this.cluster.remoteSteps.onOwnEvent(link, ev)) continue;
+      if (await this.cluster.own.onEvent(link, ev)) continue;
       // A node's own VMDeath, asked for or not, is not the virtual VM's: its threads end with ThreadDeath when it leaves.
       if (ev.eventKind === K.VM_DEATH) {
         if (ev.requestID !== 0 && ev.requestID === this.deathWatches.get(link)) await this.rememberNames(link);

@@ -18,6 +18,7 @@ import type { Cluster } from './cluster';
 import { readKey, sitesOf, type EdgeSite } from './edge-sites';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
+import type { OwnHandler, OwnRequest } from './own-requests';
 import type { RequestManager, VRequest } from './requests';
 
 const K = JDWP.EventKind;
@@ -28,13 +29,6 @@ const M = { ThreadOnly: 3, ClassOnly: 4, ClassExclude: 6, LocationOnly: 7, Step:
 /** Framework code a step that lands in a handler passes through: the JDK and the servlet API. */
 export const FRAMEWORK_EXCLUDES = ['java.*', 'javax.*', 'jakarta.*', 'jdk.*', 'sun.*', 'com.sun.*'];
 
-type OwnHandler = (link: NodeLink, ev: Event_Composite_Events) => Promise<void>;
-
-interface OwnRequest {
-  link: NodeLink;
-  eventKind: number;
-  rawId: number;
-}
 
 /** One debugger step being followed across an edge. */
 interface Follow {
@@ -57,7 +51,6 @@ function isFrameworkClass(signature: string): boolean {
 
 /** The step requests of the debugger followed across RPC edges, and the proxy's own requests that follow them. */
 export class RemoteSteps {
-  private readonly handlers = new Map<NodeLink, Map<number, OwnHandler>>();
   private readonly follows = new Map<VRequest, Follow>();
   /** Counters for the bench and the tests. */
   readonly stats = { intoArmed: 0, intoLanded: 0, outLanded: 0, keyReads: 0 };
@@ -68,40 +61,16 @@ export class RemoteSteps {
     return this.cluster.options.edges;
   }
 
-  /** Handles an event of one of the proxy's own requests; false for any other event. */
-  async onOwnEvent(link: NodeLink, ev: Event_Composite_Events): Promise<boolean> {
-    const handler = ev.requestID ? this.handlers.get(link)?.get(ev.requestID) : undefined;
-    if (!handler) return false;
-    try {
-      await handler(link, ev);
-    } catch (err) {
-      this.cluster.options.log(`[fabric] node ${link.name}: following a step failed: ${(err as Error).message}`);
-    }
-    return true;
-  }
-
   private async place(f: Follow, link: NodeLink, eventKind: number, modifiers: EventRequest_Set_Modifier[], handler: OwnHandler): Promise<void> {
-    const { requestID } = await link.client.EventRequest.Set(eventKind, P.EVENT_THREAD, modifiers as never);
-    const own = { link, eventKind, rawId: requestID };
-    if (f.done) {
-      await link.client.EventRequest.Clear(eventKind, requestID).catch(() => undefined);
-      return;
-    }
-    f.own.push(own);
-    let map = this.handlers.get(link);
-    if (!map) this.handlers.set(link, (map = new Map()));
-    map.set(requestID, handler);
+    const own = await this.cluster.own.place(link, eventKind, modifiers, handler);
+    if (f.done) await this.cluster.own.clear(own);
+    else f.own.push(own);
   }
 
   private async clearOwn(f: Follow, which: (o: OwnRequest) => boolean = () => true): Promise<void> {
     const gone = f.own.filter(which);
     f.own = f.own.filter((o) => !which(o));
-    await Promise.all(
-      gone.map((o) => {
-        this.handlers.get(o.link)?.delete(o.rawId);
-        return o.link.down ? undefined : o.link.client.EventRequest.Clear(o.eventKind, o.rawId).catch(() => undefined);
-      }),
-    );
+    await Promise.all(gone.map((o) => this.cluster.own.clear(o)));
   }
 
   private async end(f: Follow): Promise<void> {
@@ -112,13 +81,6 @@ export class RemoteSteps {
     f.kept = undefined;
     await this.clearOwn(f);
     if (kept && !kept.link.down) await kept.link.client.ThreadReference.Resume(kept.thread as ThreadID).catch(() => undefined);
-  }
-
-  /** How many of the proxy's own requests are placed on nodes right now. */
-  ownRequests(): number {
-    let n = 0;
-    for (const m of this.handlers.values()) n += m.size;
-    return n;
   }
 
   /** The debugger set a step request: follow it across an edge when it steps into a call or out of a handler. */
@@ -283,7 +245,6 @@ export class RemoteSteps {
    * caller, if the proxy kept it, runs on.
    */
   nodeLeft(link: NodeLink): void {
-    this.handlers.delete(link);
     for (const f of [...this.follows.values()]) {
       f.own = f.own.filter((o) => o.link !== link);
       if (f.handler?.link === link || f.kept?.link === link) {

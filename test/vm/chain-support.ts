@@ -23,7 +23,7 @@ export interface Chain {
 }
 
 /** The line of a marker in Hop.java. */
-export function hopLine(marker: 'LEAF_LINE' | 'CALL_LINE' | 'LOCAL_CALL_LINE'): number {
+export function hopLine(marker: 'LEAF_LINE' | 'CALL_LINE' | 'INTO_WORK_LINE'): number {
   return lineOf('hopfix/Hop.java', marker);
 }
 

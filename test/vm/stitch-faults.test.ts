@@ -110,7 +110,7 @@ describe('stitching and remote steps under faults', function () {
       assert.notEqual(answer.status, 200, 'the call failed with its server');
       await vm.EventRequest.Clear(K.SINGLE_STEP, over);
       assert.ok((await vm.VirtualMachine.AllThreads()).threads.length > 0, 'the session goes on');
-      assert.equal(proxy.vm.cluster.remoteSteps.ownRequests(), 0);
+      assert.equal(proxy.vm.cluster.own.count(), 0);
     } finally {
       await vm.dispose();
     }
@@ -133,7 +133,7 @@ describe('stitching and remote steps under faults', function () {
         const stop = await done;
         assert.equal(stop.thread, thread, 'the step ends on the caller');
         await vm.EventRequest.Clear(K.SINGLE_STEP, into);
-        assert.equal(proxy.vm.cluster.remoteSteps.ownRequests(), 0);
+        assert.equal(proxy.vm.cluster.own.count(), 0);
         await vm.ThreadReference.Resume(thread);
         assert.match((await pending).body, /front@0 <- outside/);
       } finally {

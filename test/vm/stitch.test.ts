@@ -193,7 +193,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
       await vm.EventRequest.Clear(K.SINGLE_STEP, over);
       assert.equal(stop.thread, caller, 'the same thread');
       assert.equal(await lineOfLocation(vm, stop.location), hopLine('CALL_LINE') + 1);
-      assert.equal(proxy.vm.cluster.remoteSteps.ownRequests(), 0, 'nothing of the proxy\'s own is left on the nodes');
+      assert.equal(proxy.vm.cluster.own.count(), 0, 'nothing of the proxy\'s own is left on the nodes');
       await vm.ThreadReference.Resume(caller);
       assert.match((await pending).body, /front@0 <- mid@1 <- leaf@2/);
     } finally {
@@ -234,7 +234,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
       const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
       console.log(`      50 concurrent requests: p50 ${pct(baseline.map((r) => r.ms), 50)} ms / p99 ${pct(baseline.map((r) => r.ms), 99)} ms alone; p50 ${pct(during.map((r) => r.ms), 50)} ms / p99 ${pct(during.map((r) => r.ms), 99)} ms while one is followed (key reads ${proxy.vm.cluster.remoteSteps.stats.keyReads})`);
       await vm.EventRequest.Clear(K.SINGLE_STEP, into);
-      assert.equal(proxy.vm.cluster.remoteSteps.ownRequests(), 0);
+      assert.equal(proxy.vm.cluster.own.count(), 0);
       await vm.ThreadReference.Resume(stop.thread);
       assert.match((await followed).body, /front@0 <- mid@1 <- leaf@2/);
     } finally {
