@@ -65,7 +65,8 @@ export const PRESET_EDGES: readonly RpcEdge[] = Object.freeze([
   {
     name: 'jdk-httpclient -> jdk-httpserver',
     client: JDK_HTTP_CLIENT,
-    server: { method: 'com.sun.net.httpserver.Filter$Chain.doFilter', signature: '(Lcom/sun/net/httpserver/HttpExchange;)V', key: 'arg0' },
+    // The JDK's server runs its AuthFilter once per exchange, whatever filters the application adds.
+    server: { method: 'sun.net.httpserver.AuthFilter.doFilter', signature: '(Lcom/sun/net/httpserver/HttpExchange;Lcom/sun/net/httpserver/Filter$Chain;)V', key: 'arg0' },
     label: HTTP_LABEL,
   },
   { name: 'jdk-httpclient -> javax.servlet', client: JDK_HTTP_CLIENT, server: servlet('javax'), label: HTTP_LABEL },
