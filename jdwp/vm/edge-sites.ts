@@ -4,7 +4,7 @@
  * again after a short while, so an edge binds on a node once the node loads its class.
  */
 import type { ClassID, Location, MethodID, ReferenceTypeID, ThreadID } from '../codec/types';
-import { evaluate, interpolate } from '../eval/index';
+import { evaluate, evaluateCondition, interpolate } from '../eval/index';
 import type { EdgeSide, RpcEdge } from '../flow/edges';
 import { targetOf } from '../flow/edges';
 import { headerByFields } from '../flow/headers';
@@ -110,6 +110,39 @@ export async function readKey(link: NodeLink, thread: bigint, depth: number, sid
     return text === undefined ? undefined : normalizeKey(text, side);
   } catch {
     return undefined;
+  } finally {
+    mirror.invalidateThread(t);
+  }
+}
+
+/**
+ * Reads one header of the request a thread serves, in the frame at `depth` where `side` runs: the side's key
+ * expression gives the request (or its headers), and the header is read from it by fields.
+ */
+export async function readHeader(link: NodeLink, thread: bigint, depth: number, side: EdgeSide, header: string): Promise<string | undefined> {
+  const mirror = nodeMirror(link);
+  const t = thread as ThreadID;
+  mirror.invalidateThread(t);
+  try {
+    const r = await evaluate(side.key, { mirror, thread: t, frame: depth }, { allowInvoke: false });
+    if (r.text !== undefined) return undefined;
+    return typeof r.value.value === 'bigint' && r.value.value !== 0n ? await headerByFields(mirror, r.value.value as never, header) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    mirror.invalidateThread(t);
+  }
+}
+
+/** True when an expression holds in the frame at `depth` (no method calls); false when it does not or cannot be read. */
+export async function holdsAt(link: NodeLink, thread: bigint, depth: number, expression: string): Promise<boolean> {
+  const mirror = nodeMirror(link);
+  const t = thread as ThreadID;
+  mirror.invalidateThread(t);
+  try {
+    return await evaluateCondition(expression, { mirror, thread: t, frame: depth }, { allowInvoke: false });
+  } catch {
+    return false;
   } finally {
     mirror.invalidateThread(t);
   }
