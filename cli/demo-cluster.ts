@@ -96,14 +96,14 @@ export interface FlowCluster {
   stop(): Promise<void>;
 }
 
-/** Resolves with the HTTP port once a demo node printed "listening on PORT". */
-async function httpPort(jvm: Jvm, timeoutMs = 20_000): Promise<number> {
+/** Resolves with the HTTP port once a demo node (or the servlet fixture) printed "listening on PORT". */
+export async function httpPort(jvm: Jvm, timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = jvm.output.map((l) => /^listening on (\d+)$/.exec(l)).find(Boolean);
     if (m) return Number(m[1]);
-    if (jvm.process.exitCode !== null) throw new Error(`a demo node exited:\n${jvm.output.join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`a demo node did not listen within ${timeoutMs} ms:\n${jvm.output.join('\n')}`);
+    if (jvm.process.exitCode !== null) throw new Error(`the JVM exited before it listened:\n${jvm.output.join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`no "listening on PORT" within ${timeoutMs} ms:\n${jvm.output.join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
