@@ -78,7 +78,7 @@ Attach a debugger to ${at}:
              Host ${host}, Port ${proxyPort}; then Debug, and set a breakpoint in Orders.handle
   VS Code    npm run package && code --install-extension jdwp-fabric-*.vsix, open the demo/ folder and start
              "Attach to the demo cluster" (hostName ${host}, port ${proxyPort})
-  CLI        node bin/jdwp-fabric.js trace --connect ${at} --at ${stop} --capture order --max-hits 6
+  CLI        node bin/jdwp-fabric.js trace --connect ${at} --at ${stop} --capture order --no-locals --max-hits 6
 
 Ctrl-C stops the load, the proxy (leaving nothing suspended) and the JVMs.`);
   const load = rate > 0 ? LoadGenerator.start({ targets: cluster.gatewayUrls, rate, concurrency, markEvery }) : undefined;
