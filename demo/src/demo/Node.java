@@ -98,6 +98,7 @@ final class Node {
                 quote(headers.getFirst(Trace.HEADER)), quote(headers.getFirst("baggage")), quote(headers.getFirst("X-Debug-Session")));
     }
 
+    /** A JSON string, or null. */
     static String quote(String s) {
         return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
