@@ -143,32 +143,45 @@ export class LoadGenerator {
     const traced = Math.floor((index + 1) * tracedShare) > Math.floor(index * tracedShare);
     const traceparent = traced ? `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` : undefined;
     const form = `customer=${CUSTOMERS[index % CUSTOMERS.length]}&item=${ITEMS[index % ITEMS.length]}&qty=${1 + (index % 3)}`;
-    const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'Content-Length': Buffer.byteLength(form),
-      ...(traceparent ? { traceparent } : {}),
-      ...(marked ? markHeaders : {}),
-    };
-    const start = performance.now();
-    return new Promise<void>((resolve) => {
-      let done = false;
-      const finish = (outcome: Pick<LoadResult, 'status' | 'body' | 'error'>) => {
-        if (done) return;
-        done = true;
-        const result: LoadResult = { index, target, marked, traceparent, ...outcome, ok: outcome.status === 200, latencyMs: performance.now() - start };
-        this.results.push(result);
-        this.options.onResult?.(result);
-        resolve();
-      };
-      const req = http.request(target, { method: 'POST', headers, agent: this.agent, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => finish({ status: res.statusCode, error: err.message }));
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (err) => finish({ error: err.message }));
-      req.end(form);
+    const headers = { ...(traceparent ? { traceparent } : {}), ...(marked ? markHeaders : {}) };
+    return checkout(target, { form, headers, timeoutMs, agent: this.agent }).then((answer) => {
+      const result: LoadResult = { index, target, marked, traceparent, ...answer };
+      this.results.push(result);
+      this.options.onResult?.(result);
     });
   }
+}
+
+/** The answer to one checkout: its status and body, or why none came; never rejects. */
+export type CheckoutAnswer = Pick<LoadResult, 'status' | 'body' | 'error' | 'ok' | 'latencyMs'>;
+
+/**
+ * POSTs one checkout form (default customer=ada&item=apple&qty=1) to a gateway URL with extra headers (such as
+ * traceparent or X-Debug-Session) and resolves with the answer, a failure after `timeoutMs` (default 30000) included.
+ */
+export function checkout(
+  target: string,
+  options: { form?: string; headers?: Record<string, string>; timeoutMs?: number; agent?: http.Agent } = {},
+): Promise<CheckoutAnswer> {
+  const form = options.form ?? 'customer=ada&item=apple&qty=1';
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(form), ...options.headers };
+  const start = performance.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (outcome: Pick<LoadResult, 'status' | 'body' | 'error'>) => {
+      if (done) return;
+      done = true;
+      resolve({ ...outcome, ok: outcome.status === 200 && outcome.error === undefined, latencyMs: performance.now() - start });
+    };
+    const req = http.request(target, { method: 'POST', headers, agent: options.agent, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => finish({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => finish({ status: res.statusCode, error: err.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (err) => finish({ error: err.message }));
+    req.end(form);
+  });
 }

@@ -1,8 +1,7 @@
 // The demo flow: gateway -> orders -> inventory on 2 JVMs each behind the virtual VM, driven by the load generator.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { demoMarker, startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
-import { LoadGenerator, type LoadResult } from '../../cli/load';
+import { checkout, LoadGenerator, type LoadResult } from '../../cli/load';
 import { JdwpClient } from '../../jdwp/client/client';
 import { parseAddress } from '../../jdwp/transport/tcp';
 
@@ -26,18 +25,6 @@ function spanOf(traceparent: string | null | undefined): string {
   const m = TRACEPARENT.exec(traceparent ?? '');
   assert.ok(m, `a W3C traceparent: ${traceparent}`);
   return m[2];
-}
-
-function post(url: string, form: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end(form);
-  });
 }
 
 describe('the demo flow (2 JVMs per service, with the load generator)', function () {
@@ -136,8 +123,8 @@ describe('the demo flow (2 JVMs per service, with the load generator)', function
   });
 
   it('answers a checkout without an item with 400 from the gateway, calling nothing further', async () => {
-    const { status, body } = await post(cluster.gatewayUrls[0], 'customer=ada&qty=2');
+    const { status, body } = await checkout(cluster.gatewayUrls[0], { form: 'customer=ada&qty=2' });
     assert.equal(status, 400);
-    assert.deepEqual(JSON.parse(body), { error: 'need item and qty >= 1' });
+    assert.deepEqual(JSON.parse(body!), { error: 'need item and qty >= 1' });
   });
 });

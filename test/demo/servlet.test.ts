@@ -1,25 +1,13 @@
 // The servlet fixture on a real servlet container (Debian's Jetty 9) calling the demo's inventory service, each
 // in a JVM with -agentlib:jdwp, and the virtual VM over both.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
+import { checkout } from '../../cli/load';
 import { JdwpClient } from '../../jdwp/client/client';
 import { parseAddress, formatAddress } from '../../jdwp/transport/tcp';
 import { VirtualVm } from '../../jdwp/vm/server';
 import { SERVLET_CLASS, servletMarkerLine, startServletApp, type ServletApp } from '../support/servlet';
-
-function post(url: string, form: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end(form);
-  });
-}
 
 describe('a servlet on Jetty 9 in the flow', function () {
   this.timeout(90_000);
@@ -39,9 +27,9 @@ describe('a servlet on Jetty 9 in the flow', function () {
   it('serves a POST with a traceparent and passes the trace on to inventory with a new span', async () => {
     const traceId = randomBytes(16).toString('hex');
     const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
-    const { status, body } = await post(servlet.url, 'customer=ada&item=fig&qty=3', { traceparent });
+    const { status, body } = await checkout(servlet.url, { form: 'customer=ada&item=fig&qty=3', headers: { traceparent } });
     assert.equal(status, 200, body);
-    const answer = JSON.parse(body);
+    const answer = JSON.parse(body!);
     assert.equal(answer.service, 'orders-servlet');
     assert.match(answer.thread, /^qtp\d+-\d+$/, "a thread of Jetty's pool");
     assert.equal(answer.trace, traceId);
