@@ -4,7 +4,7 @@ import { ExitCode } from './exit-codes';
 import { LoadGenerator } from './load';
 
 /** Usage of `jdwp-fabric demo`. */
-export const DEMO_USAGE = `usage: jdwp-fabric demo [--per-service N] [--port PORT] [--dial-in] [--rate R] [--concurrency C]
+export const DEMO_USAGE = `usage: jdwp-fabric demo [--per-service N] [--port PORT] [--dial-in] [--rate R] [--concurrency C] [--mark-every M]
 
 Compiles the demo flow (gateway -> orders -> inventory, calling each other over HTTP with a W3C traceparent),
 starts N JVMs of each service (default 2) and the virtual VM over them on 127.0.0.1:PORT (default 5005), keeps
