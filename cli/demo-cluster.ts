@@ -58,6 +58,8 @@ export function demoBreakpointLine(): number {
 export interface FlowOptions {
   /** JVMs per service, one count for all or per service; default 2 each. */
   perService?: number | Partial<Record<DemoService, number>>;
+  /** Base URLs a service calls instead of the next service's nodes, such as the orders servlet on Jetty for the gateway. */
+  downstream?: Partial<Record<DemoService, string[]>>;
   /** Options of the virtual VM over the nodes, or false for no proxy (the nodes then wait for a debugger each). */
   proxy?: Partial<ClusterOptions> | false;
   /** The proxy's debugger port on 127.0.0.1; default 0 (a free port). */
@@ -137,7 +139,7 @@ export async function startFlowCluster(options: FlowOptions = {}): Promise<FlowC
           const jvm = await startJvm({
             classPath: [classes],
             mainClass,
-            args: ['0', ...downstream],
+            args: ['0', ...(options.downstream?.[service] ?? downstream)],
             vmArgs: [...SMALL_JVM_FLAGS, `-Ddemo.node=${name}`],
             mode: options.dialIn && proxy ? 'dial' : 'listen',
             dialAddress: options.dialIn && proxy ? formatAddress(proxy.acceptAddress!) : undefined,

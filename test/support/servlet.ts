@@ -3,7 +3,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileJava, startJvm, SMALL_JVM_FLAGS, type Jvm } from '../../jdwp/launch/java';
-import { httpPort } from '../../cli/demo-cluster';
+import { httpPort, startFlowCluster, type FlowCluster, type FlowNode } from '../../cli/demo-cluster';
+import type { ClusterOptions } from '../../jdwp/vm/cluster';
+import { VirtualVm } from '../../jdwp/vm/server';
+import { formatAddress } from '../../jdwp/transport/tcp';
 import { ROOT } from './fixtures';
 
 /** Where Debian installs Java libraries. */
@@ -54,6 +57,34 @@ export async function startServletApp(inventory: string[], timeoutMs = 30_000): 
     return { jdwp: `127.0.0.1:${jvm.port}`, url: `http://127.0.0.1:${port}/orders`, jvm, stop: () => jvm.kill() };
   } catch (err) {
     await jvm.kill();
+    throw err;
+  }
+}
+
+/**
+ * The demo flow with its orders service on Jetty: gateway-1 (demo.Gateway) -> servlet-1 (OrdersServlet at /orders)
+ * -> inventory-1 (demo.Inventory), one JVM each with -agentlib:jdwp, and a virtual VM over the three with `proxy`
+ * options. The servlet node's service is "orders".
+ */
+export async function startServletFlow(proxy: Partial<ClusterOptions> = {}): Promise<FlowCluster> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s();
+  };
+  try {
+    const inventory = await startFlowCluster({ perService: { gateway: 0, orders: 0, inventory: 1 }, proxy: false });
+    stops.push(inventory.stop);
+    const servlet = await startServletApp([new URL(inventory.nodes[0].url).origin]);
+    stops.push(servlet.stop);
+    const gateway = await startFlowCluster({ perService: { gateway: 1, orders: 0, inventory: 0 }, proxy: false, downstream: { gateway: [new URL(servlet.url).origin] } });
+    stops.push(gateway.stop);
+    const nodes: FlowNode[] = [inventory.nodes[0], { name: 'servlet-1', service: 'orders', jdwp: servlet.jdwp, url: servlet.url, jvm: servlet.jvm }, gateway.nodes[0]];
+    const vm = await VirtualVm.start({ ...proxy, listen: '127.0.0.1:0', nodes: nodes.map((n) => `${n.name}=${n.jdwp}`), log: proxy.log ?? (() => {}) });
+    stops.push(() => vm.close());
+    await vm.waitForNodes(nodes.length, 30_000);
+    return { nodes, gatewayUrls: gateway.gatewayUrls, proxy: vm, proxyAddress: formatAddress(vm.address), classes: gateway.classes, stop };
+  } catch (err) {
+    await stop();
     throw err;
   }
 }
