@@ -133,7 +133,7 @@ export async function startFlowCluster(options: FlowOptions = {}): Promise<FlowC
     let downstream: string[] = [];
     for (const service of [...DEMO_SERVICES].reverse()) {
       const { mainClass, path: servicePath } = DEMO_SERVICE_INFO[service];
-      const tier = await Promise.all(
+      const started = await Promise.allSettled(
         Array.from({ length: counts(service) }, async (_, i) => {
           const name = `${service}-${i + 1}`;
           const jvm = await startJvm({
@@ -149,6 +149,9 @@ export async function startFlowCluster(options: FlowOptions = {}): Promise<FlowC
           return { name, service, jdwp: jvm.port ? `127.0.0.1:${jvm.port}` : undefined, url, jvm };
         }),
       );
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      const tier = started.map((s) => (s as PromiseFulfilledResult<FlowNode>).value);
       nodes.push(...tier);
       downstream = tier.map((n) => new URL(n.url).origin);
     }

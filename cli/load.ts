@@ -67,7 +67,8 @@ export function quantile(values: number[], q: number): number {
 
 /** A running load generator. */
 export class LoadGenerator {
-  private readonly results: LoadResult[] = [];
+  /** Latency and outcome of each finished request (without its body, so that a long demo run stays small). */
+  private readonly finished: Array<Pick<LoadResult, 'latencyMs' | 'ok'>> = [];
   private readonly agent: http.Agent;
   private readonly pending = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
@@ -98,19 +99,19 @@ export class LoadGenerator {
 
   /** Stats of the requests finished so far, or of those from the `from`-th finished one on. */
   stats(from = 0): LoadStats {
-    const window = this.results.slice(from);
+    const window = this.finished.slice(from);
     const latencies = window.map((r) => r.latencyMs);
     const ok = window.filter((r) => r.ok).length;
     return {
       sent: this.sent,
-      finished: this.results.length,
+      finished: this.finished.length,
       ok,
       failed: window.length - ok,
       skipped: this.skipped,
       inFlight: this.pending.size,
       p50: quantile(latencies, 0.5),
       p99: quantile(latencies, 0.99),
-      max: latencies.length ? Math.max(...latencies) : NaN,
+      max: latencies.length ? latencies.reduce((a, b) => Math.max(a, b)) : NaN,
     };
   }
 
@@ -145,9 +146,8 @@ export class LoadGenerator {
     const form = `customer=${CUSTOMERS[index % CUSTOMERS.length]}&item=${ITEMS[index % ITEMS.length]}&qty=${1 + (index % 3)}`;
     const headers = { ...(traceparent ? { traceparent } : {}), ...(marked ? markHeaders : {}) };
     return checkout(target, { form, headers, timeoutMs, agent: this.agent }).then((answer) => {
-      const result: LoadResult = { index, target, marked, traceparent, ...answer };
-      this.results.push(result);
-      this.options.onResult?.(result);
+      this.finished.push({ latencyMs: answer.latencyMs, ok: answer.ok });
+      this.options.onResult?.({ index, target, marked, traceparent, ...answer });
     });
   }
 }
