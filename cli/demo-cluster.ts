@@ -40,13 +40,18 @@ export const DEMO_MARKERS = {
 /** A marker comment of the demo's source. */
 export type DemoMarker = keyof typeof DEMO_MARKERS;
 
+/** The first line of a demo class's source that contains `text`, such as demoSourceLine('demo.Orders', 'client.send('). */
+export function demoSourceLine(className: string, text: string): { file: string; line: number } {
+  const file = path.join(DEMO_SOURCES, ...className.split('.')) + '.java';
+  const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  if (line === 0) throw new Error(`no line with "${text}" in ${file}`);
+  return { file, line };
+}
+
 /** Where a marker is: its class, source file and line. */
 export function demoMarker(marker: DemoMarker): { className: string; file: string; line: number } {
   const className = DEMO_MARKERS[marker];
-  const file = path.join(DEMO_SOURCES, ...className.split('.')) + '.java';
-  const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(`// ${marker}`)) + 1;
-  if (line === 0) throw new Error(`no ${marker} marker in ${file}`);
-  return { className, file, line };
+  return { className, ...demoSourceLine(className, `// ${marker}`) };
 }
 
 /** The line marked DEMO_BREAKPOINT in demo.Orders.handle. */

@@ -1,6 +1,6 @@
 // The demo flow: gateway -> orders -> inventory on 2 JVMs each behind the virtual VM, driven by the load generator.
 import * as assert from 'node:assert/strict';
-import { demoMarker, startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
+import { demoMarker, demoSourceLine, startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
 import { checkout, LoadGenerator, type LoadResult } from '../../cli/load';
 import { JdwpClient } from '../../jdwp/client/client';
 import { parseAddress } from '../../jdwp/transport/tcp';
@@ -53,8 +53,11 @@ describe('the demo flow (2 JVMs per service, with the load generator)', function
     try {
       const { nodes } = await vm.Fabric.Nodes();
       assert.deepEqual(nodes.map((n) => `${n.name} ${n.state}`).sort(), cluster.nodes.map((n) => `${n.name} up`).sort());
-      for (const marker of ['DEMO_BREAKPOINT', 'DEMO_REMOTE_CALL', 'DEMO_STOCK'] as const) {
-        const { className, line } = demoMarker(marker);
+      const lines = [
+        ...(['DEMO_BREAKPOINT', 'DEMO_REMOTE_CALL', 'DEMO_STOCK'] as const).map((marker) => ({ marker, ...demoMarker(marker) })),
+        { marker: "orders' call to inventory", className: 'demo.Orders', ...demoSourceLine('demo.Orders', 'client.send(') },
+      ];
+      for (const { marker, className, line } of lines) {
         const { classes } = await vm.VirtualMachine.ClassesBySignature(`L${className.replace(/\./g, '/')};`);
         assert.equal(classes.length, 1, `${className} is one class across its 2 nodes`);
         const { declared } = await vm.ReferenceType.MethodsWithGeneric(classes[0].typeID);
