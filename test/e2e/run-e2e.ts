@@ -14,7 +14,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { ensureCodeServer, freePort, installExtension, startCodeServer, writeUserSettings, type CodeServerDirs } from './code-server';
 import { suspendedThreads } from '../adapter/suspension';
 import { startE2eCluster } from './cluster';
-import { demoMarker } from '../../cli/demo-cluster';
+import { demoBreakpointLine } from '../../cli/demo-cluster';
 import { cleanupAll, onCleanup } from './processes';
 import { Workbench, type TreeRow } from './workbench';
 
@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   });
   if (workbenchOnly || results.some((r) => !r.ok)) return;
 
-  const { line } = demoMarker('DEMO_BREAKPOINT');
+  const line = demoBreakpointLine();
   await check(`a breakpoint is set at Orders.java:${line}`, async () => {
     await wb.openFile('Orders.java');
     await wb.goToLine(line);
