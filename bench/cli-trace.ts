@@ -1,17 +1,16 @@
 // The trace CLI's costs, with the trace session in process and the proxy as its own process (as deployed):
-//   1. one hit-capture-resume cycle (the time the hit holds its thread), one JVM of the demo service with one
+//   1. one hit-capture-resume cycle (the time the hit holds its thread), one JVM of the self-driving worker with one
 //      worker, directly and through the virtual VM; a full capture (order, locals, 5 frames) and a light one;
-//   2. the most hits per second a session sustains with 3 nodes of the demo service running flat out
+//   2. the most hits per second a session sustains with 3 nodes of the worker running flat out
 //      (no pause between orders, 2 workers each), rate limits lifted, through the virtual VM (and 1 JVM directly).
 // Run: npx tsc -p . && node out/bench/cli-trace.js [hits=300] [seconds=10]
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { compileJava, relistened, SMALL_JVM_FLAGS, startJvm, type Jvm } from '../jdwp/launch/java';
-import { demoBreakpointLine } from '../cli/demo';
-import { DEMO_SOURCES } from '../cli/demo-cluster';
+import { relistened, type Jvm } from '../jdwp/launch/java';
 import { parseTraceArgs } from '../cli/trace/options';
 import { runSession } from '../cli/trace/session';
 import { ROOT } from '../test/support/fixtures';
+import { startWorker, workerTraceLine } from '../test/support/worker-cluster';
 import { quantile } from './support/stats';
 
 const HITS = Number(process.argv[2] ?? 300);
@@ -50,7 +49,7 @@ async function session(args: string[]): Promise<Array<{ pauseMs: number; node: s
 
 async function cycle(address: string, jvm: Jvm | undefined, shape: string[]): Promise<string> {
   const since = jvm?.output.length ?? 0;
-  const at = `demo.OrderService:${demoBreakpointLine()}`;
+  const at = `worker.OrderService:${workerTraceLine()}`;
   const hits = await session(['--connect', address, '--at', at, ...shape, ...UNLIMITED, '--max-hits', String(HITS + WARM_UP)]);
   if (jvm) await relistened(jvm, since);
   const pauses = hits.slice(WARM_UP).map((h) => h.pauseMs);
@@ -60,7 +59,7 @@ async function cycle(address: string, jvm: Jvm | undefined, shape: string[]): Pr
 
 async function sustained(address: string, jvms: Jvm[], shape: string[]): Promise<string> {
   const since = jvms.map((j) => j.output.length);
-  const at = `demo.OrderService:${demoBreakpointLine()}`;
+  const at = `worker.OrderService:${workerTraceLine()}`;
   const hits = await session(['--connect', address, '--at', at, ...shape, ...UNLIMITED, '--duration', String(SECONDS)]);
   await Promise.all(jvms.map((j, i) => (address.endsWith(`:${j.port}`) ? relistened(j, since[i]) : undefined)));
   const perNode = new Map<string, number>();
@@ -70,13 +69,11 @@ async function sustained(address: string, jvms: Jvm[], shape: string[]): Promise
 }
 
 async function main(): Promise<void> {
-  const classes = compileJava(DEMO_SOURCES, path.join(ROOT, 'out', 'demo-classes'));
-  const demo = (pause: number, workers: number, i: number) =>
-    startJvm({ classPath: [classes], mainClass: 'demo.OrderService', args: [String(pause), String(workers)], vmArgs: [...SMALL_JVM_FLAGS, `-Ddemo.node=node-${i}`] });
+  const worker = (pause: number, workers: number, i: number) => startWorker(`node-${i}`, pause, { workers });
   const jvms: Jvm[] = [];
   try {
     console.log(`1. hit-capture-resume cycle: time a hit holds its thread (1 JVM, 1 worker, 20 ms between orders; ${WARM_UP} warm-up hits)`);
-    const one = await demo(20, 1, 1);
+    const one = await worker(20, 1, 1);
     jvms.push(one);
     for (const [name, shape] of [['full (order, locals, 5 frames)', FULL], ['light (order.id only)', LIGHT]] as const) {
       console.log(`   ${name}`);
@@ -89,7 +86,7 @@ async function main(): Promise<void> {
     jvms.length = 0;
 
     console.log(`2. sustained hits/s over ${SECONDS} s, nodes running flat out (no pause, 2 workers each), limits lifted`);
-    jvms.push(...(await Promise.all([1, 2, 3].map((i) => demo(0, 2, i)))));
+    jvms.push(...(await Promise.all([1, 2, 3].map((i) => worker(0, 2, i)))));
     for (const [name, shape] of [['light (order.id only)', LIGHT], ['full (order, locals, 5 frames)', FULL]] as const) {
       console.log(`   ${name}`);
       console.log(`     1 JVM direct          ${await sustained(`127.0.0.1:${jvms[0].port}`, jvms, shape)}`);

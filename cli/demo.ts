@@ -1,41 +1,54 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { formatAddress } from '../jdwp/transport/tcp';
 import { num, parseArgs, UsageError } from './args';
-import { DEMO_SOURCES, startDemoCluster } from './demo-cluster';
+import { demoMarker, startFlowCluster } from './demo-cluster';
 import { ExitCode } from './exit-codes';
+import { LoadGenerator } from './load';
 
 /** Usage of `jdwp-fabric demo`. */
-export const DEMO_USAGE = `usage: jdwp-fabric demo [--nodes N] [--port PORT] [--dial-in]
+export const DEMO_USAGE = `usage: jdwp-fabric demo [--per-service N] [--port PORT] [--dial-in] [--rate R] [--concurrency C] [--mark-every M]
 
-Compiles the demo order service, starts N JVMs of it (default 3) and the virtual VM over them on
-127.0.0.1:PORT (default 5005), prints how to attach, and runs until Ctrl-C.
+Compiles the demo flow (gateway -> orders -> inventory, calling each other over HTTP with a W3C traceparent),
+starts N JVMs of each service (default 2) and the virtual VM over them on 127.0.0.1:PORT (default 5005), keeps
+checkouts flowing into the gateways, prints how to attach, and runs until Ctrl-C.
 
-  --nodes N      how many JVMs (default 3)
-  --port PORT    the virtual VM's port (default 5005; 0 picks a free one)
-  --dial-in      the JVMs dial into the proxy (server=n) instead of being dialled
+  --per-service N   JVMs per service (default 2)
+  --port PORT       the virtual VM's port (default 5005; 0 picks a free one)
+  --dial-in         the JVMs dial into the proxy (server=n) instead of being dialled; the proxy names them node-N
+  --rate R          checkouts per second (default 5; 0 sends none)
+  --concurrency C   most checkouts in flight at once (default 8)
+  --mark-every M    one checkout in M carries X-Debug-Session: alice (default 50; 0 marks none)
 `;
 
-/** The line marked DEMO_BREAKPOINT in the demo service. */
-export function demoBreakpointLine(): number {
-  const text = fs.readFileSync(path.join(DEMO_SOURCES, 'demo', 'OrderService.java'), 'utf8');
-  return text.split('\n').findIndex((l) => l.includes('DEMO_BREAKPOINT')) + 1;
-}
+/** Seconds between the demo's load reports. */
+const REPORT_SECONDS = 30;
 
-/** `jdwp-fabric demo`: the main job on a small embedded cluster. */
+/** `jdwp-fabric demo`: the demo flow on a small embedded cluster, with a load generator. */
 export async function demo(argv: string[]): Promise<number> {
-  let nodes: number;
+  let perService: number;
   let port: number;
   let dialIn: boolean;
+  let rate: number;
+  let concurrency: number;
+  let markEvery: number;
   try {
-    const args = parseArgs(argv, [{ name: 'nodes', value: true }, { name: 'port', value: true }, { name: 'dial-in' }, { name: 'help' }]);
+    const args = parseArgs(argv, [
+      { name: 'per-service', value: true },
+      { name: 'port', value: true },
+      { name: 'dial-in' },
+      { name: 'rate', value: true },
+      { name: 'concurrency', value: true },
+      { name: 'mark-every', value: true },
+      { name: 'help' },
+    ]);
     if (args.options.help) {
       process.stdout.write(DEMO_USAGE);
       return ExitCode.OK;
     }
-    nodes = num(args, 'nodes', 3, 1, 50);
+    perService = num(args, 'per-service', 2, 1, 20);
     port = num(args, 'port', 5005, 0, 65535);
     dialIn = !!args.options['dial-in'];
+    rate = num(args, 'rate', 5, 0, 1000);
+    concurrency = num(args, 'concurrency', 8, 1, 1000);
+    markEvery = num(args, 'mark-every', 50, 0, 1_000_000);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`jdwp-fabric demo: ${err.message}\n\n${DEMO_USAGE}`);
@@ -43,28 +56,47 @@ export async function demo(argv: string[]): Promise<number> {
     }
     throw err;
   }
-  console.log(`Starting ${nodes} JVMs of the demo order service and the virtual VM...`);
-  const cluster = await startDemoCluster({ nodes, port, dialIn, log: (line) => console.log(line) });
-  const at = formatAddress(cluster.proxy.address);
-  const line = demoBreakpointLine();
+  console.log(`Starting the demo flow (gateway -> orders -> inventory), ${perService} JVMs per service, and the virtual VM...`);
+  const cluster = await startFlowCluster({ perService, port, dialIn, log: (line) => console.log(line) });
+  const proxy = cluster.proxy!;
+  const at = cluster.proxyAddress!;
+  const { host, port: proxyPort } = proxy.address;
+  const breakpoint = demoMarker('DEMO_BREAKPOINT');
+  const remoteCall = demoMarker('DEMO_REMOTE_CALL');
+  const stop = `${breakpoint.className}:${breakpoint.line}`;
   console.log(`
-The demo cluster is up: ${nodes} JVMs behind one virtual JVM at ${at}.
+The demo flow is up: ${cluster.nodes.length} JVMs behind one virtual JVM at ${at}.
+${cluster.nodes.map((n) => `  ${n.name.padEnd(12)} ${n.url}`).join('\n')}
+${rate > 0 ? `Checkouts flow into the gateways at ${rate}/s; one in ${markEvery || '∞'} carries X-Debug-Session: alice.` : 'No load: POST to a gateway yourself, e.g.'}
+  curl -d 'customer=ada&item=plum&qty=2' ${cluster.gatewayUrls[0]}
 
 Attach a debugger to ${at}:
   jdb        jdb -attach ${at}
-             then:  threads     stop at demo.OrderService:${line}     where     locals     print order     cont
+             then:  threads     stop at ${stop}     where     locals     print order     cont
+             (the gateway calls orders at ${remoteCall.className}:${remoteCall.line})
   IntelliJ   Run > Edit Configurations > + > Remote JVM Debug: Debugger mode "Attach to remote JVM",
-             Host ${cluster.proxy.address.host}, Port ${cluster.proxy.address.port}; then Debug, and set a breakpoint in OrderService.process
+             Host ${host}, Port ${proxyPort}; then Debug, and set a breakpoint in Orders.handle
   VS Code    npm run package && code --install-extension jdwp-fabric-*.vsix, open the demo/ folder and start
-             "Attach to the demo cluster" (hostName ${cluster.proxy.address.host}, port ${cluster.proxy.address.port})
-  CLI        node bin/jdwp-fabric.js trace --connect ${at} --at demo.OrderService:${line} --capture order --max-hits 6
+             "Attach to the demo cluster" (hostName ${host}, port ${proxyPort})
+  CLI        node bin/jdwp-fabric.js trace --connect ${at} --at ${stop} --capture order --no-locals --max-hits 6
 
-Ctrl-C stops the proxy (leaving nothing suspended) and the JVMs.`);
+Ctrl-C stops the load, the proxy (leaving nothing suspended) and the JVMs.`);
+  const load = rate > 0 ? LoadGenerator.start({ targets: cluster.gatewayUrls, rate, concurrency, markEvery }) : undefined;
+  let reported = 0;
+  const report = setInterval(() => {
+    const s = load!.stats(reported);
+    reported = s.finished;
+    const ms = (v: number) => (Number.isNaN(v) ? '-' : `${v.toFixed(1)} ms`);
+    console.log(`load: ${s.ok} ok, ${s.failed} failed in the last ${REPORT_SECONDS} s; p50 ${ms(s.p50)}, p99 ${ms(s.p99)}; ${s.inFlight} in flight`);
+  }, REPORT_SECONDS * 1000);
+  if (!load) clearInterval(report);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  console.log('Stopping the demo cluster...');
-  await cluster.close();
+  console.log('Stopping the demo flow...');
+  clearInterval(report);
+  await cluster.stop();
+  await load?.stop();
   return ExitCode.OK;
 }

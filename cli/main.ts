@@ -8,7 +8,7 @@ import { runDebugAdapter } from '../adapter/main';
 const USAGE = `usage: jdwp-fabric <command> [options]
 
 commands:
-  demo                  start the demo cluster (3 JVMs) behind the virtual VM and print how to attach
+  demo                  start the demo flow (gateway -> orders -> inventory, 2 JVMs each) behind the virtual VM, with load
   proxy --listen ...    serve one virtual JVM over many JVM nodes (see proxy --help)
   inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
   trace --connect ...   non-breaking snapshots, tracepoints and logpoints as JSON lines (see trace --help)

@@ -1,12 +1,10 @@
 // Small measuring helpers for the benchmarks: percentiles, a timed loop, allocation per operation.
 import { PerformanceObserver } from 'node:perf_hooks';
 
-/** The q-quantile (0..1) of a list of numbers, by the nearest-rank method. */
-export function quantile(values: number[], q: number): number {
-  if (!values.length) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
+import { quantile } from '../../cli/load';
+
+/** The q-quantile of a list of numbers (the load generator's, so that benchmarks and the demo count alike). */
+export { quantile };
 
 /** Runs fn `iterations` times and returns the CPU nanoseconds (user + system, all threads) per call. */
 export function timeLoop(fn: () => void, iterations: number): number {

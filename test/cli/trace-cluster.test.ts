@@ -1,21 +1,20 @@
-// jdwp-fabric trace through the virtual VM over 3 nodes of the demo service (dialling in), run as child processes.
+// jdwp-fabric trace through the virtual VM over 3 nodes of the self-driving worker (dialling in), run as child processes.
 import * as assert from 'node:assert/strict';
-import { startJvm, SMALL_JVM_FLAGS, type Jvm } from '../../jdwp/launch/java';
+import type { Jvm } from '../../jdwp/launch/java';
 import { formatAddress } from '../../jdwp/transport/tcp';
-import { demoBreakpointLine } from '../../cli/demo';
-import { startDemoCluster, type DemoCluster } from '../../cli/demo-cluster';
 import { ExitCode } from '../../cli/exit-codes';
 import { killAll } from '../support/fixtures';
+import { startWorker, startWorkerCluster, workerTraceLine, type WorkerCluster } from '../support/worker-cluster';
 import { assertNothingSuspended, attachWhenFree, hitsOf, runCli, startCli, summaryOf, waitForLine, type HitLine } from './support';
 
-/** Milliseconds each demo worker pauses between orders: 2 workers make about 40 hits a second per node. */
+/** Milliseconds each worker pauses between orders: 2 workers make about 40 hits a second per node. */
 const PAUSE_MS = 50;
 
 describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
   this.timeout(120_000);
-  let cluster: DemoCluster;
+  let cluster: WorkerCluster;
   const late: Jvm[] = [];
-  const at = () => `demo.OrderService:${demoBreakpointLine()}`;
+  const at = () => `worker.OrderService:${workerTraceLine()}`;
   const proxyAddress = () => cluster.proxy.address;
 
   function trace(...args: string[]) {
@@ -29,7 +28,7 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
   const nodesOf = (hits: HitLine[]) => new Set(hits.map((h) => h.node));
 
   before(async () => {
-    cluster = await startDemoCluster({ nodes: 3, dialIn: true, pauseMillis: PAUSE_MS });
+    cluster = await startWorkerCluster({ nodes: 3, dialIn: true, pauseMillis: PAUSE_MS });
   });
 
   after(async () => {
@@ -49,7 +48,7 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
       assert.equal(h.location.method, 'process');
       assert.equal(h.stack![1].method, 'runWorker');
       assert.equal(h.captures!['order.id'], h.locals!.order.fields.id);
-      assert.equal(h.locals!.order['@type'], 'demo.Order');
+      assert.equal(h.locals!.order['@type'], 'worker.Order');
     }
     const summary = summaryOf(r.stderr);
     assert.equal(summary.reason, '--per-node reached on every node');
@@ -64,7 +63,7 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
     assert.equal(hits.length, 4);
     for (const h of hits) {
       assert.equal(h.captures!['order.priority'], true);
-      assert.equal(h.captures!['order.id'] % 7, 0, 'the demo marks every 7th order as priority');
+      assert.equal(h.captures!['order.id'] % 7, 0, 'the worker marks every 7th order as priority');
     }
     const summary = summaryOf(r.stderr);
     const filtered = Object.values(summary.nodes as Record<string, { filtered: number }>).reduce((n, c) => n + c.filtered, 0);
@@ -109,7 +108,7 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
     const vm = await attachWhenFree(proxyAddress);
     let hash: string;
     try {
-      const { classes } = await vm.VirtualMachine.ClassesBySignature('Ldemo/OrderService;');
+      const { classes } = await vm.VirtualMachine.ClassesBySignature('Lworker/OrderService;');
       hash = (await vm.Fabric.SymbolInfo(classes[0].typeID)).symbolHash;
     } finally {
       await vm.dispose();
@@ -120,12 +119,12 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
 
     const none = await trace('--at', at(), '--symbol', 'f'.repeat(64), '--load-timeout', '1');
     assert.equal(none.code, ExitCode.UNKNOWN_CLASS);
-    assert.match(none.stderr.at(-1)!, /no node runs demo\.OrderService with symbol hash f{64}/);
+    assert.match(none.stderr.at(-1)!, /no node runs worker\.OrderService with symbol hash f{64}/);
   });
 
   it('ends on SIGINT with exit code 130 and leaves no thread suspended on any node', async () => {
-    const run = startTrace('--at', at(), '--at', 'demo.Pricing.total', '--json');
-    await waitForLine(run, 'stdout', (l) => l.includes('"demo.Pricing.total"'));
+    const run = startTrace('--at', at(), '--at', 'worker.Pricing.total', '--json');
+    await waitForLine(run, 'stdout', (l) => l.includes('"worker.Pricing.total"'));
     run.child.kill('SIGINT');
     assert.equal(await run.exited, ExitCode.INTERRUPTED);
     assert.equal(summaryOf(run.stderr).reason, 'interrupted');
@@ -138,14 +137,7 @@ describe('jdwp-fabric trace through the virtual VM (3 nodes)', function () {
     await waitForLine(run, 'stdout', () => hitNodes().size === 3);
     const before = hitNodes();
     late.push(
-      await startJvm({
-        classPath: [cluster.classes],
-        mainClass: 'demo.OrderService',
-        args: [String(PAUSE_MS)],
-        vmArgs: [...SMALL_JVM_FLAGS, '-Ddemo.node=node-4'],
-        mode: 'dial',
-        dialAddress: formatAddress(cluster.proxy.acceptAddress!),
-      }),
+      await startWorker('node-4', PAUSE_MS, { dialAddress: formatAddress(cluster.proxy.acceptAddress!) }),
     );
     await waitForLine(run, 'stdout', () => hitNodes().size === 4, 30_000);
     const joined = [...hitNodes()].find((n) => !before.has(n))!;

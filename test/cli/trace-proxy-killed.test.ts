@@ -1,11 +1,9 @@
 // jdwp-fabric trace through a proxy process that is killed (SIGKILL) mid-session: exit code 6, nodes left running.
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
-import { compileJava, startJvm, SMALL_JVM_FLAGS, type Jvm } from '../../jdwp/launch/java';
-import { demoBreakpointLine } from '../../cli/demo';
-import { DEMO_SOURCES } from '../../cli/demo-cluster';
+import type { Jvm } from '../../jdwp/launch/java';
 import { ExitCode } from '../../cli/exit-codes';
-import { killAll, ROOT } from '../support/fixtures';
+import { killAll } from '../support/fixtures';
+import { startWorker, workerTraceLine } from '../support/worker-cluster';
 import { assertNothingSuspended, relistened, startCli, summaryOf, waitForLine, type CliRun } from './support';
 
 describe('jdwp-fabric trace when the proxy process is killed', function () {
@@ -14,10 +12,7 @@ describe('jdwp-fabric trace when the proxy process is killed', function () {
   let proxy: CliRun | undefined;
 
   before(async () => {
-    const classes = compileJava(DEMO_SOURCES, path.join(ROOT, 'out', 'demo-classes'));
-    const started = await Promise.all(
-      [1, 2].map((i) => startJvm({ classPath: [classes], mainClass: 'demo.OrderService', args: ['20'], vmArgs: [...SMALL_JVM_FLAGS, `-Ddemo.node=node-${i}`] })),
-    );
+    const started = await Promise.all([1, 2].map((i) => startWorker(`node-${i}`, 20)));
     jvms.push(...started);
   });
 
@@ -34,7 +29,7 @@ describe('jdwp-fabric trace when the proxy process is killed', function () {
     await waitForLine(proxy, 'stderr', (l) => l.includes('node node-1 joined'));
     const since = jvms.map((j) => j.output.length);
 
-    const run = startCli(['trace', '--connect', address, '--at', `demo.OrderService:${demoBreakpointLine()}`, '--capture', 'order', '--json']);
+    const run = startCli(['trace', '--connect', address, '--at', `worker.OrderService:${workerTraceLine()}`, '--capture', 'order', '--json']);
     await waitForLine(run, 'stdout', () => new Set(run.stdout.map((l) => JSON.parse(l).node)).size === 2);
     proxy.child.kill('SIGKILL');
     assert.equal(await run.exited, ExitCode.TARGET_LOST);

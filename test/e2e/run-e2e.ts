@@ -1,8 +1,8 @@
 /**
  * End-to-end test in a real VS Code: code-server 4.100.3 in headless Chromium, driven by playwright-core.
- * Builds and installs the .vsix, starts the demo cluster (10 JVMs), opens the demo workspace, sets a breakpoint at
- * the DEMO_BREAKPOINT line, starts the jdwp-fabric configuration and checks the Call Stack (cluster → one session per
- * node → threads), Variables and Fabric views.
+ * Builds and installs the .vsix, starts the demo flow (10 JVMs: 2 gateways, 6 orders, 2 inventories) with load,
+ * opens the demo workspace, sets a breakpoint at the DEMO_BREAKPOINT line (Orders.handle), starts the jdwp-fabric
+ * configuration and checks the Call Stack (cluster → one session per node → threads), Variables and Fabric views.
  * Screenshots go to test-artifacts/e2e/. Run with `npm run test:e2e`; `--workbench-only` stops after opening the
  * workspace (a check of the code-server and Chromium set-up); `--adapter=process` runs the debug adapter as its own
  * process (the jdwpFabric.debugAdapter setting) instead of inline in the extension host.
@@ -14,6 +14,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { ensureCodeServer, freePort, installExtension, startCodeServer, writeUserSettings, type CodeServerDirs } from './code-server';
 import { suspendedThreads } from '../adapter/suspension';
 import { startE2eCluster } from './cluster';
+import { demoBreakpointLine } from '../../cli/demo-cluster';
 import { cleanupAll, onCleanup } from './processes';
 import { Workbench, type TreeRow } from './workbench';
 
@@ -21,9 +22,11 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WORK = path.join(ROOT, '.tmp', 'e2e');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const NODE_COUNT = 10;
-/** Each demo worker pauses this long between orders, so that 10 JVMs stay light on a small machine. */
-const WORKER_PAUSE_MS = 1_000;
+/** JVMs per service of the demo flow: 10 in all, most of them orders nodes, which serve the breakpoint's handler. */
+const PER_SERVICE = { gateway: 2, orders: 6, inventory: 2 };
+const NODE_COUNT = PER_SERVICE.gateway + PER_SERVICE.orders + PER_SERVICE.inventory;
+/** Checkouts per second into the gateways: light enough for 10 JVMs on a small machine. */
+const LOAD_RATE = 5;
 const CONFIG_NAME = 'Attach to the demo cluster';
 const started = Date.now();
 
@@ -69,13 +72,6 @@ function prepareWorkspace(proxyPort: number): string {
   launch.configurations = [config, ...launch.configurations.filter((c: unknown) => c !== config)];
   fs.writeFileSync(launchFile, JSON.stringify(launch, null, 2));
   return workspace;
-}
-
-function breakpointLine(): number {
-  const lines = fs.readFileSync(path.join(ROOT, 'demo', 'src', 'demo', 'OrderService.java'), 'utf8').split('\n');
-  const index = lines.findIndex((l) => l.includes('DEMO_BREAKPOINT'));
-  if (index < 0) throw new Error('no DEMO_BREAKPOINT marker in demo/src/demo/OrderService.java');
-  return index + 1;
 }
 
 /** The pids of processes whose command line runs the installed extension's standalone adapter. */
@@ -137,17 +133,19 @@ async function main(): Promise<void> {
 
   let proxyPort = 0;
   let names: string[] = [];
+  let breakpointNodes: string[] = [];
   if (!workbenchOnly) {
     const vsix = buildVsix();
     log(`built ${path.relative(ROOT, vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB)`);
     const report = installExtension(bin, dirs, vsix);
     if (!/successfully installed/i.test(report)) throw new Error(`unexpected install report:\n${report}`);
     log('installed the .vsix into a fresh extensions directory');
-    const cluster = await startE2eCluster(NODE_COUNT, WORKER_PAUSE_MS);
+    const cluster = await startE2eCluster(PER_SERVICE, LOAD_RATE);
     onCleanup(() => cluster.close());
     proxyPort = cluster.proxyPort;
     names = cluster.names;
-    log(`demo cluster up: ${NODE_COUNT} JVMs behind the virtual VM on 127.0.0.1:${proxyPort}`);
+    breakpointNodes = cluster.breakpointNodes;
+    log(`demo flow up: ${NODE_COUNT} JVMs behind the virtual VM on 127.0.0.1:${proxyPort}, ${LOAD_RATE} checkouts/s`);
   }
 
   const workspace = prepareWorkspace(proxyPort || 5005);
@@ -189,9 +187,9 @@ async function main(): Promise<void> {
   });
   if (workbenchOnly || results.some((r) => !r.ok)) return;
 
-  const line = breakpointLine();
-  await check(`a breakpoint is set at OrderService.java:${line}`, async () => {
-    await wb.openFile('OrderService.java');
+  const line = demoBreakpointLine();
+  await check(`a breakpoint is set at Orders.java:${line}`, async () => {
+    await wb.openFile('Orders.java');
     await wb.goToLine(line);
     await page.keyboard.press('F9');
     await page.locator('.monaco-editor .codicon-debug-breakpoint, .monaco-editor .codicon-debug-breakpoint-unverified').first().waitFor();
@@ -219,7 +217,9 @@ async function main(): Promise<void> {
     await wb.collapse('Breakpoints');
     const nodeRows = (rows: TreeRow[]) => rows.filter((r) => r.level === 2);
     const complete = (rows: TreeRow[]) =>
-      nodeRows(rows).length === NODE_COUNT && names.every((n) => nodeRows(rows).some((r) => r.text.startsWith(`${n} `) && /Paused on breakpoint/i.test(r.text)));
+      nodeRows(rows).length === NODE_COUNT &&
+      names.every((n) => nodeRows(rows).some((r) => r.text.startsWith(`${n} `))) &&
+      breakpointNodes.every((n) => nodeRows(rows).some((r) => r.text.startsWith(`${n} `) && /Paused on breakpoint/i.test(r.text)));
     const rows = await until('call stack rows', () => wb.allTreeRows('Call Stack'), complete, 60_000);
     log(`call stack:\n${rows.map((r) => `${'  '.repeat(r.level - 1)}${r.text}${r.expanded === false ? ' (collapsed)' : ''}`).join('\n')}`);
     if (rows[0]?.level !== 1 || !rows[0].text.startsWith(CONFIG_NAME)) throw new Error(`the first row is not the cluster's session: ${JSON.stringify(rows[0])}`);
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
   });
 
   await check('the Variables view shows the locals', async () => {
-    const rows = await until('variables rows', () => wb.rows('Variables'), (r) => ['order', 'wanted'].every((v) => r.some((row) => new RegExp(`^\\s*${v}\\b`).test(row))));
+    const rows = await until('variables rows', () => wb.rows('Variables'), (r) => ['order', 'form', 'incoming'].every((v) => r.some((row) => new RegExp(`^\\s*${v}\\b`).test(row))));
     log(`variables: ${rows.map((r) => r.replace(/\s+/g, ' ')).join(' | ')}`);
     const locals = rows.map((r) => /^\s*([\w$]+) =/.exec(r)?.[1]).filter((n) => n !== undefined);
     const repeated = locals.filter((n, i) => locals.indexOf(n) !== i);

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startDemoCluster, type DemoCluster } from '../../cli/demo-cluster';
-import { startJvm, type Jvm } from '../../jdwp/launch/java';
+import type { Jvm } from '../../jdwp/launch/java';
 import { resolveConfiguration } from '../../extension/config';
 import { FabricModel, present, statusText, type FabricItem } from '../../extension/fabric-model';
 import { attachAndConfigure, startAdapter, type AdapterUnderTest } from '../adapter/harness';
 import { ROOT } from '../support/fixtures';
+import { startWorker, startWorkerCluster, type WorkerCluster } from '../support/worker-cluster';
 
 const DEMO = path.join(ROOT, 'demo');
 
@@ -26,12 +26,12 @@ function labels(items: FabricItem[]): string[] {
 
 describe('Fabric view model over a real adapter session', function () {
   this.timeout(90_000);
-  let cluster: DemoCluster;
+  let cluster: WorkerCluster;
   let a: AdapterUnderTest | undefined;
   const extraJvms: Jvm[] = [];
 
   before(async () => {
-    cluster = await startDemoCluster({ nodes: 2, port: 0, pauseMillis: 100 });
+    cluster = await startWorkerCluster({ nodes: 2, pauseMillis: 100 });
   });
   afterEach(async () => {
     if (a) {
@@ -79,7 +79,7 @@ describe('Fabric view model over a real adapter session', function () {
   });
 
   it('shows a plain JVM as one node', async () => {
-    const jvm = await startJvm({ classPath: [cluster.classes], mainClass: 'demo.OrderService', args: ['100'] });
+    const jvm = await startWorker('plain', 100);
     extraJvms.push(jvm);
     a = await startAdapter();
     await attachAndConfigure(a.dc, resolveConfiguration({ request: 'attach', hostName: '127.0.0.1', port: jvm.port }, { folders: [DEMO] }));

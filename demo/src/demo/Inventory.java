@@ -1,30 +1,37 @@
 package demo;
 
-import java.util.LinkedHashMap;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Stock levels of the products this node sells. */
-public class Inventory {
-    private final Map<String, Integer> stock = new LinkedHashMap<>();
+/** The inventory service: reserves stock of an item (POST /reserve item=apple&qty=2), restocking when it runs out. */
+public class Inventory implements HttpHandler {
+    private static final int RESTOCK = 1000;
+    private final Map<String, AtomicInteger> stock = new ConcurrentHashMap<>();
+    private final Node node;
 
-    Inventory() {
-        stock.put("apple", 500);
-        stock.put("pear", 300);
-        stock.put("plum", 200);
-        stock.put("fig", 100);
+    Inventory(Node node) {
+        this.node = node;
     }
 
-    synchronized boolean reserve(String product) {
-        int left = stock.getOrDefault(product, 0);
-        if (left <= 0) {
-            stock.put(product, 1000);
-            return false;
-        }
-        stock.put(product, left - 1);
-        return true;
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        Trace incoming = Trace.of(exchange.getRequestHeaders());
+        Map<String, String> form = Node.form(exchange);
+        String item = form.get("item");
+        int wanted = Integer.parseInt(form.get("qty"));
+        AtomicInteger shelf = stock.computeIfAbsent(item, name -> new AtomicInteger(RESTOCK));
+        int left = shelf.addAndGet(-wanted);   // DEMO_STOCK
+        if (left < 0) left = shelf.addAndGet(RESTOCK);
+        Node.reply(exchange, 200, String.format("{%s,\"item\":\"%s\",\"reserved\":%d,\"left\":%d}",
+                node.hop("inventory", exchange, incoming), item, wanted, left));
     }
 
-    synchronized int remaining(String product) {
-        return stock.getOrDefault(product, 0);
+    public static void main(String[] args) throws IOException {
+        Node node = new Node("inventory", args);
+        node.serve("/reserve", new Inventory(node));
     }
 }
