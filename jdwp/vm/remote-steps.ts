@@ -26,8 +26,8 @@ const P = JDWP.SuspendPolicy;
 const D = JDWP.StepDepth;
 const M = { ThreadOnly: 3, ClassOnly: 4, ClassExclude: 6, LocationOnly: 7, Step: 10 } as const;
 
-/** Framework code a step that lands in a handler passes through: the JDK and the servlet API. */
-export const FRAMEWORK_EXCLUDES = ['java.*', 'javax.*', 'jakarta.*', 'jdk.*', 'sun.*', 'com.sun.*'];
+/** Framework code a step that lands in a handler passes through: the JDK, the servlet API and the common servlet containers. */
+export const FRAMEWORK_EXCLUDES = ['java.*', 'javax.*', 'jakarta.*', 'jdk.*', 'sun.*', 'com.sun.*', 'org.eclipse.jetty.*', 'org.apache.catalina.*', 'org.apache.coyote.*', 'org.apache.tomcat.*', 'io.undertow.*'];
 
 
 /** One debugger step being followed across an edge. */
