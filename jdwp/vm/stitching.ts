@@ -159,6 +159,12 @@ export class StitchBook {
       here = { link: caller.link, thread: caller.thread, frames: callerFrames, server: next };
     }
     if (!hops.length) return { frames: own, hops };
+    // The last caller's stack goes on to its bottom when its own caller is not in the cluster.
+    if (here.server) {
+      const last = hops[hops.length - 1];
+      const rest = here.frames.slice(here.server.index + 1);
+      frames = frames.concat(rest.map((f) => ({ frameID: this.callerFrameId(last.link, last.vthread, f.frameID), location: f.location })));
+    }
     return { frames, hops };
   }
 
