@@ -66,6 +66,35 @@ async function httpFieldsLookup(mirror: VmMirror, fields: Map<string, Value>, na
   return undefined;
 }
 
+/** Java's String.hashCode, spread as HashMap spreads it. */
+function hashMapHash(key: string): number {
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
+  return h ^ (h >>> 16);
+}
+
+/** A HashMap's entry for one exact key, read from its bucket alone (a few round trips, whatever the map's size). */
+async function hashMapGet(mirror: VmMirror, map: ObjectID, key: string): Promise<Value | undefined> {
+  const f = await readFields(mirror, map, ['table']);
+  const table = idOf(f.get('table'));
+  if (table === 0n) return undefined;
+  const length = await mirror.arrayLength(table);
+  if (length === 0) return undefined;
+  const hash = hashMapHash(key);
+  let node = idOf((await mirror.arrayValues(table, hash & (length - 1), 1))[0]);
+  for (let hops = 0; node !== 0n && hops < 64; hops++) {
+    const n = await readFields(mirror, node, ['hash', 'key', 'value', 'next']);
+    if (n.get('hash')?.value === hash && (await textOf(mirror, n.get('key'))) === key) return n.get('value');
+    node = idOf(n.get('next'));
+  }
+  return undefined;
+}
+
+/** The JDK server's Headers keep names with the first letter upper case and the rest lower case. */
+function jdkHeadersKey(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1).toLowerCase();
+}
+
 /**
  * The first value of header `name` (case-insensitive) held by `object`: a String, a Map of names to values or
  * value lists (HashMap, LinkedHashMap, TreeMap, unmodifiable views), or an object that leads to one through the
@@ -77,6 +106,10 @@ export async function headerByFields(mirror: VmMirror, object: ObjectID, name: s
   const wanted = name.toLowerCase();
   const type = await mirror.typeOfObject(object);
   if (type.name === 'java.lang.String') return mirror.stringValue(object);
+  if (type.name === 'com.sun.net.httpserver.Headers' || type.name === 'sun.net.httpserver.UnmodifiableHeaders') {
+    const map = idOf((await readFields(mirror, object, ['map'])).get('map'));
+    if (map !== 0n && (await mirror.typeOfObject(map)).name === 'java.util.HashMap') return firstOf(mirror, await hashMapGet(mirror, map, jdkHeadersKey(name)));
+  }
   if (type.name === 'java.util.HashMap' || type.name === 'java.util.LinkedHashMap') {
     const view = await collectionView(mirror, object, type, 'map', { allowInvoke: false });
     for (const e of view?.entries ?? []) if ((await textOf(mirror, e.key))?.toLowerCase() === wanted) return firstOf(mirror, e.value);

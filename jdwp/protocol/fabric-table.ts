@@ -197,6 +197,38 @@ export const FABRIC_COMMAND_SET: CommandSetSpec = {
       ],
       errors: [],
     },
+    {
+      name: 'SetRequestScope',
+      id: 10,
+      out: [{ name: 'scope', kind: 'string' }],
+      reply: [],
+      errors: ['ILLEGAL_ARGUMENT'],
+    },
+    {
+      name: 'RequestScopeInfo',
+      id: 11,
+      out: [],
+      reply: [
+        { name: 'scope', kind: 'string' },
+        {
+          name: 'nodes',
+          kind: 'repeat',
+          of: {
+            name: 'NodeScope',
+            kind: 'group',
+            fields: [
+              { name: 'node', kind: 'string' },
+              { name: 'checks', kind: 'int' },
+              { name: 'matched', kind: 'int' },
+              { name: 'inScope', kind: 'int' },
+              { name: 'costPermille', kind: 'int' },
+              { name: 'off', kind: 'boolean' },
+            ],
+          },
+        },
+      ],
+      errors: [],
+    },
   ],
 };
 
@@ -241,5 +273,9 @@ export interface FabricApi {
     }>;
     /** Every RPC edge the proxy knows, and on which live nodes its client and server sides are bound. */
     Edges(): Promise<{ edges: Array<{ name: string; client: string; server: string; nodes: Array<{ node: string; client: boolean; server: boolean }> }> }>;
+    /** Scopes this debugger's session to marked requests (header:NAME=VALUE, baggage:KEY=VALUE, trace:ID, expr:EXPR); an empty scope ends scoping. ILLEGAL_ARGUMENT for a malformed one. */
+    SetRequestScope(scope: string): Promise<Record<string, never>>;
+    /** The session's request scope and, per node, its entry checks, matches, in-scope threads, cost (per mille of a core) and whether checks were switched off. */
+    RequestScopeInfo(): Promise<{ scope: string; nodes: Array<{ node: string; checks: number; matched: number; inScope: number; costPermille: number; off: boolean }> }>;
   };
 }

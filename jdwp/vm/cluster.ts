@@ -37,6 +37,10 @@ export interface ClusterOptions {
   callerSearchMs: number;
   /** How long a Step Into a remote call waits for a node to serve the call before it stays a plain step. */
   followTimeoutMs: number;
+  /** A request scope every debugger session starts with (header:NAME=VALUE, baggage:KEY=VALUE, trace:ID, expr:EXPR). */
+  requestScope?: string;
+  /** The share of one core a request scope's entry checks may hold requests for, per node, before they are switched off there. */
+  scopeBudget: number;
   log: Logger;
 }
 
@@ -53,6 +57,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   stitch: true,
   callerSearchMs: 2_000,
   followTimeoutMs: 10_000,
+  scopeBudget: 0.01,
   log: (line) => console.error(line),
 };
 
@@ -94,6 +99,8 @@ export class Cluster extends EventEmitter {
   private readonly leftDialIns: NodeEntry[] = [];
   /** Where node events go. */
   onNodeEvent: NodeEventHandler = async () => {};
+  /** Takes a node's packet out of its ordered event stream when it returns true (events of the proxy's own requests). */
+  takeOutOfBand: (link: NodeLink, packet: CommandPacket) => boolean = () => false;
 
   constructor(options: Partial<ClusterOptions> = {}) {
     super();
@@ -150,6 +157,7 @@ export class Cluster extends EventEmitter {
       () => undefined,
     );
     const enqueue = (packet: CommandPacket) => {
+      if (this.takeOutOfBand(link, packet)) return;
       chain = chain.then(async () => {
         try {
           await this.onNodeEvent(link, packet);

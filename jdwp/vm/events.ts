@@ -82,6 +82,32 @@ export class EventRouter {
     }
   }
 
+  /**
+   * Takes a node's event of one of the proxy's own requests out of the node's ordered event stream: it is served
+   * at once, concurrently with the node's other events (an entry check must not wait behind another), and its
+   * thread resumed as its policy asks. False for any other packet.
+   */
+  outOfBand(link: NodeLink, packet: CommandPacket): boolean {
+    const d = packet.data;
+    if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id || d.length < 10 || d.readInt32BE(1) !== 1) return false;
+    if (!this.cluster.own.isOwn(link, d.readInt32BE(6))) return false;
+    void (async () => {
+      let thread: bigint | undefined;
+      try {
+        const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+        const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
+        const ev = composite.events[0];
+        thread = threadOf(ev);
+        await this.cluster.own.onEvent(link, ev);
+      } catch (err) {
+        this.cluster.options.log(`[fabric] node ${link.name}: an event of the proxy's own request failed: ${(err as Error).message}`);
+      } finally {
+        await this.resume(link, d[0], thread).catch(() => this.rescue(link, d).catch(() => undefined));
+      }
+    })();
+    return true;
+  }
+
   /** Resumes what an undeliverable composite suspended, reading only its policy and first thread. */
   private async rescue(link: NodeLink, data: Buffer): Promise<void> {
     const policy = data.length > 0 ? data[0] : P.NONE;

@@ -49,6 +49,11 @@ export class OwnRequests {
     return true;
   }
 
+  /** True for a raw request ID of an own request on a node. */
+  isOwn(link: NodeLink, rawId: number): boolean {
+    return this.handlers.get(link)?.has(rawId) ?? false;
+  }
+
   /** How many own requests are placed right now. */
   count(): number {
     let n = 0;

@@ -7,6 +7,8 @@ import type { NodeLink } from './node-link';
 import { ProxyError, VIRTUAL_SIZES } from './translate';
 import type { VType } from './types';
 import { lineAt, lineTableOf } from '../mirror/lines';
+import type { RequestScopeSpec } from '../flow/scope-spec';
+import { RequestScope } from './request-scope';
 
 const SET = commandByName('EventRequest.Set');
 const E = JDWP.Error;
@@ -76,6 +78,8 @@ export class RequestManager {
   private nextId = 1;
   /** Set once clearAll ran (the debugger left): a command of its still being served may set no request after that. */
   private closed = false;
+  /** The session's request scope, when it has one: its breakpoints are armed per in-scope thread. */
+  scope: RequestScope | undefined;
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -140,6 +144,10 @@ export class RequestManager {
     try {
       if (vtype && out.eventKind === K.BREAKPOINT) req.lineKey = await this.lineKeyOf(vtype, modifiers, out.suspendPolicy);
       this.hold(req);
+      if (this.scope?.applies(req)) {
+        await this.scope.adopt(req);
+        return req.id;
+      }
       const errors = await this.bindEverywhere(req);
       if (!req.bindings.length && (scope.kind === 'node' || errors.length)) {
         this.requests.delete(req.id);
@@ -173,6 +181,53 @@ export class RequestManager {
     const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set (moved step) failed with ${reply.errorCode}`);
     this.addBinding(req, link, reply.data.readInt32BE(0));
+  }
+
+  /** Sets a request on one node for one thread only (a request scope's in-scope thread); resolves with the raw request ID, or undefined when the node does not run its type. */
+  async bindForThread(req: VRequest, link: NodeLink, vthread: bigint): Promise<number | undefined> {
+    if (req.expired || !this.requests.has(req.id)) return undefined;
+    if (req.scope.kind === 'type' && (await this.cluster.registry.ensureOn(req.scope.vtype, link)) === undefined) return undefined;
+    if (req.scope.kind === 'symbol') return undefined;
+    const modifiers = [{ modKind: M.ThreadOnly, thread: vthread } as EventRequest_Set_Modifier, ...req.modifiers];
+    const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers });
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set (in-scope thread) failed with ${reply.errorCode}`);
+    const rawId = reply.data.readInt32BE(0);
+    this.addBinding(req, link, rawId);
+    return req.bindings.some((b) => b.link === link && b.rawId === rawId) ? rawId : undefined;
+  }
+
+  /** Clears one raw request of a request on one node (an in-scope thread left the scope). */
+  async unbindRaw(req: VRequest, link: NodeLink, rawId: number): Promise<void> {
+    const i = req.bindings.findIndex((b) => b.link === link && b.rawId === rawId);
+    if (i >= 0) req.bindings.splice(i, 1);
+    this.byRaw.get(link)?.delete(rawId);
+    if (!link.down) await link.client.EventRequest.Clear(req.eventKind, rawId).catch(() => undefined);
+  }
+
+  /**
+   * Sets the session's request scope (undefined: none). Requests the old scope held go back to every node; the
+   * new scope takes the requests it applies to off the nodes and arms them per in-scope thread.
+   */
+  async setScope(spec: RequestScopeSpec | undefined): Promise<void> {
+    const old = this.scope;
+    this.scope = undefined;
+    if (old) {
+      const back = await old.close();
+      await Promise.all(back.filter((r) => this.isLive(r)).map((r) => this.bindEverywhere(r)));
+    }
+    if (!spec || this.closed) return;
+    const scope = new RequestScope(this.cluster, this, spec);
+    this.scope = scope;
+    const taken = [...this.requests.values()].filter((r) => !r.expired && scope.applies(r));
+    await Promise.all(
+      taken.map(async (r) => {
+        await this.unbind(r);
+        await scope.adopt(r);
+      }),
+    );
+    await scope.start();
+    this.cluster.options.log(`[fabric] request scope ${spec.text}: ${taken.length} request(s) now stop only threads serving marked requests`);
   }
 
   /** Clears a request's raw requests on one node only (it stays the debugger's request). */
@@ -243,7 +298,7 @@ export class RequestManager {
   /** Binds a request on one node, if it could match there; type and symbol requests also watch for later loads. */
   async bind(req: VRequest, link: NodeLink): Promise<void> {
     const scope = req.scope;
-    if (req.disabledOn.has(link.name)) return;
+    if (req.disabledOn.has(link.name) || this.scope?.adopted().includes(req)) return;
     if ((scope.kind === 'node' || scope.kind === 'type') && scope.slot !== undefined && scope.slot !== link.slot) return;
     if (scope.kind === 'symbol') return this.bindSymbol(req, link, scope);
     if (scope.kind === 'type') {
@@ -343,6 +398,7 @@ export class RequestManager {
 
   /** Replicates every request to a node that joined. */
   async nodeJoined(link: NodeLink): Promise<void> {
+    if (this.scope) void this.scope.arm(link);
     await Promise.all(
       [...this.requests.values()]
         .filter((r) => !r.expired)
@@ -352,6 +408,7 @@ export class RequestManager {
 
   /** Forgets a node that left. */
   nodeLeft(link: NodeLink): void {
+    this.scope?.nodeLeft(link);
     for (const r of this.requests.values()) {
       for (let i = r.bindings.length - 1; i >= 0; i--) if (r.bindings[i].link === link) r.bindings.splice(i, 1);
       for (const key of [...r.boundTypes]) if (key.startsWith(`${link.slot}:`)) r.boundTypes.delete(key);
@@ -364,6 +421,7 @@ export class RequestManager {
   /** Clears a request's raw requests on every node. */
   async unbind(req: VRequest): Promise<void> {
     this.cluster.remoteSteps.stepEnded(req);
+    this.scope?.dropped(req);
     const bindings = req.bindings.splice(0);
     await Promise.all(
       bindings.map(({ link, rawId }) => {
@@ -427,6 +485,9 @@ export class RequestManager {
   /** Clears every request and every watch on every node. */
   async clearAll(): Promise<void> {
     this.closed = true;
+    const scope = this.scope;
+    this.scope = undefined;
+    if (scope) await scope.close();
     const all = [...this.requests.values()];
     this.requests.clear();
     await Promise.all(all.map((r) => this.unbind(r)));

@@ -148,4 +148,6 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'Fabric.DisableOnNode': { rule: 'requests', note: 'clears a request on one node and keeps it off there' },
   'Fabric.CallerChain': { rule: 'answer', note: 'the hops of a thread\'s stitched stack: where each caller\'s frames start, its node, thread, edge and label' },
   'Fabric.Edges': { rule: 'merge', note: 'every RPC edge, and on which live nodes its client and server sides are bound' },
+  'Fabric.SetRequestScope': { rule: 'requests', note: 'scopes the debugger\'s breakpoints to threads serving marked requests (entry checks at every server side, ThreadOnly requests per in-scope thread)' },
+  'Fabric.RequestScopeInfo': { rule: 'answer', note: 'the session\'s request scope and, per node, its checks, matches, in-scope threads and cost' },
 };

@@ -121,6 +121,7 @@ export class VirtualVm {
     this.router = new EventRouter(this.cluster, options.holdStart ?? false);
     this.died = new Promise((resolve) => (this.diedResolve = resolve));
     this.cluster.onNodeEvent = (link, packet) => this.router.onNodeEvent(link, packet);
+    this.cluster.takeOutOfBand = (link, packet) => this.router.outOfBand(link, packet);
   }
 
   /** Starts the virtual VM: listens for debuggers, dials the nodes and accepts nodes that dial in. */

@@ -12,6 +12,7 @@ import { tryFastRoute } from './fast-route';
 import { invocationOf, releaseReturned, type Invocation } from './invocations';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
+import { parseRequestScope } from '../flow/scope-spec';
 import { SuspensionLedger } from './suspensions';
 import { ProxyError } from './translate';
 
@@ -52,6 +53,7 @@ export class DebuggerSession implements SessionState, EventSink {
     readonly label: string,
   ) {
     this.requests = new RequestManager(cluster);
+    if (cluster.options.requestScope) void this.requests.setScope(parseRequestScope(cluster.options.requestScope)).catch((err: Error) => cluster.options.log(`[fabric] debugger ${label}: request scope not set: ${err.message}`));
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
     connection.on('command', (packet: CommandPacket) => void this.onCommand(packet));
     connection.on('protocolError', (err: Error) => cluster.options.log(`[fabric] debugger ${label}: malformed packet: ${err.message}`));

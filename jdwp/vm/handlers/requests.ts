@@ -1,4 +1,7 @@
 import type { EventRequest_Set_Out } from '../../protocol/spec-types';
+import { parseRequestScope } from '../../flow/scope-spec';
+import { JDWP } from '../../protocol/registry';
+import { ProxyError } from '../translate';
 import type { Handler } from './context';
 import { decodeOut, encodeReply } from './vm';
 
@@ -36,6 +39,23 @@ const disableOnNode: Handler = async (ctx, info, data) => {
   return Buffer.alloc(0);
 };
 
+const setRequestScope: Handler = async (ctx, info, data) => {
+  const { scope } = decodeOut<{ scope: string }>(info, data);
+  let spec;
+  try {
+    spec = scope.trim() ? parseRequestScope(scope.trim()) : undefined;
+  } catch (err) {
+    throw new ProxyError(JDWP.Error.ILLEGAL_ARGUMENT, (err as Error).message);
+  }
+  await ctx.session.requests.setScope(spec);
+  return Buffer.alloc(0);
+};
+
+const requestScopeInfo: Handler = async (ctx, info) => {
+  const scope = ctx.session.requests.scope;
+  return encodeReply(info, { scope: scope?.spec.text ?? '', nodes: scope?.report() ?? [] });
+};
+
 /** Handlers of EventRequest commands and of the Fabric request commands. */
 export const REQUEST_HANDLERS: Record<string, Handler> = {
   'EventRequest.Set': set,
@@ -44,4 +64,6 @@ export const REQUEST_HANDLERS: Record<string, Handler> = {
   'Fabric.SetBreakpointBySymbol': setBreakpointBySymbol,
   'Fabric.RequestInfo': requestInfo,
   'Fabric.DisableOnNode': disableOnNode,
+  'Fabric.SetRequestScope': setRequestScope,
+  'Fabric.RequestScopeInfo': requestScopeInfo,
 };

@@ -1,0 +1,256 @@
+/**
+ * Request-scoped debugging. A session with a scope arms its breakpoints (and exception, method and field
+ * requests) only for threads that serve an in-scope request: a thread enters the scope at a server side of an
+ * RPC edge whose request carries the scope's mark, and leaves it when that server side returns. Meanwhile the
+ * session's requests are set on that node for that thread alone (JDWP's ThreadOnly), so threads out of scope
+ * never suspend at them: the filter runs in the JVM's own agent.
+ *
+ * The cost on other requests is the entry check: a breakpoint of the proxy's own at each server side's entry,
+ * whose thread is held for one read of the mark. The time threads are held for checks is measured per node;
+ * past the budget (a share of one core, 1 % by default) the node's checks are switched off with a log line,
+ * and its requests stay out of scope. The application is never touched.
+ */
+import type { ThreadID } from '../codec/types';
+import type { RequestScopeSpec } from '../flow/scope-spec';
+import { baggageEntry, traceIdOf } from '../flow/scope-spec';
+import { JDWP } from '../protocol/registry';
+import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
+import type { Cluster } from './cluster';
+import { holdsAt, readHeader, sitesOf, type EdgeSite } from './edge-sites';
+import type { NodeLink } from './node-link';
+import type { OwnRequest } from './own-requests';
+import type { RequestManager, VRequest } from './requests';
+
+const K = JDWP.EventKind;
+const M = { ThreadOnly: 3, ClassOnly: 4, LocationOnly: 7, Step: 10 } as const;
+
+/** Kinds of requests a scope arms per in-scope thread (the others, steps included, are left as they are). */
+const SCOPED_KINDS = new Set<number>([
+  K.BREAKPOINT,
+  K.EXCEPTION,
+  K.METHOD_ENTRY,
+  K.METHOD_EXIT,
+  K.METHOD_EXIT_WITH_RETURN_VALUE,
+  K.FIELD_ACCESS,
+  K.FIELD_MODIFICATION,
+  K.MONITOR_CONTENDED_ENTER,
+  K.MONITOR_CONTENDED_ENTERED,
+  K.MONITOR_WAIT,
+  K.MONITOR_WAITED,
+]);
+
+/** How long one measuring window of the check cost lasts. */
+const WINDOW_MS = 1_000;
+/** How often nodes are looked at for server sides still to check (a class loaded later, a node that joined). */
+const REARM_MS = 2_000;
+
+/** One thread serving an in-scope request. */
+interface InScope {
+  link: NodeLink;
+  thread: bigint;
+  vthread: bigint;
+  /** The thread's frame count at the server side's entry: its exit is the exit at this depth. */
+  depth: number;
+  exit?: OwnRequest;
+  bindings: Array<{ req: VRequest; rawId: number }>;
+}
+
+/** Per node: its entry checks and what they cost. */
+interface NodeChecks {
+  checks: OwnRequest[];
+  armed: Set<string>;
+  windowStart: number;
+  spentMs: number;
+  total: number;
+  matched: number;
+  off: boolean;
+  /** The share of a core the last full window cost. */
+  lastShare: number;
+}
+
+/** What a scope reports per node (Fabric.RequestScopeInfo, the CLI and the adapter). */
+export interface ScopeNodeReport {
+  node: string;
+  checks: number;
+  matched: number;
+  inScope: number;
+  costPermille: number;
+  off: boolean;
+}
+
+/** One session's request scope. */
+export class RequestScope {
+  private readonly scoped = new Set<VRequest>();
+  private readonly threads = new Map<string, InScope>();
+  private readonly nodes = new Map<NodeLink, NodeChecks>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly requests: RequestManager,
+    readonly spec: RequestScopeSpec,
+  ) {}
+
+  /** True for a request this scope arms per in-scope thread instead of everywhere. */
+  applies(req: VRequest): boolean {
+    return SCOPED_KINDS.has(req.eventKind) && !req.modifiers.some((m) => m.modKind === M.ThreadOnly || m.modKind === M.Step);
+  }
+
+  /** Takes a request under the scope: it is set on no node now, and on each in-scope thread's node for that thread. */
+  async adopt(req: VRequest): Promise<void> {
+    this.scoped.add(req);
+    await Promise.all([...this.threads.values()].map((s) => this.bindFor(s, req)));
+  }
+
+  /** A request of the scope was cleared (its thread bindings go with its other bindings). */
+  dropped(req: VRequest): void {
+    this.scoped.delete(req);
+    for (const s of this.threads.values()) s.bindings = s.bindings.filter((b) => b.req !== req);
+  }
+
+  /** The requests under the scope. */
+  adopted(): VRequest[] {
+    return [...this.scoped];
+  }
+
+  private async bindFor(s: InScope, req: VRequest): Promise<void> {
+    const rawId = await this.requests.bindForThread(req, s.link, s.vthread).catch((err: Error) => {
+      this.cluster.options.log(`[fabric] node ${s.link.name}: request ${req.id} not armed for an in-scope thread: ${err.message}`);
+      return undefined;
+    });
+    if (rawId !== undefined) s.bindings.push({ req, rawId });
+  }
+
+  /** Starts the entry checks on every live node, and keeps them on nodes that join or load a server side later. */
+  async start(): Promise<void> {
+    await Promise.all(this.cluster.live().map((l) => this.arm(l)));
+    this.timer = setInterval(() => void Promise.all(this.cluster.live().map((l) => this.arm(l))).catch(() => undefined), REARM_MS);
+    this.timer.unref();
+  }
+
+  /** Places entry checks at the server sides found on a node and not checked yet. */
+  async arm(link: NodeLink): Promise<void> {
+    if (this.closed) return;
+    let n = this.nodes.get(link);
+    if (!n) this.nodes.set(link, (n = { checks: [], armed: new Set(), windowStart: Date.now(), spentMs: 0, total: 0, matched: 0, off: false, lastShare: 0 }));
+    if (n.off) return;
+    const sites = await sitesOf(link, this.cluster.options.edges, 'server').catch(() => [] as EdgeSite[]);
+    const node = n;
+    await Promise.all(
+      sites
+        .filter((s) => !node.armed.has(`${s.entry.classID}:${s.entry.methodID}`))
+        .map(async (site) => {
+          node.armed.add(`${site.entry.classID}:${site.entry.methodID}`);
+          const own = await this.cluster.own.place(link, K.BREAKPOINT, [{ modKind: M.LocationOnly, loc: site.entry }] as never, (l, ev) => this.entered(l, ev, site));
+          if (this.closed || node.off) await this.cluster.own.clear(own);
+          else node.checks.push(own);
+        }),
+    );
+  }
+
+  /** A request entered a server side: when it carries the mark, its thread enters the scope. */
+  private async entered(link: NodeLink, ev: Event_Composite_Events, site: EdgeSite): Promise<void> {
+    const started = performance.now();
+    const vthread = (ev as { thread: bigint }).thread;
+    const thread = link.ids.toRaw(vthread);
+    const n = this.nodes.get(link);
+    try {
+      if (thread === undefined || this.closed || this.threads.has(`${link.slot}:${thread}`)) return;
+      if (n) n.total++;
+      if (!(await this.marked(link, thread, site))) return;
+      if (n) n.matched++;
+      const { frameCount } = await link.client.ThreadReference.FrameCount(thread as ThreadID);
+      const s: InScope = { link, thread, vthread, depth: frameCount, bindings: [] };
+      this.threads.set(`${link.slot}:${thread}`, s);
+      s.exit = await this.cluster.own.place(link, K.METHOD_EXIT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.ClassOnly, clazz: site.entry.classID }] as never, async (l, exitEv) => {
+        const method = this.cluster.registry.methods.get((exitEv as { location: { methodID: bigint } }).location.methodID)?.raw.get(l);
+        if (method !== (site.entry.methodID as unknown as bigint)) return;
+        const { frameCount: now } = await l.client.ThreadReference.FrameCount(thread as ThreadID);
+        if (now === s.depth) await this.leave(s);
+      });
+      await Promise.all([...this.scoped].map((req) => this.bindFor(s, req)));
+    } finally {
+      if (n) this.account(link, n, performance.now() - started);
+    }
+  }
+
+  /** True when the request a thread serves carries the scope's mark. */
+  private async marked(link: NodeLink, thread: bigint, site: EdgeSite): Promise<boolean> {
+    const spec = this.spec;
+    const side = site.edge.server;
+    switch (spec.kind) {
+      case 'header':
+        return (await readHeader(link, thread, 0, side, spec.name)) === spec.value;
+      case 'baggage': {
+        const baggage = await readHeader(link, thread, 0, side, 'baggage');
+        return baggage !== undefined && baggageEntry(baggage, spec.key) === spec.value;
+      }
+      case 'trace': {
+        const traceparent = await readHeader(link, thread, 0, side, 'traceparent');
+        return traceparent !== undefined && traceIdOf(traceparent) === spec.traceId;
+      }
+      case 'expr':
+        return holdsAt(link, thread, 0, spec.expression);
+    }
+  }
+
+  /** The in-scope thread's handler returned: its requests go, and the thread is out of scope. */
+  private async leave(s: InScope): Promise<void> {
+    this.threads.delete(`${s.link.slot}:${s.thread}`);
+    const bindings = s.bindings.splice(0);
+    await Promise.all([...bindings.map((b) => this.requests.unbindRaw(b.req, s.link, b.rawId)), s.exit ? this.cluster.own.clear(s.exit) : undefined]);
+  }
+
+  private account(link: NodeLink, n: NodeChecks, ms: number): void {
+    const now = Date.now();
+    if (now - n.windowStart >= WINDOW_MS) {
+      n.lastShare = n.spentMs / (now - n.windowStart);
+      n.windowStart = now;
+      n.spentMs = 0;
+      if (n.lastShare > this.cluster.options.scopeBudget && !n.off) void this.switchOff(link, n);
+    }
+    n.spentMs += ms;
+  }
+
+  private async switchOff(link: NodeLink, n: NodeChecks): Promise<void> {
+    n.off = true;
+    this.cluster.options.log(
+      `[fabric] request scope ${this.spec.text}: the entry checks held requests ${(n.lastShare * 100).toFixed(1)}% of the time on node ${link.name} ` +
+        `(budget ${(this.cluster.options.scopeBudget * 100).toFixed(1)}% of a core); checks are off there, and its requests stay out of scope`,
+    );
+    await Promise.all(n.checks.splice(0).map((c) => this.cluster.own.clear(c)));
+  }
+
+  /** What the scope did per node. */
+  report(): ScopeNodeReport[] {
+    return this.cluster.live().map((link) => {
+      const n = this.nodes.get(link);
+      return {
+        node: link.name,
+        checks: n?.total ?? 0,
+        matched: n?.matched ?? 0,
+        inScope: [...this.threads.values()].filter((s) => s.link === link).length,
+        costPermille: Math.round((n?.lastShare ?? 0) * 1000),
+        off: n?.off ?? false,
+      };
+    });
+  }
+
+  /** Forgets what a node that left took part in. */
+  nodeLeft(link: NodeLink): void {
+    this.nodes.delete(link);
+    for (const [key, s] of [...this.threads]) if (s.link === link) this.threads.delete(key);
+  }
+
+  /** Ends the scope: every entry check, exit watch and per-thread request goes; the adopted requests are handed back. */
+  async close(): Promise<VRequest[]> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    const checks = [...this.nodes.values()].flatMap((n) => n.checks.splice(0));
+    await Promise.all([...checks.map((c) => this.cluster.own.clear(c)), ...[...this.threads.values()].map((s) => this.leave(s))]);
+    const adopted = [...this.scoped];
+    this.scoped.clear();
+    return adopted;
+  }
+}
