@@ -1,5 +1,6 @@
 import { VirtualVm } from '../jdwp/vm/server';
 import { edgeSet, loadEdges } from '../jdwp/flow/edges';
+import { parseRequestScope } from '../jdwp/flow/scope-spec';
 import { FabricError, FabricErrorCode } from '../jdwp/errors';
 import { formatAddress } from '../jdwp/transport/tcp';
 import { list, num, parseArgs, str, UsageError } from './args';
@@ -43,6 +44,10 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --no-edge-presets         only the edges of --edges
   --no-stitch               show each thread's own frames only (Step Into a remote call still follows the call)
   --follow-timeout MS       how long a Step Into a remote call waits for a node to serve it (default 10000)
+  --request-scope SPEC      every debugger's breakpoints stop only threads serving requests marked so:
+                            header:NAME=VALUE, baggage:KEY=VALUE, trace:TRACE-ID or expr:EXPRESSION
+  --scope-budget PERCENT    the share of a core a scope's entry checks may hold requests for, per node,
+                            before they are switched off there (default 1)
   --help                    this text
 `;
 
@@ -65,6 +70,8 @@ const SPECS = [
   { name: 'no-edge-presets' },
   { name: 'no-stitch' },
   { name: 'follow-timeout', value: true },
+  { name: 'request-scope', value: true },
+  { name: 'scope-budget', value: true },
   { name: 'help' },
 ];
 
@@ -85,6 +92,7 @@ export async function proxy(argv: string[]): Promise<number> {
     const groups = str(args, 'thread-groups', 'cluster');
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
     const edgesFile = str(args, 'edges');
+    const requestScope = str(args, 'request-scope');
     const vm = await VirtualVm.start({
       listen,
       nodes: list(args, 'node'),
@@ -103,6 +111,8 @@ export async function proxy(argv: string[]): Promise<number> {
       edges: edgeSet(edgesFile ? loadEdges(edgesFile) : [], !args.options['no-edge-presets']),
       stitch: !args.options['no-stitch'],
       followTimeoutMs: num(args, 'follow-timeout', 10_000, 1),
+      requestScope: requestScope === undefined ? undefined : parseRequestScope(requestScope).text,
+      scopeBudget: num(args, 'scope-budget', 1, 0.001) / 100,
     });
     console.error(
       `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
@@ -121,7 +131,7 @@ export async function proxy(argv: string[]): Promise<number> {
       console.error(`jdwp-fabric proxy: ${err.message}\n\n${PROXY_USAGE}`);
       return ExitCode.USAGE;
     }
-    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED || err.code === FabricErrorCode.EDGES_INVALID)) {
+    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED || err.code === FabricErrorCode.EDGES_INVALID || err.code === FabricErrorCode.SCOPE_INVALID)) {
       console.error(`jdwp-fabric proxy: error ${err.code}: ${err.message}`);
       return ExitCode.USAGE;
     }

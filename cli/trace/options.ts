@@ -1,3 +1,4 @@
+import { parseRequestScope } from '../../jdwp/flow/scope-spec';
 import { list, num, parseArgs, str, UsageError, type ParsedArgs } from '../args';
 import {
   DEFAULT_BUDGET, DEFAULT_MAX_PAUSE_MS, DEFAULT_STACK, buildProbe, parseRate, parseSize, splitCaptures, type Limits, type Probe, type ProbeSpec,
@@ -17,6 +18,8 @@ export interface SessionPlan {
   json: boolean;
   /** The command, for messages: "trace" or "script". */
   command: string;
+  /** Scope the session to marked requests (virtual VM only): header:NAME=VALUE, baggage:KEY=VALUE, trace:ID, expr:EXPR. */
+  requestScope?: string;
 }
 
 /** Default total rate. */
@@ -58,6 +61,8 @@ goes to stdout, notices and the summary to stderr.
   --items N              array and collection items in snapshots (default ${DEFAULT_BUDGET.items})
   --string N             string characters in snapshots (default ${DEFAULT_BUDGET.string})
   --size BYTES           JSON size of one hit's snapshot (default 64k)
+  --request SPEC         only requests marked so (virtual VM only): header:NAME=VALUE, baggage:KEY=VALUE,
+                         trace:TRACE-ID or expr:EXPRESSION; other requests are never paused by the probes
   --json                 JSON even with --log (adds "log"), and JSON notices and summary on stderr
   --help                 this text
 
@@ -90,6 +95,7 @@ const SPECS = [
   { name: 'node-rate', value: true },
   { name: 'load-timeout', value: true },
   { name: 'json' },
+  { name: 'request', value: true },
   { name: 'help' },
   ...PROBE_SPECS,
 ];
@@ -103,6 +109,15 @@ function optionalInt(args: ParsedArgs, name: string, min: number): number | unde
 
 function int(args: ParsedArgs, name: string, fallback: number, min: number): number {
   return optionalInt(args, name, min) ?? fallback;
+}
+
+function requestScopeOf(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseRequestScope(text).text;
+  } catch (err) {
+    throw new UsageError(`--request: ${(err as Error).message}`);
+  }
 }
 
 /** Parses `trace` arguments; undefined when --help was asked for. */
@@ -145,5 +160,6 @@ export function parseTraceArgs(argv: string[]): SessionPlan | undefined {
     loadTimeoutMs: num(args, 'load-timeout', DEFAULT_LOAD_TIMEOUT_S, 0) * 1000,
     json: !!args.options.json,
     command: 'trace',
+    requestScope: requestScopeOf(str(args, 'request')),
   };
 }

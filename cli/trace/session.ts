@@ -83,6 +83,13 @@ class TraceSession implements HitHost {
   async execute(): Promise<number> {
     this.target = await Target.connect(this.plan.connect);
     const vm = this.target.vm;
+    if (this.plan.requestScope) {
+      if (!this.target.fabric) {
+        this.target.vm.close();
+        throw new TraceError(ExitCode.USAGE, `--request needs the virtual VM (jdwp-fabric proxy); ${this.target.address} is a plain JVM`);
+      }
+      await vm.Fabric.SetRequestScope(this.plan.requestScope);
+    }
     this.binder = new Binder(this.target);
     vm.on('event', (e) => this.handler.onEvent(e));
     vm.on('close', (reason?: Error) => {

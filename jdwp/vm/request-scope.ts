@@ -115,11 +115,11 @@ export class RequestScope {
   }
 
   private async bindFor(s: InScope, req: VRequest): Promise<void> {
-    const rawId = await this.requests.bindForThread(req, s.link, s.vthread).catch((err: Error) => {
+    const rawIds = await this.requests.bindForThread(req, s.link, s.vthread).catch((err: Error) => {
       this.cluster.options.log(`[fabric] node ${s.link.name}: request ${req.id} not armed for an in-scope thread: ${err.message}`);
-      return undefined;
+      return [] as number[];
     });
-    if (rawId !== undefined) s.bindings.push({ req, rawId });
+    for (const rawId of rawIds) s.bindings.push({ req, rawId });
   }
 
   /** Starts the entry checks on every live node, and keeps them on nodes that join or load a server side later. */
@@ -156,11 +156,19 @@ export class RequestScope {
     const thread = link.ids.toRaw(vthread);
     const n = this.nodes.get(link);
     try {
-      if (thread === undefined || this.closed || this.threads.has(`${link.slot}:${thread}`)) return;
+      if (thread === undefined || this.closed) return;
+      const { frameCount } = await link.client.ThreadReference.FrameCount(thread as ThreadID);
+      const prior = this.threads.get(`${link.slot}:${thread}`);
+      if (prior) {
+        // A call nested in the one in scope stays in scope; an entry at the same depth or above is the thread's
+        // next request, so the previous one has ended (its exit event may not have come: HotSpot does not always
+        // report the exit of a frame that ran compiled when the watch was placed).
+        if (frameCount > prior.depth) return;
+        await this.leave(prior);
+      }
       if (n) n.total++;
       if (!(await this.marked(link, thread, site))) return;
       if (n) n.matched++;
-      const { frameCount } = await link.client.ThreadReference.FrameCount(thread as ThreadID);
       const s: InScope = { link, thread, vthread, depth: frameCount, bindings: [] };
       this.threads.set(`${link.slot}:${thread}`, s);
       s.exit = await this.cluster.own.place(link, K.METHOD_EXIT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.ClassOnly, clazz: site.entry.classID }] as never, async (l, exitEv) => {

@@ -184,17 +184,33 @@ export class RequestManager {
   }
 
   /** Sets a request on one node for one thread only (a request scope's in-scope thread); resolves with the raw request ID, or undefined when the node does not run its type. */
-  async bindForThread(req: VRequest, link: NodeLink, vthread: bigint): Promise<number | undefined> {
-    if (req.expired || !this.requests.has(req.id)) return undefined;
-    if (req.scope.kind === 'type' && (await this.cluster.registry.ensureOn(req.scope.vtype, link)) === undefined) return undefined;
-    if (req.scope.kind === 'symbol') return undefined;
+  async bindForThread(req: VRequest, link: NodeLink, vthread: bigint): Promise<number[]> {
+    if (req.expired || !this.requests.has(req.id)) return [];
+    const placed: number[] = [];
+    const keep = (rawId: number) => {
+      this.addBinding(req, link, rawId);
+      if (req.bindings.some((b) => b.link === link && b.rawId === rawId)) placed.push(rawId);
+    };
+    if (req.scope.kind === 'symbol') {
+      const scope = req.scope;
+      const thread = link.ids.toRaw(vthread);
+      const { classes } = await link.client.VirtualMachine.ClassesBySignature(scope.signature);
+      for (const c of classes) {
+        const vtype = await this.cluster.registry.resolve(link, c.typeID, { signature: scope.signature, tag: c.refTypeTag });
+        if (thread === undefined || (scope.hash && vtype.symbolHash !== scope.hash)) continue;
+        for (const loc of await this.lineLocations(link, vtype, c.typeID, scope.methodName, scope.line)) {
+          keep((await link.client.EventRequest.Set(K.BREAKPOINT, req.suspendPolicy, [{ modKind: M.ThreadOnly, thread: thread as never }, { modKind: M.LocationOnly, loc }])).requestID);
+        }
+      }
+      return placed;
+    }
+    if (req.scope.kind === 'type' && (await this.cluster.registry.ensureOn(req.scope.vtype, link)) === undefined) return [];
     const modifiers = [{ modKind: M.ThreadOnly, thread: vthread } as EventRequest_Set_Modifier, ...req.modifiers];
     const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers });
     const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set (in-scope thread) failed with ${reply.errorCode}`);
-    const rawId = reply.data.readInt32BE(0);
-    this.addBinding(req, link, rawId);
-    return req.bindings.some((b) => b.link === link && b.rawId === rawId) ? rawId : undefined;
+    keep(reply.data.readInt32BE(0));
+    return placed;
   }
 
   /** Clears one raw request of a request on one node (an in-scope thread left the scope). */
@@ -246,6 +262,10 @@ export class RequestManager {
   async setBySymbol(signature: string, hash: string, methodName: string, line: number, suspendPolicy: number): Promise<VRequest> {
     const req = new VRequest(this.nextId++, K.BREAKPOINT, suspendPolicy, [], { kind: 'symbol', signature, hash, methodName, line }, undefined);
     this.hold(req);
+    if (this.scope?.applies(req)) {
+      await this.scope.adopt(req);
+      return req;
+    }
     await this.bindEverywhere(req);
     if (!req.bindings.length && req.boundTypes.size > 0) {
       this.requests.delete(req.id);
@@ -522,6 +542,8 @@ export class RequestManager {
       const types = this.cluster.registry.withSignature(s.signature).filter((t) => !s.hash || t.symbolHash === s.hash);
       eligible = live.filter((l) => types.some((t) => t.members.has(l))).length;
     }
-    return { boundNodes: bound.size, eligibleNodes: Math.max(eligible, bound.size), totalNodes: live.length };
+    // Under a request scope a request is armed per in-scope thread, on demand: it counts as bound where it could be.
+    const boundNodes = this.scope?.adopted().includes(req) ? eligible : bound.size;
+    return { boundNodes, eligibleNodes: Math.max(eligible, boundNodes), totalNodes: live.length };
   }
 }

@@ -112,10 +112,23 @@ export class StitchBook {
     return undefined;
   }
 
+  /** Searches running, per stopped thread and top frame: a Frames and a FrameCount asked together share one. */
+  private readonly searching = new Map<string, Promise<StitchedStack>>();
+
   /** The stack of a stopped thread, stitched across the RPC edges it serves when stitching is on. */
   async stack(link: NodeLink, vthread: bigint): Promise<StitchedStack> {
     const own = await this.readFrames(link, vthread);
     if (!this.cluster.options.stitch || !own.length) return { frames: own, hops: [] };
+    const key = `${vthread}:${own[0].frameID}`;
+    let p = this.searching.get(key);
+    if (!p) {
+      p = this.stitch(link, vthread, own).finally(() => this.searching.delete(key));
+      this.searching.set(key, p);
+    }
+    return p;
+  }
+
+  private async stitch(link: NodeLink, vthread: bigint, own: VFrame[]): Promise<StitchedStack> {
     const known = this.stitches.get(vthread);
     if (known && known.top === own[0].frameID) return known;
     if (known) this.forget(vthread, true);

@@ -59,7 +59,8 @@ describe('request-scoped debugging (virtual VM, demo flow under load)', function
       await vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
       const orders = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'demo.Orders', demoMarker('DEMO_BREAKPOINT').line) }]);
       const inventory = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'demo.Inventory', demoMarker('DEMO_STOCK').line) }]);
-      assert.equal((await vm.Fabric.RequestInfo(orders.requestID)).boundNodes, 0, 'armed on no node until a marked request comes');
+      const scoped = flow.proxy!.session!.requests.requests.get(orders.requestID)!;
+      assert.equal(scoped.bindings.length, 0, 'armed on no node until a marked request comes');
       vm.on('event', (e: Event_Composite_Event) => {
         for (const ev of e.events) {
           if (ev.eventKind !== K.BREAKPOINT) continue;

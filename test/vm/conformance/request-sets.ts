@@ -146,6 +146,34 @@ export const REQUEST_SCENARIOS: Record<string, Scenario> = {
     }
   },
 
+  'Fabric.SetRequestScope': async (w) => {
+    await w.vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
+    const bp = await breakpointAt(w, w.fixture, 'add', P.NONE);
+    try {
+      assert.deepEqual(await w.vm.Fabric.RequestInfo(bp), { boundNodes: 2, eligibleNodes: 2, totalNodes: 2 }, 'scoped: counted where it can be armed');
+      assert.deepEqual(await hits(w, bp, [FIXTURE, 'add'], () => addOnBoth(w)), { nodes: [], raw: [0, 0] }, 'scoped: no node reports it (the fixture serves no marked request)');
+      await w.vm.Fabric.SetRequestScope('');
+      assert.deepEqual(await w.vm.Fabric.RequestInfo(bp), { boundNodes: 2, eligibleNodes: 2, totalNodes: 2 }, 'unscoped: on every node again');
+      await expectError(w.vm.Fabric.SetRequestScope('cookie:x=1'), 'ILLEGAL_ARGUMENT');
+    } finally {
+      await w.vm.Fabric.SetRequestScope('');
+      await w.vm.EventRequest.Clear(K.BREAKPOINT, bp);
+    }
+  },
+
+  'Fabric.RequestScopeInfo': async (w) => {
+    assert.deepEqual(await w.vm.Fabric.RequestScopeInfo(), { scope: '', nodes: [] });
+    await w.vm.Fabric.SetRequestScope('trace:4bf92f3577b34da6a3ce929d0e0e4736');
+    try {
+      const info = await w.vm.Fabric.RequestScopeInfo();
+      assert.equal(info.scope, 'trace:4bf92f3577b34da6a3ce929d0e0e4736');
+      // The fixture serves no RPC: nothing to check, nothing in scope.
+      assert.deepEqual(info.nodes, w.nodes.map((nv) => ({ node: nv.name, checks: 0, matched: 0, inScope: 0, costPermille: 0, off: false })));
+    } finally {
+      await w.vm.Fabric.SetRequestScope('');
+    }
+  },
+
   'Fabric.DisableOnNode': async (w) => {
     const bp = await breakpointAt(w, w.fixture, 'add', P.NONE);
     try {
