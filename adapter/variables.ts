@@ -45,8 +45,9 @@ export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: st
   return v;
 }
 
-/** The `scopes` request: Locals (with `this`) and Static of the frame's class. */
+/** The `scopes` request: Locals (with `this`) and Static of the frame's class; none for a label frame. */
 export async function scopes(ctx: AdapterContext, args: DebugProtocol.ScopesArguments): Promise<DebugProtocol.ScopesResponse['body']> {
+  if (ctx.isLabelFrame(args.frameId)) return { scopes: [] };
   const frame = ctx.frame(args.frameId);
   const type = await ctx.mirror.type(frame.location.classID);
   const statics = type.fields.filter((f) => f.isStatic);
