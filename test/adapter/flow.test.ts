@@ -35,12 +35,12 @@ describe('debug adapter: a request across three nodes (stitched stacks, stepping
   });
   after(() => killAll(jvms));
 
-  async function attachChain(line: number): Promise<AdapterUnderTest> {
+  async function attachChain(line: number, extra: Record<string, unknown> = {}): Promise<AdapterUnderTest> {
     const ports = await Promise.all(chain.jvms.map((j) => agentPort(j, sessions)));
     sessions++;
     a = await startAdapter();
     const session = a;
-    await attachAndConfigure(session.dc, { nodes: ports.map((p, i) => `${NAMES[i]}=127.0.0.1:${p}`) }, async () => {
+    await attachAndConfigure(session.dc, { nodes: ports.map((p, i) => `${NAMES[i]}=127.0.0.1:${p}`), ...extra }, async () => {
       const bps = await session.dc.setBreakpointsRequest({ source: { path: HOP }, breakpoints: [{ line }] });
       assert.equal(bps.body.breakpoints[0].verified, true, JSON.stringify(bps.body));
     });
@@ -130,6 +130,17 @@ describe('debug adapter: a request across three nodes (stitched stacks, stepping
     const top: DebugProtocol.StackFrame = (await s.dc.stackTraceRequest({ threadId: back.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
     assert.deepEqual([top.name.split('(')[0], top.line], ['Hop.work', hopLine('CALL_LINE')]);
     await s.dc.continueRequest({ threadId: back.body.threadId! });
+    await finish(s);
+  });
+
+  it('"stitch": false in the configuration reaches the virtual VM: the leaf shows its own frames only', async () => {
+    const s = await attachChain(hopLine('LEAF_LINE'), { stitch: false });
+    pending = callWork(chain.urls[0]);
+    const stop = await nextStop(s.dc);
+    const { stackFrames, totalFrames } = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 200 })).body;
+    assert.equal(totalFrames, stackFrames.length);
+    assert.deepEqual(stackFrames.filter((f) => f.presentationHint === 'label' || f.name.startsWith('Hop.work(')).map((f) => f.name), ['Hop.work(String, int)']);
+    await s.dc.continueRequest({ threadId: stop.body.threadId! });
     await finish(s);
   });
 });
