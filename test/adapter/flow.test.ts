@@ -4,7 +4,8 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Jvm } from '../../jdwp/launch/java';
 import { killAll, ROOT } from '../support/fixtures';
 import { callWork, hopLine, startChain, type Chain } from '../vm/chain-support';
-import { attachAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from './harness';
+import { NODE_ATTRIBUTE } from '../../adapter/node-sessions';
+import { answerReverseRequests, attachAndConfigure, nextStop, RecordingClient, startAdapter, type AdapterUnderTest } from './harness';
 import { agentPort, suspendedThreads } from './suspension';
 
 const HOP = path.join(ROOT, 'test/fixtures/java/hopfix/Hop.java');
@@ -142,5 +143,53 @@ describe('debug adapter: a request across three nodes (stitched stacks, stepping
     assert.deepEqual(stackFrames.filter((f) => f.presentationHint === 'label' || f.name.startsWith('Hop.work(')).map((f) => f.name), ['Hop.work(String, int)']);
     await s.dc.continueRequest({ threadId: stop.body.threadId! });
     await finish(s);
+  });
+
+  it("with a session per node (as VS Code runs it), the step into lands in mid's session and the step out back in front's", async () => {
+    const ports = await Promise.all(chain.jvms.map((j) => agentPort(j, sessions)));
+    sessions++;
+    a = await startAdapter();
+    const s = a;
+    const init: DebugProtocol.InitializeRequestArguments = { adapterID: 'jdwp-fabric', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsStartDebuggingRequest: true };
+    const children = new Map<string, RecordingClient>();
+    answerReverseRequests(s.dc, async (request) => {
+      const { configuration } = request.arguments as DebugProtocol.StartDebuggingRequestArguments;
+      const dc = new RecordingClient('node', 'unused', 'jdwp-fabric');
+      dc.defaultTimeout = 20_000;
+      await dc.start((configuration[NODE_ATTRIBUTE] as { port: number }).port);
+      children.set(configuration.name as string, dc);
+      await dc.initializeRequest(init);
+      const initialized = dc.waitForEvent('initialized');
+      await dc.attachRequest(configuration as DebugProtocol.AttachRequestArguments);
+      await initialized;
+      await dc.configurationDoneRequest();
+    });
+    try {
+      await attachAndConfigure(s.dc, { nodes: ports.map((p, i) => `${NAMES[i]}=127.0.0.1:${p}`) }, () => s.dc.setBreakpointsRequest({ source: { path: HOP }, breakpoints: [{ line: hopLine('CALL_LINE') }] }), init);
+      for (let i = 0; children.size < 3; i++) {
+        assert.ok(i < 300, `3 node sessions, not ${[...children.keys()]}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const [front, mid] = [children.get('front')!, children.get('mid')!];
+      pending = callWork(chain.urls[0]);
+      const hit = await front.nextStop(20_000);
+      await s.dc.setBreakpointsRequest({ source: { path: HOP }, breakpoints: [] });
+      await front.stepInRequest({ threadId: hit.body.threadId! });
+      const inside = await mid.nextStop(20_000);
+      assert.equal(inside.body.reason, 'step');
+      const stack = (await mid.stackTraceRequest({ threadId: inside.body.threadId!, startFrame: 0, levels: 200 })).body.stackFrames;
+      assert.match(stack[0].name, /^Hop\.handle\(/);
+      assert.equal(LABEL.exec(stack.find((f) => f.presentationHint === 'label')?.name ?? '')?.[1], 'front', stack.map((f) => f.name).join('\n'));
+      assert.ok((await front.threadsRequest()).body.threads.some((t) => t.id === hit.body.threadId), "front's session still lists the caller's thread");
+      await mid.stepOutRequest({ threadId: inside.body.threadId! });
+      const back = await front.nextStop(20_000);
+      assert.deepEqual([back.body.reason, back.body.threadId], ['step', hit.body.threadId]);
+      const top = (await front.stackTraceRequest({ threadId: back.body.threadId!, startFrame: 0, levels: 1 })).body.stackFrames[0];
+      assert.equal(top.line, hopLine('CALL_LINE'));
+      await front.continueRequest({ threadId: back.body.threadId! });
+      await finish(s);
+    } finally {
+      for (const dc of children.values()) (dc as unknown as { stopAdapter(): void }).stopAdapter();
+    }
   });
 });
