@@ -403,6 +403,20 @@ export class VmMirror {
     return frame;
   }
 
+  /**
+   * The frame at a stale frame's depth, fetched again, when it is still the same frame (same location): an invoke
+   * gives frames new IDs, but a stack that changed shape (the virtual VM's stitched stack lost a caller) has another
+   * frame at that depth, and then the stale frame's error stands.
+   */
+  private async refetched(frame: FrameInfo, staleError: unknown): Promise<FrameInfo> {
+    this.invalidateThread(frame.thread);
+    const fresh = await this.frameAt(frame.thread, frame.depth).catch(() => undefined);
+    const a = fresh?.location;
+    const b = frame.location;
+    if (!a || a.classID !== b.classID || a.methodID !== b.methodID || a.index !== b.index) throw staleError;
+    return fresh!;
+  }
+
   /** Forgets a thread's frames; call whenever the thread resumes (continue, step, invoke). */
   invalidateThread(thread: ThreadID): void {
     this.threadFrames.delete(thread);
@@ -421,8 +435,7 @@ export class VmMirror {
       return (await this.vm.StackFrame.GetValues(frame.thread, frame.id, slots)).values;
     } catch (err) {
       if (!isJdwpError(err, 'INVALID_FRAMEID')) throw err;
-      this.invalidateThread(frame.thread);
-      const fresh = await this.frameAt(frame.thread, frame.depth);
+      const fresh = await this.refetched(frame, err);
       return (await this.vm.StackFrame.GetValues(fresh.thread, fresh.id, slots)).values;
     }
   }
@@ -435,8 +448,7 @@ export class VmMirror {
       id = await run(frame);
     } catch (err) {
       if (!isJdwpError(err, 'INVALID_FRAMEID')) throw err;
-      this.invalidateThread(frame.thread);
-      id = await run(await this.frameAt(frame.thread, frame.depth));
+      id = await run(await this.refetched(frame, err));
     }
     return id === 0n ? undefined : id;
   }

@@ -192,4 +192,37 @@ describe('debug adapter: a request across three nodes (stitched stacks, stepping
       for (const dc of children.values()) (dc as unknown as { stopAdapter(): void }).stopAdapter();
     }
   });
+
+  it("the caller's node dies while its frames are shown: its variables fail with a clear error and the session goes on", async () => {
+    const own: Jvm[] = [];
+    try {
+      const pair = await startChain(own, ['front', 'leaf']);
+      await callWork(pair.urls[0]);
+      const ports = await Promise.all(pair.jvms.map((j) => agentPort(j)));
+      a = await startAdapter();
+      const s = a;
+      await attachAndConfigure(s.dc, { nodes: ports.map((p, i) => `${['front', 'leaf'][i]}=127.0.0.1:${p}`) }, () =>
+        s.dc.setBreakpointsRequest({ source: { path: HOP }, breakpoints: [{ line: hopLine('LEAF_LINE') }] }),
+      );
+      const call = callWork(pair.urls[0]).catch((err: Error) => ({ status: 0, body: err.message }));
+      const stop = await nextStop(s.dc);
+      const frames = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 200 })).body.stackFrames;
+      const label = frames.findIndex((f) => f.presentationHint === 'label');
+      assert.equal(LABEL.exec(frames[label]?.name ?? '')?.[1], 'front', frames.map((f) => f.name).join('\n'));
+      const callerWork = frames.slice(label).find((f) => f.name.startsWith('Hop.work('))!;
+      const scopes = (await s.dc.scopesRequest({ frameId: callerWork.id })).body.scopes;
+      await pair.jvms[0].kill();
+      await call;
+      await assert.rejects(s.dc.variablesRequest({ variablesReference: scopes[0].variablesReference }), /the caller's frames are gone.*jdwp-fabric error 3011/);
+      // The stopped thread's own frames still answer, and it runs on.
+      assert.equal(await localValue(s, frames[0].id, 'depth'), '1');
+      await s.dc.continueRequest({ threadId: stop.body.threadId! });
+      await s.dc.disconnectRequest({});
+      await s.close();
+      a = undefined;
+      assert.deepEqual(await suspendedThreads(await agentPort(pair.jvms[1], 1)), []);
+    } finally {
+      await killAll(own);
+    }
+  });
 });
