@@ -5,7 +5,7 @@ import type { Jvm } from '../../jdwp/launch/java';
 import { killAll, ROOT } from '../support/fixtures';
 import { callWork, hopLine, startChain, type Chain } from '../vm/chain-support';
 import { NODE_ATTRIBUTE } from '../../adapter/node-sessions';
-import { answerReverseRequests, attachAndConfigure, nextStop, RecordingClient, startAdapter, type AdapterUnderTest } from './harness';
+import { answerReverseRequests, attachAndConfigure, errorNumber, nextStop, RecordingClient, startAdapter, type AdapterUnderTest } from './harness';
 import { agentPort, suspendedThreads } from './suspension';
 
 const HOP = path.join(ROOT, 'test/fixtures/java/hopfix/Hop.java');
@@ -91,8 +91,13 @@ describe('debug adapter: a request across three nodes (stitched stacks, stepping
     // The callers' locals come from their own nodes.
     assert.deepEqual(await Promise.all(works.map(([f]) => localValue(s, f.id, 'depth'))), ['2', '1', '0']);
     assert.equal(await localValue(s, works[2][0].id, 'hop'), '"front@0"');
-    // A label frame has no scopes.
+    // Expressions in a caller's frame read its node's values; its methods cannot run (its thread waits in the call).
+    assert.equal((await s.dc.evaluateRequest({ expression: 'depth + 10', frameId: works[2][0].id, context: 'watch' })).body.result, '10');
+    assert.equal(await errorNumber(s.dc.evaluateRequest({ expression: 'hop.length()', frameId: works[2][0].id, context: 'repl' })), 2008);
+    assert.equal((await s.dc.evaluateRequest({ expression: 'hop.length()', frameId: works[0][0].id, context: 'repl' })).body.result, String('leaf@2'.length));
+    // A label frame has no scopes, and nothing to evaluate in.
     assert.deepEqual((await s.dc.scopesRequest({ frameId: labels[0].id })).body.scopes, []);
+    assert.equal(await errorNumber(s.dc.evaluateRequest({ expression: 'depth', frameId: labels[0].id, context: 'watch' })), 3011);
     // Paging as VS Code does (the top frame, then the rest) gives the same list and the same total.
     const first = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body;
     const rest = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 1, levels: 200 })).body;
