@@ -7,7 +7,7 @@ import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { insideInvocation } from './stack';
-import { sameNode } from './values';
+import { slotOf } from '../jdwp/vm/ids';
 import { variableOf } from './variables';
 
 /** A parse problem of a breakpoint condition, as the breakpoint's message; undefined when it parses. */
@@ -76,7 +76,8 @@ export async function evaluate(ctx: AdapterContext, args: DebugProtocol.Evaluate
     const f = ctx.frame(args.frameId);
     thread = f.thread;
     frame = f.depth;
-    remote = f.callerThread !== undefined && !sameNode(ctx, f.thread, f.callerThread);
+    // A caller's frame on another node: its objects live there, where its thread waits in the call and runs nothing.
+    remote = f.callerThread !== undefined && slotOf(f.callerThread) !== slotOf(f.thread);
   } else thread = defaultFrame(ctx);
   if (thread === undefined) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'evaluation needs a stopped thread: stop at a breakpoint or pause first');
   if (ctx.mirror.invoking(thread)) throw insideInvocation();

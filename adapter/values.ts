@@ -3,7 +3,6 @@ import { Tag } from '../jdwp/codec/tags';
 import { signatureToName } from '../jdwp/mirror';
 import { collectionView, isPrimitiveTag, kindOf, logicalChildren, preview, type Child, type ValueKind } from '../jdwp/values';
 import type { AdapterContext } from './context';
-import { slotOf } from '../jdwp/vm/ids';
 
 /** How a value reads in the Variables view. */
 export interface ValueDescription {
@@ -27,7 +26,6 @@ const COLLECTION_KINDS = new Set<ValueKind>(['list', 'set', 'map', 'collection']
  */
 export async function describeValue(ctx: AdapterContext, thread: ThreadID, value: Value, allowInvoke = true): Promise<ValueDescription> {
   const m = ctx.mirror;
-  if (!isPrimitiveTag(value.tag) && !sameNode(ctx, thread, value.value as ObjectID)) allowInvoke = false;
   const text = await preview(m, value, { thread, allowInvoke });
   if (isPrimitiveTag(value.tag)) return { text, typeName: signatureToName(String.fromCharCode(value.tag)), expandable: false };
   const id = (value.value ?? 0n) as ObjectID;
@@ -44,16 +42,6 @@ export async function describeValue(ctx: AdapterContext, thread: ThreadID, value
     if (view) return { text, typeName: type.name, collection: { kind, size: view.size }, expandable: true };
   }
   return { text, typeName: type.name, expandable: kind !== 'string' };
-}
-
-/**
- * True when a thread may call the object's methods: through the virtual VM, only a thread of the object's own node
- * can (a caller's frame in a stitched stack holds objects of another node than the stopped thread's).
- */
-export function sameNode(ctx: AdapterContext, thread: ThreadID, object: ObjectID): boolean {
-  if (!ctx.fabric) return true;
-  const slot = slotOf(object);
-  return slot === 0 || slot === slotOf(thread);
 }
 
 /** A page of a collection's logical children: elements `[i]`, or map values named by their key. */
