@@ -6,6 +6,7 @@ import { parseFunctionName, parseHitCondition } from '../../adapter/breakpoints'
 import { JDK_PACKAGES, resolveAttach, resolveLaunch, resolveSettings, splitArgs } from '../../adapter/config';
 import { AdapterError, toAdapterError } from '../../adapter/errors';
 import { packageOfSource, primaryClassOfSource } from '../../adapter/sources';
+import { hopLabel, stackRows } from '../../adapter/stack';
 import { EvalError, EvalErrorCode } from '../../jdwp/eval';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { PRESET_EDGES } from '../../jdwp/flow/edges';
@@ -68,6 +69,19 @@ describe('adapter pieces without a JVM', function () {
     assert.equal(code(() => resolveAttach({ nodes: ['a:1'], edgePresets: 'no' as unknown as boolean })), 3003);
     assert.equal(code(() => resolveAttach({ port: 5005, stitch: false })), 3003);
     assert.throws(() => resolveAttach({ nodes: ['a:1'], edges: [{ ...edge, server: { method: 'a.Server.serve' } }] }), /edges\[0\]\.server\.key/);
+  });
+
+  it('lays out a stitched stack as DAP rows: a label before each hop, JDWP indices kept, pages by row', () => {
+    const hop = (firstFrame: number, node: string) => ({ firstFrame, node, thread: 0n as never, threadName: 't', edge: 'e', label: 'HTTP GET /x' });
+    const hops = [hop(2, 'mid'), hop(4, 'front')];
+    const text = (rows: ReturnType<typeof stackRows>) => rows.map((r) => ('label' in r ? `[${r.label.node}]` : `${r.frame}${r.hop ? `@${r.hop.node}` : ''}`));
+    assert.deepEqual(text(stackRows(5, hops, 0, Infinity)), ['0', '1', '[mid]', '2@mid', '3@mid', '[front]', '4@front']);
+    assert.deepEqual(text(stackRows(5, hops, 2, 4)), ['[mid]', '2@mid']);
+    assert.deepEqual(text(stackRows(5, hops, 5, 100)), ['[front]', '4@front']);
+    assert.deepEqual(text(stackRows(5, hops, 7, 100)), []);
+    assert.deepEqual(text(stackRows(3, [], 1, 2)), ['1']);
+    assert.equal(hopLabel(hop(2, 'front')), '── HTTP GET /x from front (thread t) ──');
+    assert.equal(hopLabel({ ...hop(2, 'front'), label: '' }), '── e from front (thread t) ──');
   });
 
   it('parses hit conditions', () => {
