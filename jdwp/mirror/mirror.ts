@@ -338,10 +338,11 @@ export class VmMirror {
 
   /**
    * The arguments of a method compiled without a variable table (most of the JDK), named by position as `arg0`,
-   * `arg1`, ..., with the slots the JVM gives them.
+   * `arg1`, ..., with the slots the JVM gives them. None for a native method, whose frame has no slots to read.
    */
   async argumentsByPosition(location: Location): Promise<LocalVariable[]> {
     const method = await this.method(location.classID, location.methodID);
+    if (method.isNative) return [];
     let slot = method.isStatic ? 0 : 1;
     return method.argumentSignatures.map((signature, i) => {
       const v: LocalVariable = { name: `arg${i}`, signature, codeIndex: 0n, length: 0x7fffffff, slot, isArgument: true };
