@@ -85,10 +85,12 @@ function frameText(place: Place): string {
 
 /**
  * The thread's own top `depth` frames and, when its stack is stitched (`chain` through the virtual VM), the top `depth`
- * frames of each caller. FrameCount comes first: the virtual VM stitches the stack then, and the chain tells its hops.
+ * frames of each caller. The whole stack comes first, in the one ThreadReference.Frames the hit already asked for: the
+ * virtual VM stitches the stack then (a second, concurrent stack command would search for the callers again), and
+ * the chain tells its hops.
  */
 async function stackAndCallers(mirror: VmMirror, thread: ThreadID, depth: number, chain?: CallerChain): Promise<{ stack: Place[]; callers: CallerHop[] }> {
-  const total = chain ? await mirror.frameCount(thread) : 0;
+  const total = chain ? (await mirror.frames(thread)).length : 0;
   const hops = chain ? (await chain(thread).catch(() => [])).filter((h) => h.firstFrame > 0 && h.firstFrame < total) : [];
   const places = (start: number, end: number) => mirror.frames(thread, start, Math.min(depth, end - start)).then((fs) => Promise.all(fs.map((f) => placeOf(mirror, f.location))));
   const [stack, ...callerFrames] = await Promise.all([
