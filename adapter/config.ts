@@ -1,4 +1,6 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { FabricError } from '../jdwp/errors';
+import { edgeSet, loadEdges, parseEdges, type RpcEdge } from '../jdwp/flow/edges';
 import { AdapterError, AdapterErrorCode } from './errors';
 
 /** Where a breakpoint or step suspends: the event thread, the node (one JVM) or the whole cluster. */
@@ -39,6 +41,16 @@ export interface ClusterArguments {
   nodeSessions?: boolean;
 }
 
+/** Attributes of the virtual VM the adapter starts over `nodes`: RPC edges, stitched stacks (see docs/edges.md). */
+export interface FlowArguments {
+  /** Edges besides the presets: an array of edges, or the path of a JSON file of them. */
+  edges?: unknown[] | string;
+  /** Use the preset edges (the JDK's HttpClient into com.sun.net.httpserver and into servlets). Default true. */
+  edgePresets?: boolean;
+  /** Show a server thread's caller frames after its own. Default true. */
+  stitch?: boolean;
+}
+
 /** `attach` to one JVM or to a running virtual VM. */
 export interface AttachHostArguments extends CommonArguments, ClusterArguments {
   hostName?: string;
@@ -46,7 +58,7 @@ export interface AttachHostArguments extends CommonArguments, ClusterArguments {
 }
 
 /** `attach` to a list of nodes through an in-process virtual VM. */
-export interface AttachNodesArguments extends CommonArguments, ClusterArguments {
+export interface AttachNodesArguments extends CommonArguments, ClusterArguments, FlowArguments {
   nodes: string[];
 }
 
@@ -154,7 +166,7 @@ export function resolveSettings(args: CommonArguments): SessionSettings {
 /** The three kinds of configuration. */
 export type TargetConfig =
   | { kind: 'attach-host'; host: string; port: number }
-  | { kind: 'attach-nodes'; nodes: string[] }
+  | { kind: 'attach-nodes'; nodes: string[]; edges: RpcEdge[]; stitch: boolean }
   | { kind: 'launch'; mainClass: string; classPaths: string[]; vmArgs: string[]; args: string[]; cwd?: string; env?: Record<string, string>; javaExec?: string };
 
 /** Validates an attach request's arguments. */
@@ -164,7 +176,10 @@ export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Parti
     if (nodes.length === 0) throw bad('"nodes" must list at least one "host:port"');
     for (const n of nodes) if (!/^[^\s:]+:\d{1,5}$/.test(n) && !/^\d{1,5}$/.test(n)) throw bad(`node "${n}" is not "host:port"`);
     if (args.port !== undefined) throw bad('give either "nodes" or "hostName"/"port", not both');
-    return { kind: 'attach-nodes', nodes };
+    return { kind: 'attach-nodes', nodes, ...resolveFlow(args) };
+  }
+  for (const name of FLOW_ATTRIBUTES) {
+    if (args[name] !== undefined) throw bad(`"${name}" applies to "nodes" only (the virtual VM the adapter starts); a proxy takes --edges, --no-edge-presets and --no-stitch`);
   }
   const port = typeof args.port === 'string' ? Number(args.port) : args.port;
   if (port === undefined) throw bad('attach needs "port" (with "hostName") or "nodes"');
@@ -172,6 +187,22 @@ export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Parti
   const host = args.hostName ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw bad('"hostName" must be a host name');
   return { kind: 'attach-host', host, port };
+}
+
+/** The attributes of FlowArguments. */
+const FLOW_ATTRIBUTES = ['edges', 'edgePresets', 'stitch'] as const;
+
+/** Validates the edges and stitching of a `nodes` attach: the presets (unless switched off) and the user's edges. */
+export function resolveFlow(args: FlowArguments): { edges: RpcEdge[]; stitch: boolean } {
+  for (const name of ['edgePresets', 'stitch'] as const) if (args[name] !== undefined && typeof args[name] !== 'boolean') throw bad(`"${name}" must be true or false`);
+  if (args.edges !== undefined && typeof args.edges !== 'string' && !Array.isArray(args.edges)) throw bad('"edges" must be an array of edges or the path of a JSON file of them');
+  try {
+    const user = args.edges === undefined ? [] : typeof args.edges === 'string' ? loadEdges(args.edges) : parseEdges(args.edges, 'edges');
+    return { edges: edgeSet(user, args.edgePresets ?? true), stitch: args.stitch ?? true };
+  } catch (err) {
+    if (err instanceof FabricError) throw bad(`bad RPC edges: ${err.message} (see docs/edges.md)`);
+    throw err;
+  }
 }
 
 /** Validates a launch request's arguments. */

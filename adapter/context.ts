@@ -17,6 +17,14 @@ export interface FrameRef {
   /** Depth from the top, 0 for the top frame. */
   depth: number;
   location: Location;
+  /** For a caller's frame in a stitched stack: the caller's own thread (on its node), which owns the frame's values. */
+  callerThread?: ThreadID;
+}
+
+/** A DAP label frame between the hops of a stitched stack: it stands for no JDWP frame. */
+export interface LabelFrameRef {
+  label: string;
+  thread: ThreadID;
 }
 
 /** Something that ends with the session: a launched JVM, an in-process virtual VM. */
@@ -53,7 +61,7 @@ export class AdapterContext {
   linesStartAt1 = true;
   columnsStartAt1 = true;
   readonly threadIds = new IdMap<ThreadID>();
-  readonly frames = new RefTable<FrameRef>(1);
+  readonly frames = new RefTable<FrameRef | LabelFrameRef>(1);
   /** Variables containers; the value type belongs to variables.ts. */
   readonly vars = new RefTable<unknown>(1);
   readonly events: EventRouter;
@@ -98,7 +106,14 @@ export class AdapterContext {
   frame(frameId: number | undefined): FrameRef {
     const f = frameId === undefined ? undefined : this.frames.get(frameId);
     if (!f) throw new AdapterError(AdapterErrorCode.UNKNOWN_FRAME, `frame ${frameId} is unknown or no longer valid (the thread has resumed)`);
+    if ('label' in f) throw new AdapterError(AdapterErrorCode.UNKNOWN_FRAME, `"${f.label}" marks where a caller's frames start; pick a frame below it`);
     return f;
+  }
+
+  /** True when a DAP frameId is a label frame of a stitched stack. */
+  isLabelFrame(frameId: number | undefined): boolean {
+    const f = frameId === undefined ? undefined : this.frames.get(frameId);
+    return f !== undefined && 'label' in f;
   }
 
   /** The thread of the last stopped event, where evaluations without a frame run. */

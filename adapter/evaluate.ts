@@ -7,6 +7,7 @@ import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { insideInvocation } from './stack';
+import { slotOf } from '../jdwp/vm/ids';
 import { variableOf } from './variables';
 
 /** A parse problem of a breakpoint condition, as the breakpoint's message; undefined when it parses. */
@@ -70,19 +71,25 @@ function evalFailure(expression: string, err: unknown, context?: string): Adapte
 export async function evaluate(ctx: AdapterContext, args: DebugProtocol.EvaluateArguments): Promise<DebugProtocol.EvaluateResponse['body']> {
   let thread: ThreadID | undefined;
   let frame = 0;
+  let remote = false;
   if (args.frameId !== undefined) {
     const f = ctx.frame(args.frameId);
     thread = f.thread;
     frame = f.depth;
+    // A caller's frame on another node: its objects live there, where its thread waits in the call and runs nothing.
+    remote = f.callerThread !== undefined && slotOf(f.callerThread) !== slotOf(f.thread);
   } else thread = defaultFrame(ctx);
   if (thread === undefined) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'evaluation needs a stopped thread: stop at a breakpoint or pause first');
   if (ctx.mirror.invoking(thread)) throw insideInvocation();
   const hover = args.context === 'hover';
-  const invokable = ctx.model.canInvoke(thread);
+  const invokable = ctx.model.canInvoke(thread) && !remote;
   let result: EvalResult;
   try {
     result = await evalJava(args.expression, { mirror: ctx.mirror, thread, frame }, { allowInvoke: !hover && invokable });
   } catch (err) {
+    if (!hover && remote && err instanceof EvalError && err.code === EvalErrorCode.INVOKE_DISABLED) {
+      throw new AdapterError(err.code, `${err.message}: this frame is a caller's, on another node, whose thread waits in its call and cannot run methods`);
+    }
     if (!hover && !invokable && err instanceof EvalError && err.code === EvalErrorCode.INVOKE_DISABLED) {
       throw new AdapterError(err.code, `${err.message}: JDWP calls methods only on a thread stopped by a breakpoint, step or exception, not on a paused one`);
     }

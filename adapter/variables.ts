@@ -45,8 +45,9 @@ export async function variableOf(ctx: AdapterContext, thread: ThreadID, name: st
   return v;
 }
 
-/** The `scopes` request: Locals (with `this`) and Static of the frame's class. */
+/** The `scopes` request: Locals (with `this`) and Static of the frame's class; none for a label frame. */
 export async function scopes(ctx: AdapterContext, args: DebugProtocol.ScopesArguments): Promise<DebugProtocol.ScopesResponse['body']> {
+  if (ctx.isLabelFrame(args.frameId)) return { scopes: [] };
   const frame = ctx.frame(args.frameId);
   const type = await ctx.mirror.type(frame.location.classID);
   const statics = type.fields.filter((f) => f.isStatic);
@@ -71,6 +72,9 @@ export async function variables(ctx: AdapterContext, args: DebugProtocol.Variabl
     return { variables: await children(ctx, c, args) };
   } catch (err) {
     if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'OPAQUE_FRAME', 'INVALID_FRAMEID') && ctx.mirror.invoking(c.thread)) throw insideInvocation();
+    if (isJdwpError(err, 'INVALID_FRAMEID') && c.kind === 'locals' && c.frame.callerThread !== undefined) {
+      throw new AdapterError(AdapterErrorCode.UNKNOWN_FRAME, "the caller's frames are gone: its node left, or its thread ran on");
+    }
     if (isJdwpError(err, 'THREAD_NOT_SUSPENDED', 'INVALID_FRAMEID')) throw new AdapterError(AdapterErrorCode.THREAD_NOT_SUSPENDED, 'the thread has resumed; its variables are gone');
     throw err;
   }

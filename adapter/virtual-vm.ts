@@ -1,5 +1,6 @@
 import { startVirtualVm } from '../jdwp/vm';
 import type { Address } from '../jdwp/transport/tcp';
+import type { TargetConfig } from './config';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 
@@ -7,16 +8,19 @@ import { AdapterError, AdapterErrorCode } from './errors';
 const ALL_NODES_WAIT_MS = 10_000;
 
 /**
- * Starts an in-process virtual VM over `nodes` for the session and answers the address to attach
+ * Starts an in-process virtual VM over the `nodes` of the target, with its RPC edges and stitching, for the session and answers the address to attach
  * to. It waits for every node (up to the timeout or 10 s), then goes on if at least one joined; the
  * others keep being redialled. The virtual VM closes when the session ends, leaving the nodes running.
  */
-export async function startNodesVm(ctx: AdapterContext, nodes: string[]): Promise<Address> {
+export async function startNodesVm(ctx: AdapterContext, target: Extract<TargetConfig, { kind: 'attach-nodes' }>): Promise<Address> {
+  const { nodes, edges, stitch } = target;
   let running;
   try {
     running = await startVirtualVm({
       nodes,
       suspendScope: ctx.settings.suspendScope === 'cluster' ? 'cluster' : 'node',
+      edges,
+      stitch,
       log: (line) => ctx.output(line, 'console'),
     });
   } catch (err) {

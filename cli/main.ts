@@ -3,6 +3,7 @@ import { proxy } from './proxy';
 import { demo } from './demo';
 import { trace } from './trace';
 import { script } from './script';
+import { edges } from './edges';
 import { runDebugAdapter } from '../adapter/main';
 
 const USAGE = `usage: jdwp-fabric <command> [options]
@@ -13,6 +14,7 @@ commands:
   inspect HOST:PORT     attach to a JVM (or the virtual VM) and print its version, threads and class count
   trace --connect ...   non-breaking snapshots, tracepoints and logpoints as JSON lines (see trace --help)
   script FILE           run a JSON script of trace probes (see script --help)
+  edges --check|--list  RPC edges: where a running cluster binds them, or the presets as JSON (see edges --help)
   dap                   speak the Debug Adapter Protocol on stdin and stdout (for editors)
 
 Run "jdwp-fabric <command> --help" for a command's options.`;
@@ -31,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
       return trace(rest);
     case 'script':
       return script(rest);
+    case 'edges':
+      return edges(rest);
     case 'dap':
       runDebugAdapter();
       return new Promise<number>(() => {});

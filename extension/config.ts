@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAddress } from '../jdwp/transport/tcp';
 import { NODE_ATTRIBUTE } from '../adapter/node-sessions';
+import { FabricError } from '../jdwp/errors';
+import { edgeSet, parseEdges } from '../jdwp/flow/edges';
 
 /** The debug type the extension contributes. */
 export const DEBUG_TYPE = 'jdwp-fabric';
@@ -22,6 +24,8 @@ export const ConfigErrorCode = {
   MISSING_MAIN_CLASS: 3106,
   /** An attribute has the wrong type or value. */
   BAD_ATTRIBUTE: 3107,
+  /** `edges` is not a list of RPC edges (see docs/edges.md), or names an unreadable file. */
+  BAD_EDGES: 3108,
 } as const;
 
 /** A configuration error: a stable code and a message that names the attribute. */
@@ -65,6 +69,12 @@ export interface FabricDebugConfiguration {
   timeout?: number;
   /** Through the virtual VM, one child session per node (default true). */
   nodeSessions?: boolean;
+  /** With `nodes`: RPC edges besides the presets, inline or the absolute path of a JSON file (docs/edges.md). */
+  edges?: unknown[] | string;
+  /** With `nodes`: use the preset edges (default true). */
+  edgePresets?: boolean;
+  /** With `nodes`: stitch a server thread's stack to its caller's frames (default true). */
+  stitch?: boolean;
   [other: string]: unknown;
 }
 
@@ -213,8 +223,10 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
     if (input.nodeSessions !== undefined && typeof input.nodeSessions !== 'boolean') throw bad('nodeSessions', 'true or false', input.nodeSessions);
     if (input.nodes !== undefined) {
       config.nodes = toNodes(input.nodes);
+      checkFlow(input, config, base);
     } else if (input.port !== undefined) {
       config.port = toPort(input.port, 'port');
+      for (const a of ['edges', 'edgePresets', 'stitch']) if (input[a] !== undefined) throw bad(a, 'left out with "port" (a proxy takes --edges, --no-edge-presets and --no-stitch)', input[a]);
       if (input.hostName !== undefined && (typeof input.hostName !== 'string' || !input.hostName.trim())) throw bad('hostName', 'a host name', input.hostName);
       config.hostName = typeof input.hostName === 'string' ? input.hostName.trim() : 'localhost';
     } else {
@@ -251,6 +263,20 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
     throw bad('timeout', 'a positive number of milliseconds', input.timeout);
   }
   return config;
+}
+
+/** Checks `edges`, `edgePresets` and `stitch` of a `nodes` attach; an edges file is made absolute against the folder. */
+function checkFlow(input: Record<string, unknown>, config: FabricDebugConfiguration, base: string | undefined): void {
+  for (const flag of ['edgePresets', 'stitch']) if (input[flag] !== undefined && typeof input[flag] !== 'boolean') throw bad(flag, 'true or false', input[flag]);
+  const edges = input.edges;
+  if (edges === undefined) return;
+  try {
+    if (typeof edges === 'string' && edges.trim()) config.edges = absolute(edges.trim(), base);
+    else edgeSet(parseEdges(edges, 'edges'), input.edgePresets !== false);
+  } catch (err) {
+    if (err instanceof FabricError) throw new ConfigError(ConfigErrorCode.BAD_EDGES, `${err.message} (see docs/edges.md)`);
+    throw err;
+  }
 }
 
 function checkStepFilters(value: unknown): StepFilters {

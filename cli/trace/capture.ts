@@ -12,10 +12,25 @@ export interface Place {
   source?: string;
 }
 
+/** One hop of a stitched stack: the caller's node, thread, edge and label, and its top frames as "Class.method:line". */
+export interface CallerHop {
+  node: string;
+  thread: string;
+  edge: string;
+  label: string;
+  frames: string[];
+}
+
+/** The hops of a thread's stitched stack (Fabric.CallerChain), where each caller's frames start in it. */
+export type CallerChain = (thread: ThreadID) => Promise<Array<{ firstFrame: number; node: string; threadName: string; edge: string; label: string }>>;
+
 /** What one hit captured, read while its thread was suspended. */
 export interface Capture {
   location: Place;
+  /** The thread's own top frames (a stitched stack's callers are in `callers`). */
   stack?: Place[];
+  /** Through the virtual VM, for a thread serving a call whose caller waits: each caller, hop by hop. */
+  callers?: CallerHop[];
   captures?: { [expression: string]: Json };
   locals?: { [name: string]: Json };
   /** True when a budget cut something. */
@@ -63,20 +78,45 @@ async function localValues(mirror: VmMirror, thread: ThreadID): Promise<Array<[s
   return vars.map((v, i) => [v.name, values[i]]);
 }
 
+/** A frame as `Class.method:line` (without `:line` where the method has no line information). */
+function frameText(place: Place): string {
+  return `${place.class}.${place.method}${place.line === null ? '' : `:${place.line}`}`;
+}
+
+/**
+ * The thread's own top `depth` frames and, when its stack is stitched (`chain` through the virtual VM), the top `depth`
+ * frames of each caller. The whole stack comes first, in the one ThreadReference.Frames the hit already asked for: the
+ * virtual VM stitches the stack then (a second, concurrent stack command would search for the callers again), and
+ * the chain tells its hops.
+ */
+async function stackAndCallers(mirror: VmMirror, thread: ThreadID, depth: number, chain?: CallerChain): Promise<{ stack: Place[]; callers: CallerHop[] }> {
+  const total = chain ? (await mirror.frames(thread)).length : 0;
+  const hops = chain ? (await chain(thread).catch(() => [])).filter((h) => h.firstFrame > 0 && h.firstFrame < total) : [];
+  const places = (start: number, end: number) => mirror.frames(thread, start, Math.min(depth, end - start)).then((fs) => Promise.all(fs.map((f) => placeOf(mirror, f.location))));
+  const [stack, ...callerFrames] = await Promise.all([
+    hops.length ? places(0, hops[0].firstFrame) : mirror.frames(thread, 0, depth).then((fs) => Promise.all(fs.map((f) => placeOf(mirror, f.location)))),
+    ...hops.map((h, i) => places(h.firstFrame, hops[i + 1]?.firstFrame ?? total)),
+  ]);
+  return {
+    stack,
+    callers: hops.map((h, i) => ({ node: h.node, thread: h.threadName, edge: h.edge, label: h.label, frames: callerFrames[i].map(frameText) })),
+  };
+}
+
 /**
  * Reads what a probe wants from a suspended thread: the location, the top frames, the captured expressions
  * and the top frame's locals (one snapshot budget shared by captures and locals), and the log line.
  */
-export async function capture(mirror: VmMirror, thread: ThreadID, probe: Probe, location: Location): Promise<Capture> {
+export async function capture(mirror: VmMirror, thread: ThreadID, probe: Probe, location: Location, chain?: CallerChain): Promise<Capture> {
   const ctx: EvalContext = { mirror, thread, frame: 0 };
-  const [place, frames, captured, locals, log] = await Promise.all([
+  const [place, stacks, captured, locals, log] = await Promise.all([
     placeOf(mirror, location),
-    probe.stack > 0 ? mirror.frames(thread, 0, probe.stack) : undefined,
+    probe.stack > 0 ? stackAndCallers(mirror, thread, probe.stack, chain) : undefined,
     Promise.all(probe.captures.map((c) => captureValue(ctx, probe, c.expr))),
     probe.locals ? localValues(mirror, thread) : undefined,
     probe.template ? interpolate(probe.template, ctx, evalOptions(probe)) : undefined,
   ]);
-  const stack = frames && (await Promise.all(frames.map((f) => placeOf(mirror, f.location))));
+  const stack = stacks?.stack;
   const values: Array<[string, Value]> = [];
   const errors: { [key: string]: Json } = {};
   probe.captures.forEach((c, i) => {
@@ -96,6 +136,7 @@ export async function capture(mirror: VmMirror, thread: ThreadID, probe: Probe, 
   });
   const result: Capture = { location: place, truncated: snap.truncated };
   if (stack) result.stack = stack;
+  if (stacks?.callers.length) result.callers = stacks.callers;
   if (probe.captures.length) {
     result.captures = {};
     for (const c of probe.captures) result.captures[c.text] = errors[c.text] ?? snap.value[CAPTURE_KEY + c.text] ?? null;

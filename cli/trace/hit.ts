@@ -168,7 +168,7 @@ export class HitHandler {
     }
     const hitNumber = run.gate.quota.count;
     try {
-      const [thread, cap] = await Promise.all([target.threadName(ev.thread, node), capture(target.mirror, ev.thread, probe, ev.location)]);
+      const [thread, cap] = await Promise.all([target.threadName(ev.thread, node), capture(target.mirror, ev.thread, probe, ev.location, target.callerChain)]);
       stats.count(node, probe.label, 'captured');
       this.host.captured(run, node);
       const { log, truncated, ...rest } = cap;

@@ -45,7 +45,8 @@ goes to stdout, notices and the summary to stderr.
   --when EXPR            a Java condition; hits where it is false are resumed at once
   --capture EXPR,...     values to capture (repeatable; commas inside calls are kept)
   --log 'text {expr}'    print the interpolated line instead of JSON ([node] first through the proxy)
-  --stack N              frames captured from the top (default ${DEFAULT_STACK}; 0 for none)
+  --stack N              frames captured from the top (default ${DEFAULT_STACK}; 0 for none); through the proxy,
+                         also N frames of each caller of a handler ("callers", see docs/edges.md)
   --no-locals            do not capture the top frame's locals
   --no-invoke            never run target code (method calls in expressions, toString of JDK values)
   --max-hits N           end after N captured hits in all

@@ -6,6 +6,7 @@ import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { VmMirror } from '../../jdwp/mirror';
 import { formatAddress, parseAddress } from '../../jdwp/transport/tcp';
 import { slotOf } from '../../jdwp/vm/ids';
+import type { CallerChain } from './capture';
 import { UsageError } from '../args';
 import { ExitCode } from '../exit-codes';
 import { TraceError } from './errors';
@@ -40,6 +41,11 @@ export class Target {
     /** "vmName vmVersion". */
     readonly description: string,
   ) {}
+
+  /** Through the virtual VM, the hops of a thread's stitched stack (Fabric.CallerChain); undefined for a plain JVM. */
+  get callerChain(): CallerChain | undefined {
+    return this.fabric ? async (thread) => (await this.vm.Fabric.CallerChain(thread)).hops : undefined;
+  }
 
   /** Attaches to HOST:PORT and finds out whether it is the virtual VM; unreachable addresses are TraceError 3. */
   static async connect(text: string): Promise<Target> {

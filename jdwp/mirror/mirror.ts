@@ -338,10 +338,11 @@ export class VmMirror {
 
   /**
    * The arguments of a method compiled without a variable table (most of the JDK), named by position as `arg0`,
-   * `arg1`, ..., with the slots the JVM gives them.
+   * `arg1`, ..., with the slots the JVM gives them. None for a native method, whose frame has no slots to read.
    */
   async argumentsByPosition(location: Location): Promise<LocalVariable[]> {
     const method = await this.method(location.classID, location.methodID);
+    if (method.isNative) return [];
     let slot = method.isStatic ? 0 : 1;
     return method.argumentSignatures.map((signature, i) => {
       const v: LocalVariable = { name: `arg${i}`, signature, codeIndex: 0n, length: 0x7fffffff, slot, isArgument: true };
@@ -403,6 +404,20 @@ export class VmMirror {
     return frame;
   }
 
+  /**
+   * The frame at a stale frame's depth, fetched again, when it is still the same frame (same location): an invoke
+   * gives frames new IDs, but a stack that changed shape (the virtual VM's stitched stack lost a caller) has another
+   * frame at that depth, and then the stale frame's error stands.
+   */
+  private async refetched(frame: FrameInfo, staleError: unknown): Promise<FrameInfo> {
+    this.invalidateThread(frame.thread);
+    const fresh = await this.frameAt(frame.thread, frame.depth).catch(() => undefined);
+    const a = fresh?.location;
+    const b = frame.location;
+    if (!a || a.classID !== b.classID || a.methodID !== b.methodID || a.index !== b.index) throw staleError;
+    return fresh!;
+  }
+
   /** Forgets a thread's frames; call whenever the thread resumes (continue, step, invoke). */
   invalidateThread(thread: ThreadID): void {
     this.threadFrames.delete(thread);
@@ -421,8 +436,7 @@ export class VmMirror {
       return (await this.vm.StackFrame.GetValues(frame.thread, frame.id, slots)).values;
     } catch (err) {
       if (!isJdwpError(err, 'INVALID_FRAMEID')) throw err;
-      this.invalidateThread(frame.thread);
-      const fresh = await this.frameAt(frame.thread, frame.depth);
+      const fresh = await this.refetched(frame, err);
       return (await this.vm.StackFrame.GetValues(fresh.thread, fresh.id, slots)).values;
     }
   }
@@ -435,8 +449,7 @@ export class VmMirror {
       id = await run(frame);
     } catch (err) {
       if (!isJdwpError(err, 'INVALID_FRAMEID')) throw err;
-      this.invalidateThread(frame.thread);
-      id = await run(await this.frameAt(frame.thread, frame.depth));
+      id = await run(await this.refetched(frame, err));
     }
     return id === 0n ? undefined : id;
   }

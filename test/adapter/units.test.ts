@@ -1,10 +1,15 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as assert from 'node:assert/strict';
 import { parseFunctionName, parseHitCondition } from '../../adapter/breakpoints';
 import { JDK_PACKAGES, resolveAttach, resolveLaunch, resolveSettings, splitArgs } from '../../adapter/config';
 import { AdapterError, toAdapterError } from '../../adapter/errors';
 import { packageOfSource, primaryClassOfSource } from '../../adapter/sources';
+import { hopLabel, stackRows } from '../../adapter/stack';
 import { EvalError, EvalErrorCode } from '../../jdwp/eval';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
+import { PRESET_EDGES } from '../../jdwp/flow/edges';
 
 const code = (fn: () => unknown): number => {
   try {
@@ -37,7 +42,7 @@ describe('adapter pieces without a JVM', function () {
   it('tells the three configurations apart and rejects mixtures', () => {
     assert.deepEqual(resolveAttach({ hostName: 'h', port: 5005 }), { kind: 'attach-host', host: 'h', port: 5005 });
     assert.deepEqual(resolveAttach({ port: '5005' as unknown as number }), { kind: 'attach-host', host: '127.0.0.1', port: 5005 });
-    assert.deepEqual(resolveAttach({ nodes: ['a:1', 'b:2'] }), { kind: 'attach-nodes', nodes: ['a:1', 'b:2'] });
+    assert.deepEqual(resolveAttach({ nodes: ['a:1', 'b:2'] }), { kind: 'attach-nodes', nodes: ['a:1', 'b:2'], edges: [...PRESET_EDGES], stitch: true });
     assert.equal(code(() => resolveAttach({ nodes: ['a:1'], port: 5 })), 3003);
     assert.equal(code(() => resolveAttach({ nodes: [] })), 3003);
     assert.equal(code(() => resolveAttach({ nodes: ['nope'] })), 3003);
@@ -46,6 +51,37 @@ describe('adapter pieces without a JVM', function () {
     const l = resolveLaunch({ mainClass: ' a.Main ', classPaths: ['x'], vmArgs: '-Da=1 -Db=2', args: ['p'] });
     assert.deepEqual(l, { kind: 'launch', mainClass: 'a.Main', classPaths: ['x'], vmArgs: ['-Da=1', '-Db=2'], args: ['p'], cwd: undefined, env: undefined, javaExec: undefined });
     assert.equal(code(() => resolveLaunch({ mainClass: 'a.Main', env: { A: 1 as unknown as string } })), 3003);
+  });
+
+  it('resolves the edges and stitching of a nodes attach, inline or from a file, with numbered errors', () => {
+    const edge = { name: 'rpc', client: { method: 'a.Client.call', key: 'arg0.id' }, server: { method: 'a.Server.serve', key: 'arg0.id' } };
+    assert.deepEqual(resolveAttach({ nodes: ['a:1'], edges: [edge], edgePresets: false, stitch: false }), { kind: 'attach-nodes', nodes: ['a:1'], edges: [edge], stitch: false });
+    const file = path.join(os.tmpdir(), `jdwp-fabric-edges-${process.pid}.json`);
+    fs.writeFileSync(file, JSON.stringify({ edges: [edge] }));
+    try {
+      const t = resolveAttach({ nodes: ['a:1'], edges: file });
+      assert.deepEqual(t.kind === 'attach-nodes' && t.edges.map((e) => e.name), [...PRESET_EDGES.map((e) => e.name), 'rpc']);
+    } finally {
+      fs.rmSync(file);
+    }
+    assert.equal(code(() => resolveAttach({ nodes: ['a:1'], edges: [{ ...edge, server: { method: 'a.Server.serve' } }] })), 3003);
+    assert.equal(code(() => resolveAttach({ nodes: ['a:1'], edges: '/no/such/edges.json' })), 3003);
+    assert.equal(code(() => resolveAttach({ nodes: ['a:1'], edgePresets: 'no' as unknown as boolean })), 3003);
+    assert.equal(code(() => resolveAttach({ port: 5005, stitch: false })), 3003);
+    assert.throws(() => resolveAttach({ nodes: ['a:1'], edges: [{ ...edge, server: { method: 'a.Server.serve' } }] }), /edges\[0\]\.server\.key/);
+  });
+
+  it('lays out a stitched stack as DAP rows: a label before each hop, JDWP indices kept, pages by row', () => {
+    const hop = (firstFrame: number, node: string) => ({ firstFrame, node, thread: 0n as never, threadName: 't', edge: 'e', label: 'HTTP GET /x' });
+    const hops = [hop(2, 'mid'), hop(4, 'front')];
+    const text = (rows: ReturnType<typeof stackRows>) => rows.map((r) => ('label' in r ? `[${r.label.node}]` : `${r.frame}${r.hop ? `@${r.hop.node}` : ''}`));
+    assert.deepEqual(text(stackRows(5, hops, 0, Infinity)), ['0', '1', '[mid]', '2@mid', '3@mid', '[front]', '4@front']);
+    assert.deepEqual(text(stackRows(5, hops, 2, 4)), ['[mid]', '2@mid']);
+    assert.deepEqual(text(stackRows(5, hops, 5, 100)), ['[front]', '4@front']);
+    assert.deepEqual(text(stackRows(5, hops, 7, 100)), []);
+    assert.deepEqual(text(stackRows(3, [], 1, 2)), ['1']);
+    assert.equal(hopLabel(hop(2, 'front')), '── HTTP GET /x from front (thread t) ──');
+    assert.equal(hopLabel({ ...hop(2, 'front'), label: '' }), '── e from front (thread t) ──');
   });
 
   it('parses hit conditions', () => {

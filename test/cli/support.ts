@@ -57,6 +57,7 @@ export interface HitLine {
   thread: string;
   location: { class: string; method: string; line: number; source?: string };
   stack?: Array<{ class: string; method: string; line: number }>;
+  callers?: Array<{ node: string; thread: string; edge: string; label: string; frames: string[] }>;
   captures?: Record<string, any>;
   locals?: Record<string, any>;
   log?: string;

@@ -92,6 +92,19 @@ describe('extension configuration provider logic', () => {
     assert.equal(child.name, 'node-2');
   });
 
+  it('checks edges, edgePresets and stitch of a nodes attach, and makes an edges file absolute', () => {
+    const edge = { name: 'rpc', client: { method: 'a.Client.call', key: 'arg0.id' }, server: { method: 'a.Server.serve', key: 'arg0.id' } };
+    const ok = resolveConfiguration({ request: 'attach', nodes: ['h:1'], edges: [edge], edgePresets: false, stitch: false }, { folders: [] });
+    assert.deepEqual([ok.edges, ok.edgePresets, ok.stitch], [[edge], false, false]);
+    assert.equal(resolveConfiguration({ request: 'attach', nodes: ['h:1'], edges: 'edges.json' }, { folder: workspace, folders: [workspace] }).edges, path.join(workspace, 'edges.json'));
+    rejects({ request: 'attach', nodes: ['h:1'], edges: [{ ...edge, client: { method: 'nodot', key: 'x' } }] }, ConfigErrorCode.BAD_EDGES, /edges\[0\]\.client\.method/);
+    rejects({ request: 'attach', nodes: ['h:1'], edges: [edge, edge] }, ConfigErrorCode.BAD_EDGES, /"rpc" is declared twice/);
+    rejects({ request: 'attach', nodes: ['h:1'], edges: [{ ...edge, name: 'jdk-httpclient -> jdk-httpserver' }] }, ConfigErrorCode.BAD_EDGES, /a preset has that name/);
+    rejects({ request: 'attach', nodes: ['h:1'], edges: 5 }, ConfigErrorCode.BAD_EDGES, /must be an array of edges/);
+    rejects({ request: 'attach', nodes: ['h:1'], stitch: 'yes' }, ConfigErrorCode.BAD_ATTRIBUTE, /"stitch" must be true or false/);
+    rejects({ request: 'attach', port: 5005, edges: [edge] }, ConfigErrorCode.BAD_ATTRIBUTE, /"edges" must be left out with "port"/);
+  });
+
   it('accepts every suspend scope and keeps step filters as given', () => {
     for (const scope of ['thread', 'node', 'cluster']) {
       assert.equal(resolveConfiguration({ port: 1, suspendScope: scope }, { folders: [] }).suspendScope, scope);

@@ -65,6 +65,8 @@ describe('extension manifest (package.json contributes)', () => {
     assert.deepEqual(attrs.attach.properties.suspendScope.enum, ['thread', 'node', 'cluster']);
     assert.equal(attrs.attach.properties.nodeSessions.type, 'boolean');
     assert.equal(attrs.attach.properties.nodeSessions.default, true);
+    for (const name of ['edges', 'edgePresets', 'stitch']) assert.ok(attrs.attach.properties[name]?.description, `attach.${name}`);
+    assert.deepEqual([attrs.attach.properties.edgePresets.default, attrs.attach.properties.stitch.default], [true, true]);
   });
 
   it('refreshes the Fabric view on stops, node changes and a finished attach or launch only', () => {
