@@ -1,3 +1,4 @@
+import { parseRequestScope } from '../jdwp/flow/scope-spec';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { FabricError } from '../jdwp/errors';
 import { edgeSet, loadEdges, parseEdges, type RpcEdge } from '../jdwp/flow/edges';
@@ -33,6 +34,8 @@ export interface CommonArguments {
   stopOnEntry?: boolean;
   /** Write the DAP traffic to the adapter's log. */
   trace?: boolean;
+  /** Stop only requests marked so (virtual VM only): header:NAME=VALUE, baggage:KEY=VALUE, trace:TRACE-ID, expr:EXPRESSION. */
+  requestScope?: string;
 }
 
 /** Attributes of an attach that may reach the virtual VM. */
@@ -85,6 +88,8 @@ export interface SessionSettings {
   suspendScope: SuspendScope;
   timeout: number;
   stopOnEntry: boolean;
+  /** The request scope, as parsed and written back (see jdwp/flow/scope-spec.ts). */
+  requestScope?: string;
 }
 
 /** The JDK packages that "$JDK" stands for in skipClasses. */
@@ -160,7 +165,19 @@ export function resolveSettings(args: CommonArguments): SessionSettings {
     suspendScope: scope,
     timeout,
     stopOnEntry: args.stopOnEntry ?? false,
+    requestScope: requestScopeOf(args.requestScope),
   };
+}
+
+/** Validates a request scope; undefined for none. */
+export function requestScopeOf(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw bad('"requestScope" must be a string such as "header:X-Debug-Session=alice"');
+  try {
+    return parseRequestScope(value).text;
+  } catch (err) {
+    throw bad(`"requestScope": ${(err as Error).message}`);
+  }
 }
 
 /** The three kinds of configuration. */

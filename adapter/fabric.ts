@@ -1,7 +1,9 @@
 import { Event } from '@vscode/debugadapter';
 import type { ReferenceTypeID } from '../jdwp/codec/types';
 import { signatureToName } from '../jdwp/mirror/names';
+import { requestScopeOf } from './config';
 import type { AdapterContext } from './context';
+import { applyRequestScope } from './launch';
 import { AdapterError, AdapterErrorCode } from './errors';
 
 /** One node of the cluster as the Fabric view shows it. */
@@ -147,4 +149,12 @@ export class NodeWatcher {
       // The VM went away or is busy; the next burst will try again.
     }
   }
+}
+
+/** fabric.setRequestScope: changes the session's request scope ({"scope": "header:X-Debug-Session=alice"}; "" ends it). */
+export async function fabricSetRequestScope(ctx: AdapterContext, args: { scope?: unknown }): Promise<{ scope: string }> {
+  if (args.scope !== '' && typeof args.scope !== 'string') throw new AdapterError(AdapterErrorCode.BAD_ARGUMENTS, 'fabric.setRequestScope needs "scope": a scope such as "header:X-Debug-Session=alice", or "" for none');
+  const scope = requestScopeOf(args.scope) ?? '';
+  await applyRequestScope(ctx, scope);
+  return { scope };
 }

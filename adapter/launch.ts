@@ -57,6 +57,14 @@ export async function connect(ctx: AdapterContext, target: TargetConfig): Promis
   ctx.vmDescription = `${version.vmName} ${version.vmVersion}`;
   ctx.fabric = await isVirtualVm(vm, version);
   ctx.output(`jdwp-fabric: connected to ${ctx.vmDescription}${ctx.fabric ? ' (virtual VM)' : ''}`);
+  if (ctx.settings.requestScope) await applyRequestScope(ctx, ctx.settings.requestScope);
+}
+
+/** Scopes the session to marked requests (through the virtual VM only); an empty scope ends scoping. */
+export async function applyRequestScope(ctx: AdapterContext, scope: string): Promise<void> {
+  if (!ctx.fabric) throw new AdapterError(AdapterErrorCode.BAD_CONFIGURATION, '"requestScope" needs the virtual VM (a jdwp-fabric proxy or "nodes"); this is a plain JVM');
+  await ctx.vm!.Fabric.SetRequestScope(scope);
+  ctx.output(scope ? `jdwp-fabric: breakpoints stop only requests marked ${scope}` : 'jdwp-fabric: breakpoints stop every request again');
 }
 
 const AGENT_BANNER = /^Listening for transport dt_socket at address: \d+$/;

@@ -6,7 +6,7 @@ import { AdapterError, AdapterErrorCode, ERROR_FORMAT, toAdapterError } from './
 import { connect } from './launch';
 import { configurationDone, disconnect, disposeResources, startSession, terminate } from './lifecycle';
 import { continue_, pause, threads } from './threads';
-import { fabricDivergentClasses, fabricHeapPool, fabricNodes } from './fabric';
+import { fabricDivergentClasses, fabricHeapPool, fabricNodes, fabricSetRequestScope } from './fabric';
 import { capabilities } from './capabilities';
 import { setBreakpoints, setExceptionBreakpoints, setFunctionBreakpoints } from './breakpoints';
 import { next, stepIn, stepOut } from './stepping';
@@ -51,6 +51,7 @@ const HANDLERS: Record<string, Handler> = {
   'fabric.nodes': (ctx) => fabricNodes(ctx),
   'fabric.heapPool': (ctx, args) => fabricHeapPool(ctx, args ?? {}),
   'fabric.divergentClasses': (ctx) => fabricDivergentClasses(ctx),
+  'fabric.setRequestScope': (ctx, args) => fabricSetRequestScope(ctx, args ?? {}),
 };
 
 /** Launch or attach: validates the configuration, reaches the VM, and cleans up everything it started if that fails. */

@@ -1,3 +1,4 @@
+import { parseRequestScope } from '../jdwp/flow/scope-spec';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAddress } from '../jdwp/transport/tcp';
@@ -66,6 +67,8 @@ export interface FabricDebugConfiguration {
   workspaceFolders: string[];
   stepFilters?: StepFilters;
   suspendScope?: 'thread' | 'node' | 'cluster';
+  /** Stop only requests marked so (virtual VM only). */
+  requestScope?: string;
   timeout?: number;
   /** Through the virtual VM, one child session per node (default true). */
   nodeSessions?: boolean;
@@ -261,6 +264,14 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
   }
   if (input.timeout !== undefined && (typeof input.timeout !== 'number' || !(input.timeout > 0))) {
     throw bad('timeout', 'a positive number of milliseconds', input.timeout);
+  }
+  if (input.requestScope !== undefined && input.requestScope !== '') {
+    try {
+      if (typeof input.requestScope !== 'string') throw new Error('not a string');
+      parseRequestScope(input.requestScope);
+    } catch {
+      throw bad('requestScope', 'header:NAME=VALUE, baggage:KEY=VALUE, trace:TRACE-ID or expr:EXPRESSION', input.requestScope);
+    }
   }
   return config;
 }
