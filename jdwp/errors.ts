@@ -39,9 +39,9 @@ export const FabricErrorCode = {
   /** A node could not join: every node slot is held. */
   SLOTS_EXHAUSTED: 1050,
   /** An RPC edge declaration (--edges FILE, the launch configuration) is malformed. */
-  EDGES_INVALID: 1060,
+  EDGES_INVALID: 1070,
   /** A request scope (--request-scope, Fabric.SetRequestScope, requestScope, trace --request) is malformed. */
-  SCOPE_INVALID: 1061,
+  SCOPE_INVALID: 1071,
 } as const;
 
 /** The numbered code of a FabricError. */

@@ -50,7 +50,7 @@ describe('jdwp-fabric edges', function () {
     fs.writeFileSync(file, JSON.stringify([{ ...RPC, client: { method: 'call', key: 'x' } }]));
     const bad = await run('--list', '--edges', file);
     assert.equal(bad.code, ExitCode.USAGE);
-    assert.match(bad.err.join('\n'), /error 1060: .*\[0\]\.client\.method: must be "package\.Class\.method"/);
+    assert.match(bad.err.join('\n'), /error 1070: .*\[0\]\.client\.method: must be "package\.Class\.method"/);
     assert.equal((await run()).code, ExitCode.USAGE);
     assert.equal((await run('--check', '--list')).code, ExitCode.USAGE);
     assert.equal((await run('--check')).code, ExitCode.USAGE);
