@@ -85,7 +85,7 @@ describe('jdwp-fabric edges', function () {
       const table = await runCli(['edges', '--check', '--connect', address]);
       assert.equal(table.code, ExitCode.OK);
       assert.equal(table.stdout[0], PRESET_EDGES[0].name);
-      assert.match(table.stdout[2], /^ {2}server com\.sun\.net\.httpserver\.Filter\$Chain\.doFilter: bound on (front|mid|leaf), (front|mid|leaf), (front|mid|leaf) \(3 of 3\)$/);
+      assert.match(table.stdout[2], /^ {2}server sun\.net\.httpserver\.AuthFilter\.doFilter: bound on (front|mid|leaf), (front|mid|leaf), (front|mid|leaf) \(3 of 3\)$/);
       assert.ok(table.stdout.includes('  server acme.rpc.Server.dispatch: bound on no node (0 of 3)'), table.stdout.join('\n'));
     } finally {
       await proxy.close();
