@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { CodecError, FabricErrorCode } from '../errors';
-import type { Field, IdKind, ScalarKind } from '../protocol/kinds';
+import { ID_KINDS, type Field, type IdKind, type ScalarKind } from '../protocol/kinds';
 import type { IdSizes, Value } from './types';
 import { WireReader } from './reader';
 import { WireWriter } from './writer';
@@ -29,21 +29,7 @@ type Walker = (r: WireReader, s: IdSizes, v: IdVisitor) => void;
 
 /** The wire width of an ID kind under the given sizes. */
 export function idWidth(kind: IdKind, s: IdSizes): number {
-  switch (kind) {
-    case 'referenceTypeID':
-    case 'classID':
-    case 'interfaceID':
-    case 'arrayTypeID':
-      return s.referenceTypeIDSize;
-    case 'methodID':
-      return s.methodIDSize;
-    case 'fieldID':
-      return s.fieldIDSize;
-    case 'frameID':
-      return s.frameIDSize;
-    default:
-      return s.objectIDSize;
-  }
+  return s[ID_KINDS[kind].size];
 }
 
 function unknownTag(tag: number, what: string): CodecError {
@@ -194,8 +180,10 @@ function scalarDecoder(kind: ScalarKind, what: string): Decoder {
         }
         return { tag, values };
       };
-    default:
-      return (r, s) => r.id(idWidth(kind, s), what);
+    default: {
+      const size = ID_KINDS[kind].size;
+      return (r, s) => r.id(s[size], what);
+    }
   }
 }
 
@@ -257,8 +245,10 @@ function scalarEncoder(kind: ScalarKind, what: string): Encoder {
           }
         }
       };
-    default:
-      return (w, s, v) => w.id(big(v, what), idWidth(kind, s), what);
+    default: {
+      const size = ID_KINDS[kind].size;
+      return (w, s, v) => w.id(big(v, what), s[size], what);
+    }
   }
 }
 
@@ -314,13 +304,15 @@ function scalarWalker(kind: ScalarKind, what: string): Walker {
         if (objectTagKind(tag) === undefined) throw unknownTag(tag, what);
         for (let i = 0; i < n; i++) walkPayload(r, s, v, r.u8(what), what);
       };
-    default:
+    default: {
+      const size = ID_KINDS[kind].size;
       return (r, s, v) => {
-        const width = idWidth(kind, s);
+        const width = s[size];
         r.need(width, what);
         v.id(kind, r.pos, width);
         r.pos += width;
       };
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { JdwpConnection } from '../client/connection';
-import type { CommandPacket, ReplyPacket } from '../codec/packet';
+import { HEADER_SIZE, type CommandPacket, type ReplyPacket } from '../codec/packet';
 import type { CommandInfo } from '../protocol/registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
@@ -7,7 +7,7 @@ import type { NodeLink } from './node-link';
 import { focusOnThread, isCached } from './handlers/route';
 import { COMMAND_RULES } from './rules';
 import { passesNow } from './shield';
-import { isObjectLike, isRefType } from './translate';
+import { isRefType, livesOnNode } from '../protocol/kinds';
 
 /**
  * The hot path of the route rule, for commands addressed by an object, thread or frame ID whose IDs all translate
@@ -31,7 +31,7 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
     const v = ids.values[i];
     if (v === 0n) continue;
     if (isRefType(kind)) return false;
-    if (isObjectLike(kind)) {
+    if (livesOnNode(kind)) {
       const slot = slotOf(v);
       if (slot === 0) return false;
       link = cluster.link(slot);
@@ -77,6 +77,6 @@ function answer(cluster: Cluster, debugger_: JdwpConnection, link: NodeLink, inf
     return;
   }
   const whole = reply.packet;
-  if (whole && out.buffer === whole.buffer && out.byteOffset === whole.byteOffset + 11 && out.length === whole.length - 11) debugger_.replyPacket(id, whole);
+  if (whole && out.buffer === whole.buffer && out.byteOffset === whole.byteOffset + HEADER_SIZE && out.length === whole.length - HEADER_SIZE) debugger_.replyPacket(id, whole);
   else debugger_.reply(id, 0, out);
 }

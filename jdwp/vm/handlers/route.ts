@@ -2,7 +2,8 @@ import { JDWP, type CommandInfo } from '../../protocol/registry';
 import { slotOf } from '../ids';
 import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';
-import { invalidIdError, isObjectLike, isRefType, ProxyError, type IdList, type ToNodeOptions } from '../translate';
+import { isRefType, livesOnNode } from '../../protocol/kinds';
+import { invalidIdError, ProxyError, type IdList, type ToNodeOptions } from '../translate';
 import type { VType } from '../types';
 import type { Ctx } from './context';
 
@@ -61,7 +62,7 @@ export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, option
     const kind = ids.kinds[i];
     const v = ids.values[i];
     if (v === 0n) continue;
-    if (isObjectLike(kind) && !byType) {
+    if (livesOnNode(kind) && !byType) {
       const slot = slotOf(v);
       if (slot === 0 && cluster.objects.isString(v)) {
         const link = cluster.focusOrFirst();
