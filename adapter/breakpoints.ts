@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { BreakpointEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Location, ReferenceTypeID } from '../jdwp/codec/types';
+import type { Location, ReferenceTypeID } from '../jdwp/protocol/wire-types';
 import { nameToSignature, type MethodInfo, type RefType } from '../jdwp/mirror';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../jdwp/protocol/spec-types';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';

@@ -2,7 +2,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { OutputEvent } from '@vscode/debugadapter';
 import type { JdwpClient } from '../jdwp/client/client';
 import type { VmMirror } from '../jdwp/mirror';
-import type { FrameID, Location, ObjectID, ThreadID } from '../jdwp/codec/types';
+import type { FrameID, Location, ObjectID, ThreadID } from '../jdwp/protocol/wire-types';
 import { SourceLocator } from './sources';
 import { resolveSettings, type SessionSettings, type TargetConfig } from './config';
 import { AdapterError, AdapterErrorCode } from './errors';

@@ -1,6 +1,6 @@
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import type { Event_Composite_Event, Event_Composite_Events } from '../jdwp/protocol/spec-types';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { AdapterContext } from './context';
 import { cancelStep } from './stepping';
 

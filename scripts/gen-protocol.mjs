@@ -305,7 +305,7 @@ export function emitTypes({ commandSets }) {
     'import type {',
     '  ArrayID, ArrayRegion, ArrayTypeID, ClassID, ClassLoaderID, ClassObjectID, FieldID, FrameID, InterfaceID,',
     '  Location, MethodID, ModuleID, ObjectID, ReferenceTypeID, StringID, TaggedObjectID, ThreadGroupID, ThreadID, Value,',
-    "} from '../codec/types';",
+    "} from './wire-types';",
     '',
     ...named.flatMap((n) => [n, '']),
     '/** Every command the debugger can send, typed from the table; out fields are the parameters, in order. */',

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { CodecError, FabricErrorCode } from '../errors';
 import { ID_KINDS, type Field, type IdKind, type ScalarKind } from '../protocol/kinds';
-import type { IdSizes, Value } from './types';
+import type { IdSizes, Value } from '../protocol/wire-types';
 import { WireReader } from './reader';
 import { WireWriter } from './writer';
 import { objectTagKind, primitiveWidth, Tag } from './tags';

@@ -1,5 +1,5 @@
 import { ID_KINDS, type Field, type ScalarKind } from '../protocol/kinds';
-import type { IdSizes } from './types';
+import type { IdSizes } from '../protocol/wire-types';
 
 /** The wire width of a scalar kind under the given sizes, or undefined where it varies (strings, values, regions). */
 export function scalarWidth(kind: ScalarKind, s: IdSizes): number | undefined {

@@ -1,5 +1,5 @@
 import type { JdwpClient } from '../client/client';
-import type { FrameID, Location, ThreadID } from '../codec/types';
+import type { FrameID, Location, ThreadID } from '../protocol/wire-types';
 import { isJdwpError } from './types';
 
 /** A stack frame of a suspended thread; valid until the thread resumes (or runs an invocation). */

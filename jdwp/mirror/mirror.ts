@@ -1,8 +1,8 @@
 import type { JdwpClient } from '../client/client';
 import type {
   ArrayID, ArrayTypeID, ClassObjectID, FieldID, Location, MethodID, ObjectID, ReferenceTypeID, StringID, ThreadGroupID, ThreadID, Value,
-} from '../codec/types';
-import { JDWP } from '../protocol/registry';
+} from '../protocol/wire-types';
+import { JDWP } from '../registry';
 import { InvocationException } from './errors';
 import { ThreadFrames, type FrameInfo } from './frames';
 import { sendInvoke, Invocations, type InvokeOptions } from './invoke';

@@ -1,5 +1,5 @@
 import type { CommandSetSpec, Field } from './kinds';
-import type { ReferenceTypeID, ThreadGroupID } from '../codec/types';
+import type { ReferenceTypeID, ThreadGroupID } from './wire-types';
 
 /** The vendor command set number of the Fabric set (JDWP leaves 128-255 to vendors). */
 export const FABRIC_SET_ID = 128;

@@ -2,7 +2,7 @@
 import type {
   ArrayID, ArrayRegion, ArrayTypeID, ClassID, ClassLoaderID, ClassObjectID, FieldID, FrameID, InterfaceID,
   Location, MethodID, ModuleID, ObjectID, ReferenceTypeID, StringID, TaggedObjectID, ThreadGroupID, ThreadID, Value,
-} from '../codec/types';
+} from './wire-types';
 
 /** VirtualMachine.Version out data. */
 export interface VirtualMachine_Version_Out {

@@ -1,4 +1,4 @@
-import type { ObjectID, Value } from '../codec/types';
+import type { ObjectID, Value } from '../protocol/wire-types';
 import type { VmMirror } from '../mirror/mirror';
 import { componentSignature, displayName } from '../mirror/names';
 import type { FieldInfo, RefType } from '../mirror/types';

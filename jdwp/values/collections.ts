@@ -1,4 +1,4 @@
-import type { ObjectID, ThreadID, Value } from '../codec/types';
+import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
 import type { VmMirror } from '../mirror/mirror';
 import type { MethodInfo, RefType } from '../mirror/types';
 import type { ValueKind } from './kinds';

@@ -1,8 +1,8 @@
 import { offsetOf } from '../codec/offsets';
 import type { CommandPacket } from '../codec/packet';
 import { readIdAt } from '../codec/reader';
-import type { ThreadID } from '../codec/types';
-import { COMPOSITE, JDWP } from '../protocol/registry';
+import type { ThreadID } from '../protocol/wire-types';
+import { COMPOSITE, JDWP } from '../registry';
 import type { Event_Composite_Event, Event_Composite_Events } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import type { NodeLink } from './node-link';

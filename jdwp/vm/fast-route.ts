@@ -1,6 +1,6 @@
 import type { JdwpConnection } from '../client/connection';
 import { HEADER_SIZE, type CommandPacket, type ReplyPacket } from '../codec/packet';
-import type { CommandInfo } from '../protocol/registry';
+import type { CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';

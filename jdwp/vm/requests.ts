@@ -1,5 +1,5 @@
-import type { ReferenceTypeID } from '../codec/types';
-import { commandByName, JDWP } from '../protocol/registry';
+import type { ReferenceTypeID } from '../protocol/wire-types';
+import { commandByName, JDWP } from '../registry';
 import type { EventRequest_Set_Modifier, EventRequest_Set_Out } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';

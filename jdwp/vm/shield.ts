@@ -1,9 +1,9 @@
 import { offsetOf } from '../codec/offsets';
 import { readIdAt } from '../codec/reader';
 import { tagOfSignature } from '../codec/tags';
-import type { ReferenceTypeID } from '../codec/types';
+import type { ReferenceTypeID } from '../protocol/wire-types';
 import { isRefType, livesOnNode, type IdKind } from '../protocol/kinds';
-import { JDWP, type CommandInfo } from '../protocol/registry';
+import { JDWP, type CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import { ROOT_GROUP } from './proxy-objects';

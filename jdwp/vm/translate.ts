@@ -4,7 +4,7 @@ import { idWidth, type IdVisitor, type Layout } from '../codec/layout';
 import { readIdAt } from '../codec/reader';
 import { writeIdAt } from '../codec/writer';
 import { tagOfSignature } from '../codec/tags';
-import type { IdSizes } from '../codec/types';
+import { DEFAULT_ID_SIZES, type IdSizes } from '../protocol/wire-types';
 import { IdFacts } from './id-facts';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
@@ -37,8 +37,8 @@ const INVALID_ID_ERRORS = Object.fromEntries(
   }),
 ) as Record<IdKind, number>;
 
-/** The widths the virtual VM serves: every ID is 8 bytes. */
-export const VIRTUAL_SIZES: Readonly<IdSizes> = Object.freeze({ fieldIDSize: 8, methodIDSize: 8, objectIDSize: 8, referenceTypeIDSize: 8, frameIDSize: 8 });
+/** The widths the virtual VM serves: HotSpot's, every ID 8 bytes. */
+export const VIRTUAL_SIZES: Readonly<IdSizes> = DEFAULT_ID_SIZES;
 
 const SIZE_NAMES = Object.keys(VIRTUAL_SIZES) as (keyof IdSizes)[];
 

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { offsetOf } from '../../jdwp/codec/offsets';
-import type { IdSizes } from '../../jdwp/codec/types';
+import type { IdSizes } from '../../jdwp/protocol/wire-types';
 import { ID_KINDS, type IdKind } from '../../jdwp/protocol/kinds';
-import { commandByName, COMPOSITE, JDWP } from '../../jdwp/protocol/registry';
+import { commandByName, COMPOSITE, JDWP } from '../../jdwp/registry';
 import { invalidIdError } from '../../jdwp/vm/translate';
 import { Prng, ValueGenerator } from './values';
 

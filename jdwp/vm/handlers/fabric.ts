@@ -1,4 +1,4 @@
-import type { ReferenceTypeID } from '../../codec/types';
+import type { ReferenceTypeID } from '../../protocol/wire-types';
 import { isJdkSignature } from '../symbols';
 import type { VType } from '../types';
 import type { Ctx, Handler } from './context';

@@ -1,4 +1,4 @@
-import { JDWP, type CommandInfo } from '../../protocol/registry';
+import { JDWP, type CommandInfo } from '../../registry';
 import { COMMAND_RULES } from '../rules';
 import { checkCommand } from '../shield';
 import { ProxyError } from '../translate';

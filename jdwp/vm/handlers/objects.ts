@@ -1,7 +1,7 @@
 import { readIdAt } from '../../codec/reader';
 import { tagOfSignature } from '../../codec/tags';
-import type { ThreadGroupID } from '../../codec/types';
-import { JDWP } from '../../protocol/registry';
+import type { ThreadGroupID } from '../../protocol/wire-types';
+import { JDWP } from '../../registry';
 import { ROOT_GROUP } from '../proxy-objects';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
 import type { Handler } from './context';

@@ -1,4 +1,4 @@
-import { JDWP, type CommandInfo } from '../../protocol/registry';
+import { JDWP, type CommandInfo } from '../../registry';
 import { slotOf } from '../ids';
 import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';

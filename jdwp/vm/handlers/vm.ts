@@ -1,6 +1,6 @@
 import type { WireRecord } from '../../codec/layout';
-import type { ReferenceTypeID } from '../../codec/types';
-import { JDWP, type CommandInfo } from '../../protocol/registry';
+import type { ReferenceTypeID } from '../../protocol/wire-types';
+import { JDWP, type CommandInfo } from '../../registry';
 import { slotOf } from '../ids';
 import { ROOT_GROUP } from '../proxy-objects';
 import type { NodeLink } from '../node-link';

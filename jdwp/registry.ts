@@ -1,7 +1,7 @@
-import { Layout } from '../codec/layout';
-import type { CommandSetSpec, CommandSpec } from './kinds';
-import { COMMAND_SETS, CONSTANTS } from './spec-table';
-import { FABRIC_COMMAND_SET } from './fabric-table';
+import { Layout } from './codec/layout';
+import type { CommandSetSpec, CommandSpec } from './protocol/kinds';
+import { COMMAND_SETS, CONSTANTS } from './protocol/spec-table';
+import { FABRIC_COMMAND_SET } from './protocol/fabric-table';
 
 /** A command of the table with its compiled layouts. */
 export interface CommandInfo {
