@@ -7,7 +7,7 @@ import type { ReplyPacket } from '../codec/packet';
 import { DEFAULT_ID_SIZES, type IdSizes } from '../protocol/wire-types';
 import { allCommands, commandByName, COMPOSITE, type CommandInfo } from '../registry';
 import type { Event_Composite_Event, JdwpApi } from '../protocol/spec-types';
-import type { FabricApi } from '../protocol/fabric-table';
+import type { FabricApi } from '../protocol/fabric-types';
 import { JdwpConnection, type ConnectionOptions, type RequestOptions } from './connection';
 import { dialTcp, type Address } from '../transport/tcp';
 
