@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseFunctionName, parseHitCondition } from '../../adapter/breakpoints';
-import { JDK_PACKAGES, resolveAttach, resolveLaunch, resolveSettings, splitArgs } from '../../adapter/config';
+import { resolveAttach, resolveLaunch, resolveSettings, splitArgs } from '../../adapter/config';
+import { JDK_PACKAGES } from '../../adapter/launch-schema';
 import { AdapterError, toAdapterError } from '../../adapter/errors';
 import { packageOfSource, primaryClassOfSource } from '../../adapter/sources';
 import { EvalError, EvalErrorCode } from '../../jdwp/eval';
