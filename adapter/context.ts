@@ -7,7 +7,7 @@ import { SourceLocator } from './sources';
 import { resolveSettings, type SessionSettings, type TargetConfig } from './config';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { IdMap, RefTable } from './refs';
-import { EventRouter } from './events';
+import { EventDispatcher } from './events';
 import { ThreadModel } from './thread-model';
 
 /** A DAP frameId's meaning: one frame of one suspended thread. */
@@ -56,7 +56,7 @@ export class AdapterContext {
   readonly frames = new RefTable<FrameRef>(1);
   /** Variables containers; the value type belongs to variables.ts. */
   readonly vars = new RefTable<unknown>(1);
-  readonly events: EventRouter;
+  readonly events: EventDispatcher;
   /** Which threads of which node run, are stopped or held, why and since when. */
   readonly model: ThreadModel;
   /** Finds source files for classes. */
@@ -67,7 +67,7 @@ export class AdapterContext {
   readonly resources: Disposable[] = [];
 
   constructor(private readonly sink: (event: DebugProtocol.Event) => void) {
-    this.events = new EventRouter(this);
+    this.events = new EventDispatcher(this);
     this.model = new ThreadModel(this);
   }
 

@@ -16,7 +16,7 @@ import { commandByName } from '../jdwp/registry';
 import { Cluster } from '../jdwp/vm/cluster';
 import { passesNow } from '../jdwp/vm/shield';
 import { VIRTUAL_SIZES } from '../jdwp/vm/translate';
-import { VMethod, VType } from '../jdwp/vm/types';
+import { VMethod, VType } from '../jdwp/vm/type-registry';
 import { benchPackets, type BenchPacket } from './support/packets';
 import { bytesPerOp, fmt, retainedBytesPerOp, table, throughput } from './support/stats';
 

@@ -1,7 +1,7 @@
 import type { ObjectID } from '../protocol/wire-types';
 import { JdwpReplyError } from '../errors';
 import { signatureToName } from '../mirror/names';
-import type { RefType } from '../mirror/types';
+import type { RefType } from '../mirror/type-info';
 import { JDWP } from '../registry';
 import type { BinaryExpr, CallExpr, CastExpr, Expr, FieldExpr, IndexExpr, TypeRef } from './ast';
 import { EvalError, EvalErrorCode } from './errors';

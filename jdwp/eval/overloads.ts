@@ -1,6 +1,6 @@
 import type { Value } from '../protocol/wire-types';
 import { isPrimitiveSignature, signatureToName } from '../mirror/names';
-import type { MethodInfo, RefType } from '../mirror/types';
+import type { MethodInfo, RefType } from '../mirror/type-info';
 import { EvalError, EvalErrorCode } from './errors';
 import { widens, type PrimSig } from './numbers';
 import { JDWP } from '../registry';

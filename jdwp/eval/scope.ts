@@ -4,7 +4,7 @@ import type { FrameInfo } from '../mirror/frames';
 import type { VmMirror } from '../mirror/mirror';
 import { packageOf } from '../mirror/names';
 import { JDWP } from '../registry';
-import type { MethodInfo, RefType } from '../mirror/types';
+import type { MethodInfo, RefType } from '../mirror/type-info';
 import { EvalError, EvalErrorCode } from './errors';
 import { fromValue, type EvalValue } from './operands';
 

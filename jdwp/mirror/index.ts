@@ -20,7 +20,7 @@ export {
 export {
   Modifier, isJdwpError, locationKey, sameLocation,
   type FieldInfo, type MethodInfo, type RefType, type LineTable, type LocalVariable, type VariableTable,
-} from './types';
+} from './type-info';
 export {
   signatureToName, nameToSignature, simpleName, displayName, packageOf, outermostName, componentSignature,
   parseMethodSignature, isPrimitiveSignature, isReferenceSignature, type MethodSignature,

@@ -11,7 +11,7 @@ import { nameToSignature, sigbyteOf } from './names';
 import {
   isJdwpError, loadRefType, locationKey, type FieldInfo, type LineTable, type LocalVariable, type MethodInfo, type RefType,
   type VariableTable,
-} from './types';
+} from './type-info';
 
 /** Options of a session mirror. */
 export interface MirrorOptions {

@@ -1,5 +1,5 @@
 import type { VmMirror } from '../mirror/mirror';
-import type { RefType } from '../mirror/types';
+import type { RefType } from '../mirror/type-info';
 import { JDWP } from '../registry';
 
 /** How a value is presented: by its class, not by its fields. */

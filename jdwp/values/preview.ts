@@ -2,7 +2,7 @@ import type { ClassObjectID, ObjectID, ThreadID, Value } from '../protocol/wire-
 import { javaDoubleText, javaFloatText } from '../eval/numbers';
 import type { VmMirror } from '../mirror/mirror';
 import { displayName } from '../mirror/names';
-import type { RefType } from '../mirror/types';
+import type { RefType } from '../mirror/type-info';
 import { JDWP } from '../registry';
 import { collectionView, readFields } from './collections';
 import { kindOf, SAFE_TO_STRING } from './kinds';

@@ -4,7 +4,7 @@ import { ProxyObjects } from './proxy-objects';
 import type { NodeLink } from './node-link';
 import { SlotPool } from './slots';
 import { Translator } from './translate';
-import { TypeRegistry, type Logger } from './types';
+import { TypeRegistry, type Logger } from './type-registry';
 
 /** Behaviour switches of the virtual VM. */
 export interface ClusterOptions {

@@ -113,7 +113,7 @@ export class EventRouter {
     if (!sink || sink.closed || this.dead || d.length < AT.requestID + 4 || d.readInt32BE(AT.count) !== 1 || !SIMPLE_KINDS.has(d[AT.kind])) return false;
     const req = sink.requests.lookup(link, d.readInt32BE(AT.requestID));
     if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[AT.policy]) return false;
-    const out = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+    const out = await this.cluster.translator.packetToVirtual(link, COMPOSITE.out, d);
     if (req.announced) await req.announced;
     if (!sink.requests.isLive(req) || sink.closed) {
       await this.resume(link, req.suspendPolicy, out.length >= AT.thread + VIRTUAL_SIZES.objectIDSize ? readIdAt(out, AT.thread, VIRTUAL_SIZES.objectIDSize) : undefined);
@@ -133,7 +133,7 @@ export class EventRouter {
 
   private async route(link: NodeLink, packet: CommandPacket): Promise<void> {
     if (await this.routeOne(link, packet.data)) return;
-    const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, packet.data);
+    const data = await this.cluster.translator.packetToVirtual(link, COMPOSITE.out, packet.data);
     const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
     const sink = this.sink && !this.sink.closed && !this.dead ? this.sink : undefined;
     const forward: Event_Composite_Events[] = [];

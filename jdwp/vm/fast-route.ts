@@ -43,7 +43,7 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   try {
     // Into a copy: when the node's link is busy (or an ID must be looked up first) the general path takes the
     // command, and it must find the debugger's IDs, not the node's.
-    nodeData = cluster.translator.toNode(link, info.out, Buffer.from(data), { errors: info.spec.errors }, ids);
+    nodeData = cluster.translator.packetToNode(link, info.out, Buffer.from(data), { errors: info.spec.errors }, ids);
   } catch {
     return false;
   }
@@ -67,7 +67,7 @@ function answer(cluster: Cluster, debugger_: JdwpConnection, link: NodeLink, inf
   }
   let out: Buffer | Promise<Buffer>;
   try {
-    out = cluster.translator.toVirtual(link, info.reply!, reply.data, { announce: true });
+    out = cluster.translator.packetToVirtual(link, info.reply!, reply.data, { announce: true });
   } catch (err) {
     onError(err);
     return;

@@ -5,7 +5,7 @@ import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import { ProxyError, VIRTUAL_SIZES } from './translate';
-import type { VType } from './types';
+import type { VType } from './type-registry';
 import { lineAt, lineTableOf } from '../mirror/lines';
 
 const SET = commandByName('EventRequest.Set');
@@ -224,7 +224,7 @@ export class RequestManager {
       req.boundTypes.add(key);
     }
     const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers: req.modifiers });
-    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.packetToNode(link, SET.out, virtual));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set failed with ${reply.errorCode}`);
     this.addBinding(req, link, reply.data.readInt32BE(0));
   }

@@ -8,7 +8,7 @@ import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import { ROOT_GROUP } from './proxy-objects';
 import { foreignIdError, ProxyError, VIRTUAL_SIZES, type IdList } from './translate';
-import type { VType } from './types';
+import type { VType } from './type-registry';
 
 /**
  * The shield: every debugger command is checked before any byte of it reaches a node, because HotSpot's agent

@@ -9,7 +9,7 @@ import { IdFacts } from './id-facts';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import type { ProxyObjects } from './proxy-objects';
-import type { TypeRegistry, VType } from './types';
+import type { TypeRegistry, VType } from './type-registry';
 
 const E = CONSTANTS.Error;
 
@@ -147,7 +147,7 @@ export class Translator {
    * Node IDs to virtual IDs. Unknown reference types, methods and fields are resolved on the node first; when
    * there are none, the rewrite happens at once and a Buffer (not a promise) comes back.
    */
-  toVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Buffer | Promise<Buffer> {
+  packetToVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Buffer | Promise<Buffer> {
     const list = new IdList(buf, noUntagged);
     layout.walk(buf, pos, end, node.client.sizes, list);
     const pending = this.pendingToVirtual(node, list, options.contextType);
@@ -221,7 +221,7 @@ export class Translator {
    * Virtual IDs to a node's IDs. An ID of another node answers the INVALID_* error of its kind. When nothing needs
    * resolving on the node first, the rewrite happens at once and a Buffer (not a promise) comes back.
    */
-  toNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, list: IdList = this.collect(layout, buf, options)): Buffer | Promise<Buffer> {
+  packetToNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, list: IdList = this.collect(layout, buf, options)): Buffer | Promise<Buffer> {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < list.values.length; i++) {
       const kind = list.kinds[i];

@@ -1,6 +1,6 @@
 import type { ReferenceTypeID } from '../../protocol/wire-types';
 import { isJdkSignature } from '../symbols';
-import type { VType } from '../types';
+import type { VType } from '../type-registry';
 import type { Ctx, Handler } from './context';
 import { vtypeOf } from './route';
 import { decodeOut, encodeReply } from './vm';

@@ -5,7 +5,7 @@ import { ProxyError } from '../translate';
 import type { Ctx, Handler } from './context';
 import { FABRIC_HANDLERS } from './fabric';
 import { OBJECT_HANDLERS } from './objects';
-import { REQUEST_HANDLERS } from './requests';
+import { REQUEST_HANDLERS } from './event-requests';
 import { routeCommand } from './route';
 import { VM_HANDLERS } from './vm';
 

@@ -4,7 +4,7 @@ import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';
 import { isRefType, livesOnNode } from '../../protocol/kinds';
 import { invalidIdError, ProxyError, type IdList, type ToNodeOptions } from '../translate';
-import type { VType } from '../types';
+import type { VType } from '../type-registry';
 import type { Ctx } from './context';
 
 const E = JDWP.Error;
@@ -87,11 +87,11 @@ export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, option
 /** Sends a virtual command to one node and translates its reply back. */
 export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data: Buffer, vtype?: VType, options?: ToNodeOptions, ids?: IdList): Promise<Buffer> {
   const { cluster } = ctx;
-  const prepared = cluster.translator.toNode(link, info.out, data, { ...options, errors: info.spec.errors }, ids);
+  const prepared = cluster.translator.packetToNode(link, info.out, data, { ...options, errors: info.spec.errors }, ids);
   const reply = await link.send(info.set.id, info.spec.id, prepared, cluster.options.requestTimeoutMs || undefined);
   if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: ${info.fullName} answered error ${reply.errorCode}`);
   if (!info.reply) return Buffer.alloc(0);
-  return cluster.translator.toVirtual(link, info.reply, reply.data, { contextType: vtype?.members.get(link), announce: true });
+  return cluster.translator.packetToVirtual(link, info.reply, reply.data, { contextType: vtype?.members.get(link), announce: true });
 }
 
 /** The route rule: the node of the command's IDs; replies fixed per symbol are cached. */

@@ -6,7 +6,7 @@ import { ROOT_GROUP } from '../proxy-objects';
 import type { NodeLink } from '../node-link';
 import { COMMAND_RULES } from '../rules';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
-import type { VType } from '../types';
+import type { VType } from '../type-registry';
 import type { Ctx, Handler } from './context';
 import { forward, vtypeOf } from './route';
 
