@@ -1,7 +1,7 @@
 import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
 import { InvocationException, InvocationPending, InvocationTimeout } from '../mirror/errors';
 import type { FrameInfo } from '../mirror/frames';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { packageOf } from '../mirror/names';
 import { JDWP } from '../registry';
 import type { MethodInfo, RefType } from '../mirror/type-info';

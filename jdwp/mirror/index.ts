@@ -11,7 +11,9 @@
  *   // ... when the thread resumes:
  *   mirror.invalidateThread(thread);
  */
-export { VmMirror, threadStatusName, type MirrorOptions, type ThreadInfo } from './mirror';
+export { VmMirror } from './vm-mirror';
+export { threadStatusName, type ThreadInfo } from './thread-mirror';
+export type { MirrorOptions } from './type-mirror';
 export type { FrameInfo } from './frames';
 export type { InvokeOptions } from './invoke';
 export {

@@ -1,5 +1,5 @@
 import type { ObjectID, Value } from '../protocol/wire-types';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { componentSignature, displayName } from '../mirror/names';
 import type { FieldInfo, RefType } from '../mirror/type-info';
 import { collectionView, type ViewOptions } from './collections';

@@ -1,5 +1,5 @@
 import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import type { MethodInfo, RefType } from '../mirror/type-info';
 import type { ValueKind } from './kinds';
 

@@ -1,4 +1,4 @@
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import type { RefType } from '../mirror/type-info';
 import { JDWP } from '../registry';
 

@@ -1,6 +1,6 @@
 import type { ClassObjectID, ObjectID, ThreadID, Value } from '../protocol/wire-types';
 import { javaDoubleText, javaFloatText } from '../eval/numbers';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { displayName } from '../mirror/names';
 import type { RefType } from '../mirror/type-info';
 import { JDWP } from '../registry';

@@ -1,5 +1,5 @@
 import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { JDWP } from '../registry';
 import { collectionView, readFields } from './collections';
 import { kindOf, SAFE_TO_STRING } from './kinds';
