@@ -8,7 +8,9 @@ import { configurationDone, disconnect, disposeResources, startSession, terminat
 import { continue_, pause, threads } from './threads';
 import { fabricDivergentClasses, fabricHeapPool, fabricNodes } from './fabric';
 import { capabilities } from './capabilities';
-import { setBreakpoints, setExceptionBreakpoints, setFunctionBreakpoints } from './breakpoints';
+import { setExceptionBreakpoints } from './exception-breakpoints';
+import { setFunctionBreakpoints } from './function-breakpoints';
+import { setBreakpoints } from './line-breakpoints';
 import { next, stepIn, stepOut } from './stepping';
 import { restartFrame, stackTrace } from './stack';
 import { scopes, variables } from './variables';

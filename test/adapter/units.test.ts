@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { parseFunctionName, parseHitCondition } from '../../adapter/breakpoints';
+import { parseFunctionName } from '../../adapter/function-breakpoints';
+import { parseHitCondition } from '../../adapter/hit-conditions';
 import { resolveAttach, resolveLaunch, resolveSettings, splitArgs } from '../../adapter/config';
 import { JDK_PACKAGES } from '../../adapter/launch-schema';
 import { AdapterError, toAdapterError } from '../../adapter/errors';
