@@ -4,10 +4,8 @@ import type { CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
-import { focusOnThread, isCached } from './handlers/route';
-import { COMMAND_RULES } from './rules';
+import { addressOf, focusOnThread, isCached } from './handlers/route';
 import { passesNow } from './shield';
-import { isRefType, livesOnNode } from '../protocol/kinds';
 
 /**
  * The hot path of the route rule, for commands addressed by an object, thread or frame ID whose IDs all translate
@@ -24,20 +22,11 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   } catch {
     return false;
   }
-  if (COMMAND_RULES[info.fullName]?.rule === 'focus' || !passesNow(cluster, info, data, ids)) return false;
-  let link: NodeLink | undefined;
-  for (let i = 0; i < ids.kinds.length; i++) {
-    const kind = ids.kinds[i];
-    const v = ids.values[i];
-    if (v === 0n) continue;
-    if (isRefType(kind)) return false;
-    if (livesOnNode(kind)) {
-      const slot = slotOf(v);
-      if (slot === 0) return false;
-      link = cluster.link(slot);
-      break;
-    }
-  }
+  // The synchronous case of pickNode: addressed by an ID of a live node, with no type before it to resolve.
+  const { at, typeId } = addressOf(info, ids);
+  if (at < 0 || typeId !== 0n || !passesNow(cluster, info, data, ids)) return false;
+  const slot = slotOf(ids.values[at]);
+  const link = slot === 0 ? undefined : cluster.link(slot);
   if (!link) return false;
   let nodeData: Buffer | Promise<Buffer>;
   try {
