@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { CodecError, FabricErrorCode } from '../errors';
-import { ID_KINDS, type Field, type IdKind, type ScalarKind } from '../protocol/kinds';
+import { ID_KINDS, type Field, type IdKind, type IdSizeName, type ScalarKind } from '../protocol/kinds';
 import type { IdSizes, Value } from '../protocol/wire-types';
 import { WireReader } from './reader';
 import { WireWriter } from './writer';
@@ -31,6 +31,44 @@ type Walker = (r: WireReader, s: IdSizes, v: IdVisitor) => void;
 export function idWidth(kind: IdKind, s: IdSizes): number {
   return s[ID_KINDS[kind].size];
 }
+
+function walkId(r: WireReader, v: IdVisitor, kind: IdKind, width: number, what: string): void {
+  r.need(width, what);
+  v.id(kind, r.pos, width);
+  r.pos += width;
+}
+
+/**
+ * The decoder, encoder and walker of an ID, per IDSizes field. Each reads its width under a name written here, so
+ * that the compiled closure's property load stays monomorphic on the hot path (a computed `s[name]` does not).
+ */
+const ID_CODERS: { readonly [N in IdSizeName]: { decode(what: string): Decoder; encode(what: string): Encoder; walk(kind: IdKind, what: string): Walker } } = {
+  objectIDSize: {
+    decode: (what) => (r, s) => r.id(s.objectIDSize, what),
+    encode: (what) => (w, s, v) => w.id(big(v, what), s.objectIDSize, what),
+    walk: (kind, what) => (r, s, v) => walkId(r, v, kind, s.objectIDSize, what),
+  },
+  referenceTypeIDSize: {
+    decode: (what) => (r, s) => r.id(s.referenceTypeIDSize, what),
+    encode: (what) => (w, s, v) => w.id(big(v, what), s.referenceTypeIDSize, what),
+    walk: (kind, what) => (r, s, v) => walkId(r, v, kind, s.referenceTypeIDSize, what),
+  },
+  methodIDSize: {
+    decode: (what) => (r, s) => r.id(s.methodIDSize, what),
+    encode: (what) => (w, s, v) => w.id(big(v, what), s.methodIDSize, what),
+    walk: (kind, what) => (r, s, v) => walkId(r, v, kind, s.methodIDSize, what),
+  },
+  fieldIDSize: {
+    decode: (what) => (r, s) => r.id(s.fieldIDSize, what),
+    encode: (what) => (w, s, v) => w.id(big(v, what), s.fieldIDSize, what),
+    walk: (kind, what) => (r, s, v) => walkId(r, v, kind, s.fieldIDSize, what),
+  },
+  frameIDSize: {
+    decode: (what) => (r, s) => r.id(s.frameIDSize, what),
+    encode: (what) => (w, s, v) => w.id(big(v, what), s.frameIDSize, what),
+    walk: (kind, what) => (r, s, v) => walkId(r, v, kind, s.frameIDSize, what),
+  },
+};
 
 function unknownTag(tag: number, what: string): CodecError {
   return new CodecError(FabricErrorCode.UNKNOWN_TAG, `${what}: unknown tag ${tag} (${JSON.stringify(String.fromCharCode(tag))})`);
@@ -180,10 +218,8 @@ function scalarDecoder(kind: ScalarKind, what: string): Decoder {
         }
         return { tag, values };
       };
-    default: {
-      const size = ID_KINDS[kind].size;
-      return (r, s) => r.id(s[size], what);
-    }
+    default:
+      return ID_CODERS[ID_KINDS[kind].size].decode(what);
   }
 }
 
@@ -245,10 +281,8 @@ function scalarEncoder(kind: ScalarKind, what: string): Encoder {
           }
         }
       };
-    default: {
-      const size = ID_KINDS[kind].size;
-      return (w, s, v) => w.id(big(v, what), s[size], what);
-    }
+    default:
+      return ID_CODERS[ID_KINDS[kind].size].encode(what);
   }
 }
 
@@ -304,15 +338,8 @@ function scalarWalker(kind: ScalarKind, what: string): Walker {
         if (objectTagKind(tag) === undefined) throw unknownTag(tag, what);
         for (let i = 0; i < n; i++) walkPayload(r, s, v, r.u8(what), what);
       };
-    default: {
-      const size = ID_KINDS[kind].size;
-      return (r, s, v) => {
-        const width = s[size];
-        r.need(width, what);
-        v.id(kind, r.pos, width);
-        r.pos += width;
-      };
-    }
+    default:
+      return ID_CODERS[ID_KINDS[kind].size].walk(kind, what);
   }
 }
 
