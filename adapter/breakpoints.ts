@@ -1,52 +1,24 @@
-import * as fs from 'node:fs';
 import { BreakpointEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Location, ReferenceTypeID } from '../jdwp/codec/types';
+import type { Location, ReferenceTypeID } from '../jdwp/protocol/wire-types';
 import { nameToSignature, type MethodInfo, type RefType } from '../jdwp/mirror';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../jdwp/protocol/spec-types';
 import type { AdapterContext } from './context';
-import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import { AdapterErrorCode, toAdapterError } from './errors';
+import { parseHitCondition, type HitCondition } from './hit-conditions';
 import type { StopDecision } from './events';
 import { checkCondition, checkLogMessage, conditionHolds, logMessage } from './evaluate';
-import { primaryClassOfSource, packageOfSource } from './sources';
-
-/** A parsed hit condition: stop when `test(hits)` holds. */
-export interface HitCondition {
-  text: string;
-  test(hits: number): boolean;
-}
-
-/**
- * Parses a hit condition: "5" or "== 5" (the 5th hit), "> 5", ">= 5", "< 5", "<= 5", "% 5"
- * (every 5th hit). Throws BAD_HIT_CONDITION otherwise.
- */
-export function parseHitCondition(text: string): HitCondition {
-  const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new AdapterError(AdapterErrorCode.BAD_HIT_CONDITION, `hit condition "${text}" is not a count such as "5", ">= 5" or "% 5"`);
-  const n = Number(m[2]);
-  const op = m[1] ?? '==';
-  if (op === '%' && n === 0) throw new AdapterError(AdapterErrorCode.BAD_HIT_CONDITION, 'hit condition "% 0" divides by zero');
-  const tests: Record<string, (h: number) => boolean> = {
-    '==': (h) => h === n,
-    '>': (h) => h > n,
-    '>=': (h) => h >= n,
-    '<': (h) => h < n,
-    '<=': (h) => h <= n,
-    '%': (h) => h % n === 0,
-  };
-  return { text, test: tests[op] };
-}
 
 /** What a breakpoint does when hit, shared by line and function breakpoints. */
-interface Behaviour {
+export interface Behaviour {
   condition?: string;
   hitCondition?: HitCondition;
   logMessage?: string;
 }
 
 /** One breakpoint the client set, with the JDWP requests that implement it. */
-interface Bp extends Behaviour {
+export interface Bp extends Behaviour {
   id: number;
   kind: 'line' | 'function' | 'entry';
   /** The key that decides whether a re-sent breakpoint is the same one. */
@@ -75,7 +47,7 @@ interface Bp extends Behaviour {
 }
 
 /** The breakpoints of one group (one source file, or the function breakpoints, or the entry), with their ClassPrepare watches. */
-interface Group {
+export interface Group {
   bps: Bp[];
   /** Class patterns watched for ClassPrepare. */
   patterns: string[];
@@ -85,7 +57,7 @@ interface Group {
 }
 
 /** The breakpoint state of a session. */
-class Breakpoints {
+export class Breakpoints {
   readonly bySource = new Map<string, Group>();
   functions?: Group;
   entry?: Group;
@@ -97,13 +69,15 @@ class Breakpoints {
 
 const states = new WeakMap<AdapterContext, Breakpoints>();
 
-function state(ctx: AdapterContext): Breakpoints {
+/** The breakpoint state of a session, made on first use. */
+export function state(ctx: AdapterContext): Breakpoints {
   let s = states.get(ctx);
   if (!s) states.set(ctx, (s = new Breakpoints()));
   return s;
 }
 
-function serial<T>(ctx: AdapterContext, key: string, task: () => Promise<T>): Promise<T> {
+/** Runs `task` after the earlier tasks of the same key (one request kind, one source file). */
+export function serial<T>(ctx: AdapterContext, key: string, task: () => Promise<T>): Promise<T> {
   const s = state(ctx);
   const run = (s.queues.get(key) ?? Promise.resolve()).then(task, task);
   s.queues.set(
@@ -117,7 +91,8 @@ function toClientLine(ctx: AdapterContext, line: number): number {
   return ctx.linesStartAt1 ? line : line - 1;
 }
 
-function dapBreakpoint(ctx: AdapterContext, bp: Bp): DebugProtocol.Breakpoint {
+/** The DAP view of a breakpoint: verified, bound line and message. */
+export function dapBreakpoint(ctx: AdapterContext, bp: Bp): DebugProtocol.Breakpoint {
   const out: DebugProtocol.Breakpoint = { id: bp.id, verified: bp.verified };
   const line = bp.boundLine ?? bp.line;
   if (line !== undefined) out.line = toClientLine(ctx, line);
@@ -126,12 +101,13 @@ function dapBreakpoint(ctx: AdapterContext, bp: Bp): DebugProtocol.Breakpoint {
   return out;
 }
 
-function newBp(ctx: AdapterContext, kind: Bp['kind'], key: string, behaviour: Behaviour & { line?: number; method?: string }): Bp {
+/** A new breakpoint with the session's next ID, not yet bound. */
+export function newBp(ctx: AdapterContext, kind: Bp['kind'], key: string, behaviour: Behaviour & { line?: number; method?: string }): Bp {
   return { ...behaviour, id: state(ctx).nextId++, kind, key, hits: 0, verified: false, requests: new Map(), seen: new Set() };
 }
 
 /** Reads condition, hit condition and log message of a DAP breakpoint; problems go to `invalid`. */
-function behaviourOf(src: { condition?: string; hitCondition?: string; logMessage?: string }): Behaviour & { invalid?: string } {
+export function behaviourOf(src: { condition?: string; hitCondition?: string; logMessage?: string }): Behaviour & { invalid?: string } {
   const b: Behaviour & { invalid?: string } = {};
   if (src.condition?.trim()) {
     b.condition = src.condition.trim();
@@ -190,7 +166,8 @@ async function setRequest(ctx: AdapterContext, bp: Bp, location: Location): Prom
   return requestID;
 }
 
-async function clearRequests(ctx: AdapterContext, bps: Bp[]): Promise<void> {
+/** Clears the JDWP requests of breakpoints and marks them removed. */
+export async function clearRequests(ctx: AdapterContext, bps: Bp[]): Promise<void> {
   const vm = ctx.vm;
   const ids = bps.flatMap((bp) => [...bp.requests.values()].flat());
   for (const id of ids) ctx.events.off(id);
@@ -278,7 +255,7 @@ async function refreshMessage(ctx: AdapterContext, bp: Bp): Promise<void> {
 }
 
 /** Watches a group's class patterns for ClassPrepare, binding its breakpoints in each new type. */
-async function watchGroup(ctx: AdapterContext, group: Group): Promise<void> {
+export async function watchGroup(ctx: AdapterContext, group: Group): Promise<void> {
   const vm = ctx.requireVm();
   const replies = await Promise.all(
     group.patterns.map((classPattern) => vm.EventRequest.Set(JDWP.EventKind.CLASS_PREPARE, JDWP.SuspendPolicy.EVENT_THREAD, [{ modKind: 5, classPattern }])),
@@ -303,7 +280,8 @@ async function watchGroup(ctx: AdapterContext, group: Group): Promise<void> {
   }
 }
 
-async function unwatchGroup(ctx: AdapterContext, group: Group): Promise<void> {
+/** Clears a group's ClassPrepare watches. */
+export async function unwatchGroup(ctx: AdapterContext, group: Group): Promise<void> {
   const vm = ctx.vm;
   const ids = group.prepareRequests.splice(0);
   for (const id of ids) ctx.events.off(id);
@@ -312,13 +290,13 @@ async function unwatchGroup(ctx: AdapterContext, group: Group): Promise<void> {
 }
 
 /** Binds breakpoints in the loaded types that match them. */
-async function bindLoaded(ctx: AdapterContext, bps: Bp[], loaded: RefType[], matches: (type: RefType) => Bp[]): Promise<void> {
+export async function bindLoaded(ctx: AdapterContext, bps: Bp[], loaded: RefType[], matches: (type: RefType) => Bp[]): Promise<void> {
   await Promise.all(loaded.map((type) => Promise.all(matches(type).filter((bp) => bps.includes(bp)).map((bp) => bindIn(ctx, bp, type)))));
   await Promise.all(bps.map((bp) => refreshMessage(ctx, bp)));
 }
 
 /** The loaded types named `className` and every type nested in them. */
-async function loadedWithNested(ctx: AdapterContext, className: string): Promise<RefType[]> {
+export async function loadedWithNested(ctx: AdapterContext, className: string): Promise<RefType[]> {
   const outer = await ctx.mirror.classesBySignature(nameToSignature(className));
   const nested = await Promise.all(outer.map((t) => ctx.mirror.nestedTypes(t, true).catch(() => [] as RefType[])));
   return [...outer, ...nested.flat()];
@@ -345,118 +323,6 @@ export async function refreshBoundNotes(ctx: AdapterContext): Promise<void> {
   );
 }
 
-// ---- line breakpoints ----
-
-/** The `setBreakpoints` request: line breakpoints of one source file, verified when bound and pending until their class loads. */
-export function setBreakpoints(ctx: AdapterContext, args: DebugProtocol.SetBreakpointsArguments): Promise<DebugProtocol.SetBreakpointsResponse['body']> {
-  const file = args.source.path;
-  if (!file) {
-    const bps = args.breakpoints ?? [];
-    return Promise.resolve({ breakpoints: bps.map(() => ({ verified: false, message: 'breakpoints need a source file with a path' })) });
-  }
-  return serial(ctx, `source:${file}`, () => setSourceBreakpoints(ctx, file, args));
-}
-
-async function setSourceBreakpoints(ctx: AdapterContext, file: string, args: DebugProtocol.SetBreakpointsArguments): Promise<DebugProtocol.SetBreakpointsResponse['body']> {
-  const s = state(ctx);
-  let text = '';
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    // A file the adapter cannot read still names its class by file name; the package is then unknown.
-  }
-  const className = primaryClassOfSource(file, text);
-  ctx.sources.remember(file, packageOfSource(text));
-  const wanted = (args.breakpoints ?? args.lines?.map((line) => ({ line })) ?? []).map((b) => {
-    const line = ctx.linesStartAt1 ? b.line : b.line + 1;
-    const sb = b as DebugProtocol.SourceBreakpoint;
-    return { line, behaviour: behaviourOf(sb), key: JSON.stringify([line, sb.condition, sb.hitCondition, sb.logMessage]) };
-  });
-  const group = s.bySource.get(file);
-  const old = group?.bps ?? [];
-  const keep = new Map(old.map((bp) => [bp.key, bp]));
-  const bps: Bp[] = wanted.map((w) => {
-    const same = keep.get(w.key);
-    if (same) {
-      keep.delete(w.key);
-      return same;
-    }
-    return Object.assign(newBp(ctx, 'line', w.key, { ...w.behaviour, line: w.line }), { className });
-  });
-  await clearRequests(ctx, [...keep.values()]);
-  const fresh = bps.filter((bp) => !old.includes(bp));
-  const nestedPrefix = `${className}$`;
-  const matches = (type: RefType): Bp[] => (type.name === className || type.name.startsWith(nestedPrefix) ? current.bps : []);
-  const current: Group = group ?? { bps, patterns: [className, `${className}$*`], prepareRequests: [], matches };
-  current.bps = bps;
-  current.matches = matches;
-  if (bps.length === 0) {
-    await unwatchGroup(ctx, current);
-    s.bySource.delete(file);
-    return { breakpoints: [] };
-  }
-  s.bySource.set(file, current);
-  if (!group) await watchGroup(ctx, current);
-  if (fresh.length) await bindLoaded(ctx, fresh, await loadedWithNested(ctx, className), matches);
-  return { breakpoints: bps.map((bp) => dapBreakpoint(ctx, bp)) };
-}
-
-// ---- function breakpoints ----
-
-/** Splits "pkg.Class.method" (or "Class#method") into class and method. */
-export function parseFunctionName(name: string): { className: string; method: string } {
-  const m = /^\s*([\w$.]+?)[.#]([\w$<>]+)\s*(?:\(\s*\))?\s*$/.exec(name);
-  if (!m) throw new AdapterError(AdapterErrorCode.BAD_FUNCTION_NAME, `"${name}" is not "Class.method" (e.g. "com.acme.OrderService.place")`);
-  return { className: m[1], method: m[2] };
-}
-
-/** The `setFunctionBreakpoints` request: a breakpoint at the first line of every method `Class.method`. */
-export function setFunctionBreakpoints(ctx: AdapterContext, args: DebugProtocol.SetFunctionBreakpointsArguments): Promise<DebugProtocol.SetFunctionBreakpointsResponse['body']> {
-  return serial(ctx, 'functions', async () => {
-    const s = state(ctx);
-    if (s.functions) {
-      await clearRequests(ctx, s.functions.bps);
-      await unwatchGroup(ctx, s.functions);
-      s.functions = undefined;
-    }
-    const bps = args.breakpoints.map((fb) => {
-      const behaviour = behaviourOf(fb);
-      try {
-        const { className, method } = parseFunctionName(fb.name);
-        return Object.assign(newBp(ctx, 'function', fb.name, { ...behaviour, method }), { className });
-      } catch (err) {
-        const bp = newBp(ctx, 'function', fb.name, behaviour);
-        bp.invalid = `${(err as Error).message} (jdwp-fabric error ${toAdapterError(err).code})`;
-        return Object.assign(bp, { className: '' });
-      }
-    });
-    if (bps.length === 0) return { breakpoints: [] };
-    const valid = bps.filter((bp) => !bp.invalid);
-    const patterns = [...new Set(valid.flatMap((bp) => (bp.className.includes('.') ? [bp.className] : [bp.className, `*.${bp.className}`])))];
-    const matches = (type: RefType): Bp[] => valid.filter((bp) => type.name === bp.className || type.name.endsWith(`.${bp.className}`));
-    const group: Group = { bps, patterns, prepareRequests: [], matches };
-    s.functions = group;
-    if (patterns.length) await watchGroup(ctx, group);
-    const loaded = await loadedClassesNamed(ctx, [...new Set(valid.map((bp) => bp.className))]);
-    await bindLoaded(ctx, valid, loaded, matches);
-    return { breakpoints: bps.map((bp) => dapBreakpoint(ctx, bp)) };
-  });
-}
-
-/** Loaded types by qualified name, or by simple name (any package) when the name has no dot. */
-async function loadedClassesNamed(ctx: AdapterContext, names: string[]): Promise<RefType[]> {
-  if (names.length === 0) return [];
-  const qualified = names.filter((n) => n.includes('.'));
-  const simple = names.filter((n) => !n.includes('.'));
-  const found = await Promise.all(qualified.map((n) => ctx.mirror.classesByName(n)));
-  if (simple.length) {
-    const { classes } = await ctx.requireVm().VirtualMachine.AllClasses();
-    const wanted = classes.filter((c) => c.status & JDWP.ClassStatus.PREPARED && simple.some((n) => c.signature.endsWith(`/${n};`) || c.signature === `L${n};`));
-    found.push(await Promise.all(wanted.map((c) => ctx.mirror.type(c.typeID))));
-  }
-  return found.flat();
-}
-
 /** For launch with stopOnEntry: a one-shot breakpoint at the start of `mainClass.main`. */
 export async function installEntryBreakpoint(ctx: AdapterContext, mainClass: string): Promise<void> {
   const className = mainClass.includes('/') ? mainClass.slice(mainClass.indexOf('/') + 1) : mainClass;
@@ -475,53 +341,3 @@ async function clearEntry(ctx: AdapterContext): Promise<void> {
   await Promise.all([clearRequests(ctx, group.bps), unwatchGroup(ctx, group)]);
 }
 
-// ---- exception breakpoints ----
-
-/** A class filter of an exception breakpoint: a name, "pkg.*" or "*Suffix". */
-function filterMatches(pattern: string, name: string): boolean {
-  if (pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1));
-  if (pattern.startsWith('*')) return name.endsWith(pattern.slice(1));
-  return name === pattern;
-}
-
-/** The `setExceptionBreakpoints` request: caught and uncaught, each with an optional list of exception classes. */
-export function setExceptionBreakpoints(ctx: AdapterContext, args: DebugProtocol.SetExceptionBreakpointsArguments): Promise<DebugProtocol.SetExceptionBreakpointsResponse['body']> {
-  return serial(ctx, 'exceptions', async () => {
-    const s = state(ctx);
-    const vm = ctx.requireVm();
-    const old = s.exceptionRequests.splice(0);
-    for (const id of old) ctx.events.off(id);
-    await Promise.all(old.map((id) => vm.EventRequest.Clear(JDWP.EventKind.EXCEPTION, id).catch(() => undefined)));
-    const options: DebugProtocol.ExceptionFilterOptions[] = [...(args.filterOptions ?? []), ...args.filters.map((filterId) => ({ filterId }))];
-    const breakpoints: DebugProtocol.Breakpoint[] = [];
-    for (const opt of options) {
-      const caught = opt.filterId === 'caught';
-      if (!caught && opt.filterId !== 'uncaught') {
-        breakpoints.push({ verified: false, message: `unknown exception filter "${opt.filterId}"` });
-        continue;
-      }
-      const classes = (opt.condition ?? '')
-        .split(',')
-        .map((c) => c.trim())
-        .filter(Boolean);
-      const modifiers: EventRequest_Set_Modifier[] = [{ modKind: 8, exceptionOrNull: 0n as ReferenceTypeID, caught, uncaught: !caught }];
-      const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.EXCEPTION, JDWP.SuspendPolicy.EVENT_THREAD, modifiers);
-      s.exceptionRequests.push(requestID);
-      ctx.events.on(requestID, (e) => onException(ctx, e, classes, caught));
-      breakpoints.push({ verified: true });
-    }
-    return { breakpoints };
-  });
-}
-
-async function onException(ctx: AdapterContext, e: Event_Composite_Events, classes: string[], caught: boolean): Promise<StopDecision | undefined> {
-  if (e.eventKind !== JDWP.EventKind.EXCEPTION) return undefined;
-  const type = await ctx.mirror.typeOfObject(e.exception.objectID);
-  if (classes.length) {
-    const names = (await ctx.mirror.superclasses(type)).map((t) => t.name);
-    if (!classes.some((c) => names.some((n) => filterMatches(c, n)))) return undefined;
-  }
-  const message = await ctx.mirror.throwableMessage(e.exception.objectID).catch(() => undefined);
-  ctx.lastException.set(e.thread, { exception: e.exception.objectID, typeName: type.name, message, caught });
-  return { reason: 'exception', description: `${caught ? 'Exception' : 'Uncaught exception'}: ${type.name}`, text: message ?? type.name };
-}

@@ -3,21 +3,19 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { FabricError } from '../jdwp/errors';
 import { edgeSet, loadEdges, parseEdges, type RpcEdge } from '../jdwp/flow/edges';
 import { AdapterError, AdapterErrorCode } from './errors';
-
-/** Where a breakpoint or step suspends: the event thread, the node (one JVM) or the whole cluster. */
-export type SuspendScope = 'thread' | 'node' | 'cluster';
-
-/** Step filters, named as in VS Code's Java debugger. */
-export interface StepFilters {
-  /** Class patterns never stepped into, such as "java.*"; "$JDK" stands for the JDK's packages. */
-  skipClasses?: string[];
-  /** Skip synthetic methods (lambda bodies excepted). Default true. */
-  skipSynthetics?: boolean;
-  /** Skip static initializers. Default false. */
-  skipStaticInitializers?: boolean;
-  /** Skip constructors. Default false. */
-  skipConstructors?: boolean;
-}
+import {
+  choices,
+  DEFAULT_SKIP_CLASSES,
+  DEFAULT_SUSPEND_SCOPE,
+  DEFAULT_TIMEOUT_MS,
+  isSuspendScope,
+  JDK_PACKAGES,
+  splitCommandLine,
+  STEP_FILTER_FLAGS,
+  SUSPEND_SCOPES,
+  type StepFilters,
+  type SuspendScope,
+} from './launch-schema';
 
 /** Attributes shared by launch and attach. */
 export interface CommonArguments {
@@ -26,9 +24,8 @@ export interface CommonArguments {
   /** Workspace folders searched for sources (the extension fills these in). */
   workspaceFolders?: string[];
   stepFilters?: StepFilters;
-  /** Default "node". */
   suspendScope?: SuspendScope;
-  /** Milliseconds to wait for the VM to answer (attach and each request). Default 30000. */
+  /** Milliseconds to wait for the VM to answer (attach and each request). */
   timeout?: number;
   /** Stop at the start of main (launch) or as soon as attached. */
   stopOnEntry?: boolean;
@@ -92,12 +89,6 @@ export interface SessionSettings {
   requestScope?: string;
 }
 
-/** The JDK packages that "$JDK" stands for in skipClasses. */
-export const JDK_PACKAGES = ['java.*', 'javax.*', 'jdk.*', 'sun.*', 'com.sun.*', 'org.ietf.*', 'org.omg.*', 'org.w3c.*', 'org.xml.*'];
-
-/** The step filters when none are configured. */
-export const DEFAULT_SKIP_CLASSES = ['java.*', 'jdk.*', 'sun.*'];
-
 function bad(message: string): AdapterError {
   return new AdapterError(AdapterErrorCode.BAD_CONFIGURATION, message);
 }
@@ -116,41 +107,14 @@ export function splitArgs(value: string | string[] | undefined, name: string): s
     return value;
   }
   if (typeof value !== 'string') throw bad(`"${name}" must be a string or an array of strings`);
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: string | undefined;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else if (ch === '\\' && quote === '"' && i + 1 < value.length) cur += value[++i];
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (ch === '\\' && i + 1 < value.length) {
-      cur += value[++i];
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(cur);
-      cur = '';
-      inWord = false;
-    } else {
-      cur += ch;
-      inWord = true;
-    }
-  }
-  if (quote) throw bad(`"${name}" has an unterminated ${quote} quote`);
-  if (inWord) out.push(cur);
-  return out;
+  return splitCommandLine(value, (quote) => bad(`"${name}" has an unterminated ${quote} quote`));
 }
 
 /** Validates and resolves the attributes common to launch and attach. */
 export function resolveSettings(args: CommonArguments): SessionSettings {
-  const scope = args.suspendScope ?? 'node';
-  if (!['thread', 'node', 'cluster'].includes(scope)) throw bad(`"suspendScope" must be "thread", "node" or "cluster", not "${String(scope)}"`);
-  const timeout = args.timeout ?? 30_000;
+  const scope = args.suspendScope ?? DEFAULT_SUSPEND_SCOPE;
+  if (!isSuspendScope(scope)) throw bad(`"suspendScope" must be ${choices(Object.keys(SUSPEND_SCOPES))}, not "${String(scope)}"`);
+  const timeout = args.timeout ?? DEFAULT_TIMEOUT_MS;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('"timeout" must be a positive number of milliseconds');
   const filters = args.stepFilters ?? {};
   if (typeof filters !== 'object') throw bad('"stepFilters" must be an object');
@@ -159,9 +123,9 @@ export function resolveSettings(args: CommonArguments): SessionSettings {
     sourcePaths: stringList(args.sourcePaths, 'sourcePaths'),
     workspaceFolders: stringList(args.workspaceFolders, 'workspaceFolders'),
     skipClasses: [...new Set(skip.flatMap((p) => (p === '$JDK' ? JDK_PACKAGES : [p])))],
-    skipSynthetics: filters.skipSynthetics ?? true,
-    skipStaticInitializers: filters.skipStaticInitializers ?? false,
-    skipConstructors: filters.skipConstructors ?? false,
+    skipSynthetics: filters.skipSynthetics ?? STEP_FILTER_FLAGS.skipSynthetics.default,
+    skipStaticInitializers: filters.skipStaticInitializers ?? STEP_FILTER_FLAGS.skipStaticInitializers.default,
+    skipConstructors: filters.skipConstructors ?? STEP_FILTER_FLAGS.skipConstructors.default,
     suspendScope: scope,
     timeout,
     stopOnEntry: args.stopOnEntry ?? false,

@@ -2,12 +2,12 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { OutputEvent } from '@vscode/debugadapter';
 import type { JdwpClient } from '../jdwp/client/client';
 import type { VmMirror } from '../jdwp/mirror';
-import type { FrameID, Location, ObjectID, ThreadID } from '../jdwp/codec/types';
+import type { FrameID, Location, ObjectID, ThreadID } from '../jdwp/protocol/wire-types';
 import { SourceLocator } from './sources';
 import { resolveSettings, type SessionSettings, type TargetConfig } from './config';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { IdMap, RefTable } from './refs';
-import { EventRouter } from './events';
+import { EventDispatcher } from './events';
 import { ThreadModel } from './thread-model';
 
 /** A DAP frameId's meaning: one frame of one suspended thread. */
@@ -64,7 +64,7 @@ export class AdapterContext {
   readonly frames = new RefTable<FrameRef | LabelFrameRef>(1);
   /** Variables containers; the value type belongs to variables.ts. */
   readonly vars = new RefTable<unknown>(1);
-  readonly events: EventRouter;
+  readonly events: EventDispatcher;
   /** Which threads of which node run, are stopped or held, why and since when. */
   readonly model: ThreadModel;
   /** Finds source files for classes. */
@@ -75,7 +75,7 @@ export class AdapterContext {
   readonly resources: Disposable[] = [];
 
   constructor(private readonly sink: (event: DebugProtocol.Event) => void) {
-    this.events = new EventRouter(this);
+    this.events = new EventDispatcher(this);
     this.model = new ThreadModel(this);
   }
 

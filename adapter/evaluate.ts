@@ -1,10 +1,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ObjectID, ThreadID, Value } from '../jdwp/codec/types';
-import { Tag } from '../jdwp/codec/tags';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import { EvalError, EvalErrorCode, evaluate as evalJava, evaluateCondition, formatEvalError, interpolate, parseExpression, parseTemplate, type EvalContext, type EvalResult } from '../jdwp/eval';
-import { convertPrimitive, type PrimSig } from '../jdwp/eval/numbers';
-import { isPrimitiveSignature, signatureToName } from '../jdwp/mirror';
-import type { AdapterContext, FrameRef } from './context';
+import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { insideInvocation } from './stack';
 import { slotOf } from '../jdwp/vm/ids';
@@ -59,7 +56,8 @@ function defaultFrame(ctx: AdapterContext): ThreadID | undefined {
   return ctx.model.stoppedThreads().pop();
 }
 
-function evalFailure(expression: string, err: unknown, context?: string): AdapterError {
+/** The adapter error of an expression that failed to parse or evaluate. */
+export function evalFailure(expression: string, err: unknown, context?: string): AdapterError {
   if (err instanceof EvalError) {
     return new AdapterError(err.code, context === 'repl' ? formatEvalError(expression, err) : err.message);
   }
@@ -103,60 +101,4 @@ export async function evaluate(ctx: AdapterContext, args: DebugProtocol.Evaluate
   if (v.indexedVariables !== undefined) body.indexedVariables = v.indexedVariables;
   if (v.namedVariables !== undefined) body.namedVariables = v.namedVariables;
   return body;
-}
-
-/** Evaluates the new value of a setVariable request, in the frame when there is one, else the thread's top frame. */
-export async function evaluateForSet(ctx: AdapterContext, thread: ThreadID, frame: FrameRef | undefined, expression: string): Promise<{ expression: string; result: EvalResult; context: EvalContext }> {
-  const context: EvalContext = { mirror: ctx.mirror, thread, frame: frame?.depth ?? 0 };
-  try {
-    return { expression, result: await evalJava(expression, context), context };
-  } catch (err) {
-    throw evalFailure(expression, err);
-  }
-}
-
-const BOXES: Record<string, PrimSig> = {
-  'Ljava/lang/Boolean;': 'Z',
-  'Ljava/lang/Byte;': 'B',
-  'Ljava/lang/Character;': 'C',
-  'Ljava/lang/Short;': 'S',
-  'Ljava/lang/Integer;': 'I',
-  'Ljava/lang/Long;': 'J',
-  'Ljava/lang/Float;': 'F',
-  'Ljava/lang/Double;': 'D',
-};
-
-function mismatch(from: string, to: string): AdapterError {
-  return new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `a ${from === 'null' ? 'null' : signatureToName(from)} cannot be assigned to a ${signatureToName(to)}`);
-}
-
-/** Converts an evaluated value to a variable's declared type as Java assignment would (with boxing), or fails clearly. */
-export async function coerceForSet(ctx: AdapterContext, evaluated: Awaited<ReturnType<typeof evaluateForSet>>, signature: string): Promise<Value> {
-  const { result, expression, context } = evaluated;
-  if (isPrimitiveSignature(signature)) {
-    let from = result.type;
-    let value = result.value;
-    if (BOXES[from]) {
-      const unboxed = await evalJava(`(${signatureToName(BOXES[from])}) (${expression})`, context).catch(() => undefined);
-      if (!unboxed) throw mismatch(from, signature);
-      from = unboxed.type;
-      value = unboxed.value;
-    }
-    if (!isPrimitiveSignature(from) || from === 'V') throw mismatch(from, signature);
-    if ((from === 'Z') !== (signature === 'Z')) throw mismatch(from, signature);
-    if (signature === 'Z') return { tag: Tag.BOOLEAN, value: value.value };
-    return { tag: signature.charCodeAt(0), value: convertPrimitive(value.value as number | bigint, from, signature as PrimSig) };
-  }
-  if (result.type === 'null') return { tag: Tag.OBJECT, value: 0n as ObjectID };
-  if (isPrimitiveSignature(result.type)) {
-    const box = Object.entries(BOXES).find(([, p]) => p === result.type)?.[0];
-    const target = BOXES[signature] ? signature : box;
-    if (!target || (signature !== target && !['Ljava/lang/Object;', 'Ljava/lang/Number;', 'Ljava/io/Serializable;'].includes(signature))) throw mismatch(result.type, signature);
-    const name = signatureToName(target);
-    const boxed = await evalJava(`${name}.valueOf((${signatureToName(BOXES[target])}) (${expression}))`, context);
-    return boxed.value;
-  }
-  const type = await ctx.mirror.typeOfObject(result.value.value as ObjectID);
-  if (!(await ctx.mirror.isSubtype(type, signature))) throw mismatch(type.signature, signature);
-  return result.value;
 }

@@ -1,6 +1,6 @@
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import type { Event_Composite_Event, Event_Composite_Events } from '../jdwp/protocol/spec-types';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { AdapterContext } from './context';
 import { cancelStep } from './stepping';
 
@@ -24,7 +24,7 @@ export type EventHandler = (event: Event_Composite_Events, suspendPolicy: number
  * composite suspended. A composite that suspended a thread goes through the thread model
  * (thread-model.ts) as it arrives, so that its decision and every request see one state.
  */
-export class EventRouter {
+export class EventDispatcher {
   private readonly byRequest = new Map<number, EventHandler>();
   private readonly byKind = new Map<number, EventHandler>();
   private readonly queues = new Map<ThreadID | 0n, Promise<void>>();

@@ -1,5 +1,5 @@
 import { Event } from '@vscode/debugadapter';
-import type { ReferenceTypeID } from '../jdwp/codec/types';
+import type { ReferenceTypeID } from '../jdwp/protocol/wire-types';
 import { signatureToName } from '../jdwp/mirror/names';
 import { requestScopeOf } from './config';
 import type { AdapterContext } from './context';

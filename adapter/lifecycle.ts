@@ -1,6 +1,6 @@
 import { TerminatedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 import { NodeWatcher } from './fabric';

@@ -27,7 +27,7 @@ import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import { DebugSession, Event, InitializedEvent, Response, StoppedEvent, TerminatedEvent, ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import { slotOf } from '../jdwp/vm/ids';
 import { capabilities } from './capabilities';
 import type { ClusterArguments } from './config';

@@ -8,10 +8,13 @@ import { configurationDone, disconnect, disposeResources, startSession, terminat
 import { continue_, pause, threads } from './threads';
 import { fabricDivergentClasses, fabricHeapPool, fabricNodes, fabricSetRequestScope } from './fabric';
 import { capabilities } from './capabilities';
-import { setBreakpoints, setExceptionBreakpoints, setFunctionBreakpoints } from './breakpoints';
+import { setExceptionBreakpoints } from './exception-breakpoints';
+import { setFunctionBreakpoints } from './function-breakpoints';
+import { setBreakpoints } from './line-breakpoints';
 import { next, stepIn, stepOut } from './stepping';
 import { restartFrame, stackTrace } from './stack';
-import { scopes, setVariable, variables } from './variables';
+import { scopes, variables } from './variables';
+import { setVariable } from './set-variable';
 import { evaluate } from './evaluate';
 import { exceptionInfo } from './exceptions';
 import { SourceLocator } from './sources';

@@ -2,7 +2,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import { displayName, isJdwpError, signatureToName, simpleName, type FrameInfo } from '../jdwp/mirror';
 import type { JdwpClient } from '../jdwp/client/client';
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import type { AdapterContext } from './context';
 import { EvalErrorCode } from '../jdwp/eval/errors';
 import { AdapterError, AdapterErrorCode } from './errors';

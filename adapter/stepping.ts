@@ -1,7 +1,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import type { Event_Composite_Events } from '../jdwp/protocol/spec-types';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { EventRequest_Set_Modifier } from '../jdwp/protocol/spec-types';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';

@@ -1,6 +1,6 @@
 import { ContinuedEvent, StoppedEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ThreadID } from '../jdwp/codec/types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import { slotOf } from '../jdwp/vm/ids';
 import type { AdapterContext } from './context';
 import type { StopDecision } from './events';

@@ -1,7 +1,7 @@
 import { ThreadEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ThreadID } from '../jdwp/codec/types';
-import { JDWP } from '../jdwp/protocol/registry';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
+import { JDWP } from '../jdwp/registry';
 import type { AdapterContext } from './context';
 import { AdapterError, AdapterErrorCode } from './errors';
 

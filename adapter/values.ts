@@ -1,4 +1,4 @@
-import type { ObjectID, ThreadID, Value } from '../jdwp/codec/types';
+import type { ObjectID, ThreadID, Value } from '../jdwp/protocol/wire-types';
 import { Tag } from '../jdwp/codec/tags';
 import { signatureToName } from '../jdwp/mirror';
 import { collectionView, isPrimitiveTag, kindOf, logicalChildren, preview, type Child, type ValueKind } from '../jdwp/values';

@@ -1,12 +1,11 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { ArrayID, ClassID, ObjectID, ReferenceTypeID, ThreadID, Value } from '../jdwp/codec/types';
+import type { ObjectID, ReferenceTypeID, ThreadID, Value } from '../jdwp/protocol/wire-types';
 import { Tag } from '../jdwp/codec/tags';
 import { displayName, isJdwpError, signatureToName } from '../jdwp/mirror';
 import type { AdapterContext, FrameRef } from './context';
-import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import { AdapterError, AdapterErrorCode } from './errors';
 import { collectionPage, describeValue } from './values';
 import { arrayChildren, fieldChildren, staticChildren, type Child } from '../jdwp/values';
-import { coerceForSet, evaluateForSet } from './evaluate';
 import { insideInvocation } from './stack';
 
 /** What a variablesReference stands for. Every container remembers its thread: it dies when the thread resumes. */
@@ -21,7 +20,8 @@ export type Container =
 /** The name of the child that shows an object's fields under a logical (collection) view. */
 export const RAW_VIEW = '[raw]';
 
-function container(ctx: AdapterContext, ref: number): Container {
+/** The container a variablesReference stands for; fails clearly once it is gone. */
+export function container(ctx: AdapterContext, ref: number): Container {
   const c = ctx.vars.get(ref) as Container | undefined;
   if (!c) throw new AdapterError(AdapterErrorCode.UNKNOWN_VARIABLES, `variables reference ${ref} is unknown or no longer valid (the thread has resumed)`);
   return c;
@@ -124,61 +124,7 @@ function childVariables(ctx: AdapterContext, thread: ThreadID, children: Child[]
   return Promise.all(children.map((child) => variableOf(ctx, thread, child.name, child.value, child.signature)));
 }
 
-function frameInfo(f: FrameRef) {
+/** The mirror's view of a frame reference. */
+export function frameInfo(f: FrameRef) {
   return { thread: f.thread, depth: f.depth, id: f.frameID, location: f.location };
-}
-
-/** The `setVariable` request: a local, a field, a static field or an array element gets the value of an expression. */
-export async function setVariable(ctx: AdapterContext, args: DebugProtocol.SetVariableArguments): Promise<DebugProtocol.SetVariableResponse['body']> {
-  const c = container(ctx, args.variablesReference);
-  const vm = ctx.requireVm();
-  const m = ctx.mirror;
-  const frameId = c.kind === 'locals' ? c.frame : undefined;
-  try {
-    const raw = await evaluateForSet(ctx, c.thread, frameId, args.value);
-    let stored: Value;
-    switch (c.kind) {
-      case 'locals': {
-        const vars = (await m.visibleVariables(c.frame.location)) ?? [];
-        const local = vars.find((v) => v.name === args.name);
-        if (!local) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, args.name === 'this' ? '"this" cannot be assigned' : `no local variable "${args.name}" here`);
-        stored = await coerceForSet(ctx, raw, local.signature);
-        const fresh = await m.frameAt(c.thread, c.frame.depth);
-        await vm.StackFrame.SetValues(c.thread, fresh.id, [{ slot: local.slot, slotValue: stored }]);
-        break;
-      }
-      case 'statics': {
-        const type = await m.type(c.typeID);
-        const field = type.fields.find((f) => f.isStatic && f.name === args.name);
-        if (!field) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `no static field "${args.name}" in ${type.name}`);
-        stored = await coerceForSet(ctx, raw, field.signature);
-        await vm.ClassType.SetValues(type.id as ClassID, [{ fieldID: field.id, value: stored }]);
-        break;
-      }
-      case 'object':
-      case 'collection':
-      case 'fields': {
-        const field = (await fieldChildren(m, c.object)).find((ch) => ch.name === args.name)?.field;
-        if (!field) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `no field "${args.name}" to set`);
-        stored = await coerceForSet(ctx, raw, field.signature);
-        await vm.ObjectReference.SetValues(c.object, [{ fieldID: field.id, value: stored }]);
-        break;
-      }
-      case 'array': {
-        const index = /^\[(\d+)\]$/.exec(args.name);
-        if (!index) throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `"${args.name}" is not an array element`);
-        const type = await m.typeOfObject(c.object);
-        stored = await coerceForSet(ctx, raw, type.signature.slice(1));
-        await vm.ArrayReference.SetValues(c.object as ArrayID, Number(index[1]), [stored]);
-        break;
-      }
-      default:
-        throw new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, 'the elements of a collection view cannot be set; expand [raw] to set fields');
-    }
-    const v = await variableOf(ctx, c.thread, args.name, stored);
-    return { value: v.value, type: v.type, variablesReference: v.variablesReference, indexedVariables: v.indexedVariables };
-  } catch (err) {
-    const e = toAdapterError(err, AdapterErrorCode.SET_VARIABLE_FAILED);
-    throw e.code === AdapterErrorCode.INTERNAL || e.code === AdapterErrorCode.JDWP_ERROR ? new AdapterError(AdapterErrorCode.SET_VARIABLE_FAILED, `cannot set ${args.name}: ${e.message}`) : e;
-  }
 }

@@ -11,12 +11,12 @@ import { decodePacket } from '../jdwp/codec/packet';
 import { WireReader } from '../jdwp/codec/reader';
 import { WireWriter } from '../jdwp/codec/writer';
 import type { IdVisitor } from '../jdwp/codec/layout';
-import { DEFAULT_ID_SIZES } from '../jdwp/codec/types';
-import { commandByName } from '../jdwp/protocol/registry';
+import { DEFAULT_ID_SIZES } from '../jdwp/protocol/wire-types';
+import { commandByName } from '../jdwp/registry';
 import { Cluster } from '../jdwp/vm/cluster';
 import { passesNow } from '../jdwp/vm/shield';
 import { VIRTUAL_SIZES } from '../jdwp/vm/translate';
-import { VMethod, VType } from '../jdwp/vm/types';
+import { VMethod, VType } from '../jdwp/vm/type-registry';
 import { benchPackets, type BenchPacket } from './support/packets';
 import { bytesPerOp, fmt, retainedBytesPerOp, table, throughput } from './support/stats';
 

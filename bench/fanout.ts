@@ -3,7 +3,7 @@
 // Run: npx tsc -p . && node out/bench/fanout.js [sizes=1,10,50] [iterations=30]
 import type { JdwpClient } from '../jdwp/client/client';
 import type { Jvm } from '../jdwp/launch/java';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import { attachRetrying, benchLine, cpuMs, lineLocation, rssMiB, startBenchJvm, startProxyProcess } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 

@@ -3,8 +3,8 @@
 // Run: npx tsc -p . && node out/bench/frames.js [iterations] [window]
 import * as os from 'node:os';
 import { JdwpClient } from '../jdwp/client/client';
-import type { Location } from '../jdwp/codec/types';
-import { commandByName, JDWP } from '../jdwp/protocol/registry';
+import type { Location } from '../jdwp/protocol/wire-types';
+import { commandByName, JDWP } from '../jdwp/registry';
 import type { Jvm } from '../jdwp/launch/java';
 import { killAll, lineOf, startFixture } from '../test/support/fixtures';
 import { codeIndexOfLine, EventQueue, fixtureClass, printed, stopAt } from '../test/jvm/debuggee';

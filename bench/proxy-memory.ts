@@ -1,8 +1,8 @@
 // The proxy's memory (RSS) while it routes 100k breakpoint events: a breakpoint in a hot loop, each hit resumed
 // at once by the client. The proxy runs as its own process; its RSS is read from /proc at checkpoints.
 // Run: npx tsc -p . && node out/bench/proxy-memory.js [events=100000]
-import type { ThreadID } from '../jdwp/codec/types';
-import { JDWP } from '../jdwp/protocol/registry';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
+import { JDWP } from '../jdwp/registry';
 import { attachRetrying, benchLine, lineLocation, rssMiB, startBenchJvm, startProxyProcess } from './proxy-support';
 import { fmt } from './support/stats';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { JdwpClient } from '../jdwp/client/client';
 import { compileJava, relistened, startJvm, type Jvm } from '../jdwp/launch/java';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
-import type { Location, ReferenceTypeID } from '../jdwp/codec/types';
+import type { Location, ReferenceTypeID } from '../jdwp/protocol/wire-types';
 import { listenTcp, serverAddress } from '../jdwp/transport/tcp';
 
 /** The project root (from out/bench). */

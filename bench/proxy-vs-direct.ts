@@ -1,8 +1,8 @@
 // The virtual VM against a direct connection and a plain TCP pipe, side by side in one run, over one JVM.
 // Run: npx tsc -p . && node out/bench/proxy-vs-direct.js [rounds] [iterations]
 import type { JdwpClient } from '../jdwp/client/client';
-import type { FrameID, ThreadID } from '../jdwp/codec/types';
-import { JDWP } from '../jdwp/protocol/registry';
+import type { FrameID, ThreadID } from '../jdwp/protocol/wire-types';
+import { JDWP } from '../jdwp/registry';
 import { benchLine, lineLocation, nextEvent, startBenchJvm, targets } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 

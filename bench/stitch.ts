@@ -7,9 +7,9 @@
 //     in a followed step.
 // Run: npx tsc -p . && node out/bench/stitch.js [stops] [rate]
 import { JdwpClient } from '../jdwp/client/client';
-import type { Location, ThreadID } from '../jdwp/codec/types';
+import type { Location, ThreadID } from '../jdwp/protocol/wire-types';
 import type { Jvm } from '../jdwp/launch/java';
-import { JDWP } from '../jdwp/protocol/registry';
+import { JDWP } from '../jdwp/registry';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
 import { VirtualVm } from '../jdwp/vm/server';
 import { killAll } from '../test/support/fixtures';

@@ -1,5 +1,5 @@
 import { connectVm } from '../jdwp/client/connect';
-import type { ThreadGroupID } from '../jdwp/codec/types';
+import type { ThreadGroupID } from '../jdwp/protocol/wire-types';
 
 /** `jdwp-fabric inspect HOST:PORT` (or a ws:// URL): prints a VM's version, thread groups with their threads, and loaded class count. */
 export async function inspect(args: string[], out: (line: string) => void = console.log): Promise<number> {

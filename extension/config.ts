@@ -1,52 +1,27 @@
-import { parseRequestScope } from '../jdwp/flow/scope-spec';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAddress } from '../jdwp/transport/tcp';
 import { NODE_ATTRIBUTE } from '../adapter/node-sessions';
 import { FabricError } from '../jdwp/errors';
 import { edgeSet, parseEdges } from '../jdwp/flow/edges';
+import { parseRequestScope } from '../jdwp/flow/scope-spec';
+import {
+  choices,
+  ConfigError,
+  ConfigErrorCode,
+  isSuspendScope,
+  NODE_ADDRESS_PATTERN,
+  splitCommandLine,
+  STEP_FILTER_FLAGS,
+  SUSPEND_SCOPES,
+  type StepFilters,
+  type SuspendScope,
+} from '../adapter/launch-schema';
+
+const NODE_ADDRESS = new RegExp(NODE_ADDRESS_PATTERN);
 
 /** The debug type the extension contributes. */
 export const DEBUG_TYPE = 'jdwp-fabric';
-
-/** Stable numbered codes of launch configuration errors (31xx; the adapter uses 30xx), shown as "jdwp-fabric [code]: message". */
-export const ConfigErrorCode = {
-  /** `request` is neither "attach" nor "launch". */
-  BAD_REQUEST: 3101,
-  /** An attach configuration has neither `port` nor `nodes`. */
-  MISSING_TARGET: 3102,
-  /** An attach configuration has both `port` and `nodes`. */
-  CONFLICTING_TARGETS: 3103,
-  /** `port` is not an integer from 1 to 65535. */
-  BAD_PORT: 3104,
-  /** An entry of `nodes` is not "host:port". */
-  BAD_NODE: 3105,
-  /** A launch configuration has no `mainClass`. */
-  MISSING_MAIN_CLASS: 3106,
-  /** An attribute has the wrong type or value. */
-  BAD_ATTRIBUTE: 3107,
-  /** `edges` is not a list of RPC edges (see docs/edges.md), or names an unreadable file. */
-  BAD_EDGES: 3108,
-} as const;
-
-/** A configuration error: a stable code and a message that names the attribute. */
-export class ConfigError extends Error {
-  constructor(
-    readonly code: (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode],
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-/** Java debugger style step filters. */
-export interface StepFilters {
-  skipClasses?: string[];
-  skipSynthetics?: boolean;
-  skipStaticInitializers?: boolean;
-  skipConstructors?: boolean;
-}
 
 /** A jdwp-fabric launch configuration after defaults are filled in. */
 export interface FabricDebugConfiguration {
@@ -66,12 +41,12 @@ export interface FabricDebugConfiguration {
   /** The workspace folders, which the adapter searches for sources too. */
   workspaceFolders: string[];
   stepFilters?: StepFilters;
-  suspendScope?: 'thread' | 'node' | 'cluster';
-  /** Stop only requests marked so (virtual VM only). */
-  requestScope?: string;
+  suspendScope?: SuspendScope;
   timeout?: number;
   /** Through the virtual VM, one child session per node (default true). */
   nodeSessions?: boolean;
+  /** Stop only requests marked so (virtual VM only). */
+  requestScope?: string;
   /** With `nodes`: RPC edges besides the presets, inline or the absolute path of a JSON file (docs/edges.md). */
   edges?: unknown[] | string;
   /** With `nodes`: use the preset edges (default true). */
@@ -127,41 +102,9 @@ function stringList(config: Record<string, unknown>, attribute: string): string[
   return value as string[];
 }
 
-/** Splits a command line into words: whitespace separates, single and double quotes group, backslash escapes. */
-export function splitCommandLine(line: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < line.length) word += line[++i];
-      else word += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      inWord = true;
-    } else if (c === '\\' && i + 1 < line.length) {
-      word += line[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw new ConfigError(ConfigErrorCode.BAD_ATTRIBUTE, `unclosed ${quote} in "${line}"`);
-  if (inWord) words.push(word);
-  return words;
-}
-
 function argumentList(config: Record<string, unknown>, attribute: string): string[] | undefined {
   const value = config[attribute];
-  if (typeof value === 'string') return splitCommandLine(value);
+  if (typeof value === 'string') return splitCommandLine(value, (quote) => new ConfigError(ConfigErrorCode.BAD_ATTRIBUTE, `unclosed ${quote} in "${value}"`));
   return stringList(config, attribute);
 }
 
@@ -179,7 +122,7 @@ function toNodes(value: unknown): string[] {
     throw new ConfigError(ConfigErrorCode.BAD_NODE, `"nodes" must be a non-empty array of "host:port" strings, not ${JSON.stringify(value)}`);
   }
   return list.map((entry) => {
-    if (typeof entry !== 'string' || !/^(\[[^\]]+\]|[^:\s]+):\d+$/.test(entry.trim())) {
+    if (typeof entry !== 'string' || !NODE_ADDRESS.test(entry.trim())) {
       throw new ConfigError(ConfigErrorCode.BAD_NODE, `node ${JSON.stringify(entry)} is not "host:port"`);
     }
     const { port } = parseAddress(entry.trim());
@@ -259,9 +202,7 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
   config.sourcePaths = sourcePaths;
 
   if (input.stepFilters !== undefined) config.stepFilters = checkStepFilters(input.stepFilters);
-  if (input.suspendScope !== undefined && !['thread', 'node', 'cluster'].includes(input.suspendScope as string)) {
-    throw bad('suspendScope', '"thread", "node" or "cluster"', input.suspendScope);
-  }
+  if (input.suspendScope !== undefined && !isSuspendScope(input.suspendScope)) throw bad('suspendScope', choices(Object.keys(SUSPEND_SCOPES)), input.suspendScope);
   if (input.timeout !== undefined && (typeof input.timeout !== 'number' || !(input.timeout > 0))) {
     throw bad('timeout', 'a positive number of milliseconds', input.timeout);
   }
@@ -294,7 +235,7 @@ function checkStepFilters(value: unknown): StepFilters {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('stepFilters', 'an object', value);
   const filters = value as Record<string, unknown>;
   stringList(filters, 'skipClasses');
-  for (const flag of ['skipSynthetics', 'skipStaticInitializers', 'skipConstructors']) {
+  for (const flag of Object.keys(STEP_FILTER_FLAGS)) {
     if (filters[flag] !== undefined && typeof filters[flag] !== 'boolean') throw bad(`stepFilters.${flag}`, 'true or false', filters[flag]);
   }
   return filters as StepFilters;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { NODE_EVENTS_ATTRIBUTE } from '../adapter/node-sessions';
-import { ConfigError, DEFAULT_CONFIGURATION, isEmptyConfiguration, resolveConfiguration } from './config';
+import { ConfigError } from '../adapter/launch-schema';
+import { DEFAULT_CONFIGURATION, isEmptyConfiguration, resolveConfiguration } from './config';
 
 /** Fills in the defaults of jdwp-fabric configurations and rejects invalid ones with a numbered message. */
 export class FabricConfigurationProvider implements vscode.DebugConfigurationProvider {

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodePacket, encodeReply } from '../../jdwp/codec/packet';
 import type { Layout, WireRecord } from '../../jdwp/codec/layout';
-import { DEFAULT_ID_SIZES } from '../../jdwp/codec/types';
-import { commandByName, COMPOSITE } from '../../jdwp/protocol/registry';
+import { DEFAULT_ID_SIZES } from '../../jdwp/protocol/wire-types';
+import { commandByName, COMPOSITE } from '../../jdwp/registry';
 import { ROOT } from '../../test/support/fixtures';
 
 /** One benchmark packet: its whole bytes, its data and the layout of the data. */

@@ -1,6 +1,6 @@
-import type { Location, ReferenceTypeID } from '../../jdwp/codec/types';
+import type { Location, ReferenceTypeID } from '../../jdwp/protocol/wire-types';
 import { nameToSignature, type RefType } from '../../jdwp/mirror';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Events_ClassPrepare } from '../../jdwp/protocol/spec-types';
 import { ExitCode } from '../exit-codes';
 import { TraceError } from './errors';

@@ -1,4 +1,4 @@
-import type { Location, ThreadID, Value } from '../../jdwp/codec/types';
+import type { Location, ThreadID, Value } from '../../jdwp/protocol/wire-types';
 import { EvalError, evaluate, evaluateCondition, interpolate, type EvalContext, type EvalOptions, type ParsedExpression } from '../../jdwp/eval';
 import type { VmMirror } from '../../jdwp/mirror';
 import { snapshotAll, type Json } from '../../jdwp/values';

@@ -1,6 +1,6 @@
-import type { ThreadID } from '../../jdwp/codec/types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { EvalError, EvalErrorCode } from '../../jdwp/eval';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Event, Event_Composite_Events_Breakpoint } from '../../jdwp/protocol/spec-types';
 import type { Binder } from './bind';
 import { capture, conditionHolds } from './capture';

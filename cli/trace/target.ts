@@ -1,7 +1,7 @@
 import { isVirtualVm } from '../../jdwp/client/virtual-vm';
 import { connectVm, isWsTarget } from '../../jdwp/client/connect';
 import type { JdwpClient } from '../../jdwp/client/client';
-import type { ThreadID } from '../../jdwp/codec/types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { VmMirror } from '../../jdwp/mirror';
 import { formatAddress, parseAddress } from '../../jdwp/transport/tcp';

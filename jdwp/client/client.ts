@@ -4,10 +4,10 @@ import type * as net from 'node:net';
 import { JdwpReplyError } from '../errors';
 import type { DecodeOptions, WireRecord } from '../codec/layout';
 import type { ReplyPacket } from '../codec/packet';
-import { DEFAULT_ID_SIZES, type IdSizes } from '../codec/types';
-import { allCommands, commandByName, COMPOSITE, type CommandInfo } from '../protocol/registry';
+import { DEFAULT_ID_SIZES, type IdSizes } from '../protocol/wire-types';
+import { allCommands, commandByName, COMPOSITE, type CommandInfo } from '../registry';
 import type { Event_Composite_Event, JdwpApi } from '../protocol/spec-types';
-import type { FabricApi } from '../protocol/fabric-table';
+import type { FabricApi } from '../protocol/fabric-types';
 import { JdwpConnection, type ConnectionOptions, type RequestOptions } from './connection';
 import { dialTcp, type Address } from '../transport/tcp';
 

@@ -1,5 +1,5 @@
 import { JdwpReplyError } from '../errors';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import type { JdwpClient } from './client';
 
 /**

@@ -101,10 +101,7 @@ export class WireReader {
     const p = this.pos;
     this.pos += width;
     if (width === 8) return this.dataView().getBigUint64(p);
-    if (width === 4) return BigInt(b.readUInt32BE(p));
-    let v = 0n;
-    for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(b[p + i]);
-    return v;
+    return readIdAt(b, p, width);
   }
 
   /** Reads an int length, then that many bytes of UTF-8. */
@@ -132,4 +129,13 @@ export class WireReader {
       );
     }
   }
+}
+
+/** Reads an unsigned ID of the given width (1 to 8 bytes) at `offset`, unchecked. */
+export function readIdAt(buf: Buffer, offset: number, width: number): bigint {
+  if (width === 8) return buf.readBigUInt64BE(offset);
+  if (width === 4) return BigInt(buf.readUInt32BE(offset));
+  let v = 0n;
+  for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(buf[offset + i]);
+  return v;
 }

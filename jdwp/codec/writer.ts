@@ -70,14 +70,7 @@ export class WireWriter {
       throw new CodecError(FabricErrorCode.BAD_VALUE, `${what}: ${String(v)} does not fit a ${width}-byte ID`);
     }
     this.ensure(width);
-    if (width === 8) {
-      this.buf.writeBigUInt64BE(v, this.pos);
-    } else {
-      for (let i = width - 1; i >= 0; i--) {
-        this.buf[this.pos + i] = Number(v & 0xffn);
-        v >>= 8n;
-      }
-    }
+    writeIdAt(this.buf, this.pos, width, v);
     this.pos += width;
   }
 
@@ -101,5 +94,17 @@ export class WireWriter {
   /** The bytes written so far (a view, not a copy). */
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** Writes an unsigned ID of the given width (1 to 8 bytes) at `offset`, unchecked. */
+export function writeIdAt(buf: Buffer, offset: number, width: number, v: bigint): void {
+  if (width === 8) {
+    buf.writeBigUInt64BE(v, offset);
+    return;
+  }
+  for (let i = width - 1; i >= 0; i--) {
+    buf[offset + i] = Number(v & 0xffn);
+    v >>= 8n;
   }
 }

@@ -1,5 +1,5 @@
 import { FabricError } from '../errors';
-import type { TaggedObjectID } from '../codec/types';
+import type { TaggedObjectID } from '../protocol/wire-types';
 
 /** Stable numbered codes of expression errors; they never change meaning once released. */
 export const EvalErrorCode = {

@@ -1,8 +1,8 @@
-import type { ObjectID } from '../codec/types';
+import type { ObjectID } from '../protocol/wire-types';
 import { JdwpReplyError } from '../errors';
 import { signatureToName } from '../mirror/names';
-import type { RefType } from '../mirror/types';
-import { JDWP } from '../protocol/registry';
+import type { RefType } from '../mirror/type-info';
+import { JDWP } from '../registry';
 import type { BinaryExpr, CallExpr, CastExpr, Expr, FieldExpr, IndexExpr, TypeRef } from './ast';
 import { EvalError, EvalErrorCode } from './errors';
 import { isIntegral, isNumeric, promote1, promote2, type PrimSig } from './numbers';

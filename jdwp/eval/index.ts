@@ -21,12 +21,12 @@
  * Deviations meant for debugging: members are looked up on an object's runtime class, and `==`
  * between a String and a string literal (or concatenation) compares contents.
  */
-import type { Value } from '../codec/types';
+import type { Value } from '../protocol/wire-types';
 import { signatureToName } from '../mirror/names';
 import type { Expr, ParsedExpression } from './ast';
 import { EvalError, EvalErrorCode } from './errors';
 import { evalExpr } from './evaluator';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import { stringOf, toJdwpValue, typeNameOf, typeOf, unbox } from './operands';
 import { parseExpression } from './parser';
 import { Scope, type EvalContext, type EvalOptions } from './scope';

@@ -1,6 +1,6 @@
-import type { ObjectID, Value } from '../codec/types';
+import type { ObjectID, Value } from '../protocol/wire-types';
 import { signatureToName } from '../mirror/names';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import { EvalError, EvalErrorCode } from './errors';
 import { convertPrimitive, javaDoubleText, javaFloatText, type PrimSig } from './numbers';
 import type { Scope } from './scope';

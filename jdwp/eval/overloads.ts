@@ -1,9 +1,9 @@
-import type { Value } from '../codec/types';
+import type { Value } from '../protocol/wire-types';
 import { isPrimitiveSignature, signatureToName } from '../mirror/names';
-import type { MethodInfo, RefType } from '../mirror/types';
+import type { MethodInfo, RefType } from '../mirror/type-info';
 import { EvalError, EvalErrorCode } from './errors';
 import { widens, type PrimSig } from './numbers';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import { BOXES, box, convert, STRING, toJdwpValue, unbox, UNBOXES, type EvalValue } from './operands';
 import type { Scope } from './scope';
 

@@ -1,10 +1,10 @@
-import type { ObjectID, ThreadID, Value } from '../codec/types';
+import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
 import { InvocationException, InvocationPending, InvocationTimeout } from '../mirror/errors';
 import type { FrameInfo } from '../mirror/frames';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { packageOf } from '../mirror/names';
-import { JDWP } from '../protocol/registry';
-import type { MethodInfo, RefType } from '../mirror/types';
+import { JDWP } from '../registry';
+import type { MethodInfo, RefType } from '../mirror/type-info';
 import { EvalError, EvalErrorCode } from './errors';
 import { fromValue, type EvalValue } from './operands';
 

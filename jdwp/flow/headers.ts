@@ -2,8 +2,8 @@
  * Reads one request header out of a JVM's heap by fields alone, never running target code: the thread that holds
  * the request may be blocked in a call, where a method cannot be invoked, and a debugger's frames must stay valid.
  */
-import type { ObjectID, Value } from '../codec/types';
-import type { VmMirror } from '../mirror/mirror';
+import type { ObjectID, Value } from '../protocol/wire-types';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { Tag } from '../codec/tags';
 import { collectionView, readFields } from '../values/collections';
 

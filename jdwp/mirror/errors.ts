@@ -1,5 +1,5 @@
 import { FabricError } from '../errors';
-import type { TaggedObjectID } from '../codec/types';
+import type { TaggedObjectID } from '../protocol/wire-types';
 
 /** The code every layer reports for an exception thrown by invoked target code (EvalErrorCode.INVOCATION_THREW). */
 export const INVOCATION_EXCEPTION_CODE = 2005;

@@ -1,6 +1,6 @@
 import type { JdwpClient } from '../client/client';
-import type { FrameID, Location, ThreadID } from '../codec/types';
-import { isJdwpError } from './types';
+import type { FrameID, Location, ThreadID } from '../protocol/wire-types';
+import { isJdwpError } from './type-info';
 
 /** A stack frame of a suspended thread; valid until the thread resumes (or runs an invocation). */
 export interface FrameInfo {

@@ -11,7 +11,9 @@
  *   // ... when the thread resumes:
  *   mirror.invalidateThread(thread);
  */
-export { VmMirror, threadStatusName, type MirrorOptions, type ThreadInfo } from './mirror';
+export { VmMirror } from './vm-mirror';
+export { threadStatusName, type ThreadInfo } from './thread-mirror';
+export type { MirrorOptions } from './type-mirror';
 export type { FrameInfo } from './frames';
 export type { InvokeOptions } from './invoke';
 export {
@@ -20,7 +22,7 @@ export {
 export {
   Modifier, isJdwpError, locationKey, sameLocation,
   type FieldInfo, type MethodInfo, type RefType, type LineTable, type LocalVariable, type VariableTable,
-} from './types';
+} from './type-info';
 export {
   signatureToName, nameToSignature, simpleName, displayName, packageOf, outermostName, componentSignature,
   parseMethodSignature, isPrimitiveSignature, isReferenceSignature, type MethodSignature,

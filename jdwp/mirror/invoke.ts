@@ -1,8 +1,8 @@
 import type { JdwpClient } from '../client/client';
-import type { ClassID, InterfaceID, ObjectID, TaggedObjectID, ThreadID, Value } from '../codec/types';
-import { JDWP } from '../protocol/registry';
+import type { ClassID, InterfaceID, ObjectID, TaggedObjectID, ThreadID, Value } from '../protocol/wire-types';
+import { JDWP } from '../registry';
 import { InvocationPending, InvocationTimeout } from './errors';
-import type { MethodInfo } from './types';
+import type { MethodInfo } from './type-info';
 
 /** How to invoke a method. */
 export interface InvokeOptions {

@@ -1,4 +1,4 @@
-import type { LineTable, LocalVariable, VariableTable } from './types';
+import type { LineTable, LocalVariable, VariableTable } from './type-info';
 
 /** A Method.LineTable reply as a line table. */
 export function lineTableOf(reply: { start: bigint; end: bigint; lines: Array<{ lineCodeIndex: bigint; lineNumber: number }> }): LineTable {

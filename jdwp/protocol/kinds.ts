@@ -1,23 +1,50 @@
-/** Wire kinds whose width is the target VM's objectID size. */
-export const OBJECT_ID_KINDS = [
-  'objectID',
-  'threadID',
-  'threadGroupID',
-  'stringID',
-  'classLoaderID',
-  'classObjectID',
-  'arrayID',
-  'moduleID',
-] as const;
+/** The field of VirtualMachine.IDSizes that gives an ID kind its width. */
+export type IdSizeName = 'objectIDSize' | 'referenceTypeIDSize' | 'methodIDSize' | 'fieldIDSize' | 'frameIDSize';
 
-/** Wire kinds whose width is the target VM's referenceTypeID size. */
-export const REFERENCE_TYPE_ID_KINDS = ['referenceTypeID', 'classID', 'interfaceID', 'arrayTypeID'] as const;
+/** What the codec and the proxy know of one ID kind. */
+export interface IdKindInfo {
+  /** The VirtualMachine.IDSizes field that gives its width. */
+  readonly size: IdSizeName;
+  /** The Error constant a command gets for an ID of this kind that is unknown or belongs to another node. */
+  readonly invalid: string;
+  /** True for IDs that live on one node (objects, threads, frames and the rest); false for types, methods and fields. */
+  readonly onNode: boolean;
+}
 
-/** Every ID kind that appears on the wire. */
-export const ID_KINDS = [...OBJECT_ID_KINDS, ...REFERENCE_TYPE_ID_KINDS, 'methodID', 'fieldID', 'frameID'] as const;
+const objectKind = (invalid: string): IdKindInfo => ({ size: 'objectIDSize', invalid, onNode: true });
+const typeKind: IdKindInfo = { size: 'referenceTypeIDSize', invalid: 'INVALID_CLASS', onNode: false };
+
+/** Every ID kind that appears on the wire, with its descriptor. */
+export const ID_KINDS = {
+  objectID: objectKind('INVALID_OBJECT'),
+  threadID: objectKind('INVALID_THREAD'),
+  threadGroupID: objectKind('INVALID_THREAD_GROUP'),
+  stringID: objectKind('INVALID_STRING'),
+  classLoaderID: objectKind('INVALID_CLASS_LOADER'),
+  classObjectID: objectKind('INVALID_OBJECT'),
+  arrayID: objectKind('INVALID_ARRAY'),
+  moduleID: objectKind('INVALID_MODULE'),
+  referenceTypeID: typeKind,
+  classID: typeKind,
+  interfaceID: typeKind,
+  arrayTypeID: typeKind,
+  methodID: { size: 'methodIDSize', invalid: 'INVALID_METHODID', onNode: false },
+  fieldID: { size: 'fieldIDSize', invalid: 'INVALID_FIELDID', onNode: false },
+  frameID: { size: 'frameIDSize', invalid: 'INVALID_FRAMEID', onNode: true },
+} as const satisfies Record<string, IdKindInfo>;
 
 /** An ID kind; each one gets its own branded type in the codec. */
-export type IdKind = (typeof ID_KINDS)[number];
+export type IdKind = keyof typeof ID_KINDS;
+
+/** True for reference type IDs (referenceTypeID, classID, interfaceID, arrayTypeID). */
+export function isRefType(kind: IdKind): boolean {
+  return ID_KINDS[kind].size === 'referenceTypeIDSize';
+}
+
+/** True for IDs that live on one node (objects, threads, frames and the rest). */
+export function livesOnNode(kind: IdKind): boolean {
+  return ID_KINDS[kind].onNode;
+}
 
 /** Every scalar wire kind a field can have. */
 export type ScalarKind =

@@ -1,7 +1,7 @@
-import type { ObjectID, Value } from '../codec/types';
-import type { VmMirror } from '../mirror/mirror';
+import type { ObjectID, Value } from '../protocol/wire-types';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { componentSignature, displayName } from '../mirror/names';
-import type { FieldInfo, RefType } from '../mirror/types';
+import type { FieldInfo, RefType } from '../mirror/type-info';
 import { collectionView, type ViewOptions } from './collections';
 import { kindOf } from './kinds';
 import { previewShallow } from './preview';

@@ -1,6 +1,6 @@
-import type { ObjectID, ThreadID, Value } from '../codec/types';
-import type { VmMirror } from '../mirror/mirror';
-import type { MethodInfo, RefType } from '../mirror/types';
+import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
+import type { VmMirror } from '../mirror/vm-mirror';
+import type { MethodInfo, RefType } from '../mirror/type-info';
 import type { ValueKind } from './kinds';
 
 /** How to read a collection's logical contents. */

@@ -1,6 +1,6 @@
-import type { VmMirror } from '../mirror/mirror';
-import type { RefType } from '../mirror/types';
-import { JDWP } from '../protocol/registry';
+import type { VmMirror } from '../mirror/vm-mirror';
+import type { RefType } from '../mirror/type-info';
+import { JDWP } from '../registry';
 
 /** How a value is presented: by its class, not by its fields. */
 export type ValueKind = 'string' | 'box' | 'enum' | 'array' | 'list' | 'set' | 'map' | 'collection' | 'optional' | 'throwable' | 'object';

@@ -1,9 +1,9 @@
-import type { ClassObjectID, ObjectID, ThreadID, Value } from '../codec/types';
+import type { ClassObjectID, ObjectID, ThreadID, Value } from '../protocol/wire-types';
 import { javaDoubleText, javaFloatText } from '../eval/numbers';
-import type { VmMirror } from '../mirror/mirror';
+import type { VmMirror } from '../mirror/vm-mirror';
 import { displayName } from '../mirror/names';
-import type { RefType } from '../mirror/types';
-import { JDWP } from '../protocol/registry';
+import type { RefType } from '../mirror/type-info';
+import { JDWP } from '../registry';
 import { collectionView, readFields } from './collections';
 import { kindOf, SAFE_TO_STRING } from './kinds';
 import { quoteChar, quoteString } from './text';

@@ -1,6 +1,6 @@
-import type { ObjectID, ThreadID, Value } from '../codec/types';
-import type { VmMirror } from '../mirror/mirror';
-import { JDWP } from '../protocol/registry';
+import type { ObjectID, ThreadID, Value } from '../protocol/wire-types';
+import type { VmMirror } from '../mirror/vm-mirror';
+import { JDWP } from '../registry';
 import { collectionView, readFields } from './collections';
 import { kindOf, SAFE_TO_STRING } from './kinds';
 import { isPrimitiveTag } from './preview';

@@ -8,7 +8,7 @@ import { framesThroughTranslator, StitchBook } from './stitching';
 import { RemoteSteps } from './remote-steps';
 import { OwnRequests } from './own-requests';
 import { Translator } from './translate';
-import { TypeRegistry, type Logger } from './types';
+import { TypeRegistry, type Logger } from './type-registry';
 
 /** Behaviour switches of the virtual VM. */
 export interface ClusterOptions {

@@ -3,12 +3,12 @@
  * read in a frame there. Looked up lazily per node and kept; a side whose class is not loaded yet is looked up
  * again after a short while, so an edge binds on a node once the node loads its class.
  */
-import type { ClassID, Location, MethodID, ReferenceTypeID, ThreadID } from '../codec/types';
+import type { ClassID, Location, MethodID, ReferenceTypeID, ThreadID } from '../protocol/wire-types';
 import { evaluate, evaluateCondition, interpolate } from '../eval/index';
 import type { EdgeSide, RpcEdge } from '../flow/edges';
 import { targetOf } from '../flow/edges';
 import { headerByFields } from '../flow/headers';
-import { VmMirror } from '../mirror/mirror';
+import { VmMirror } from '../mirror/vm-mirror';
 import type { NodeLink } from './node-link';
 
 /** One side of one edge found in a node's code. */

@@ -1,12 +1,15 @@
+import { offsetOf } from '../codec/offsets';
 import type { CommandPacket } from '../codec/packet';
-import type { ThreadID } from '../codec/types';
-import { COMPOSITE, JDWP } from '../protocol/registry';
+import { readIdAt } from '../codec/reader';
+import type { ThreadID } from '../protocol/wire-types';
+import { COMPOSITE, JDWP } from '../registry';
 import type { Event_Composite_Event, Event_Composite_Events } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import type { NodeLink } from './node-link';
 import type { RequestManager } from './requests';
 import type { SuspensionLedger } from './suspensions';
-import { isRefType, VIRTUAL_SIZES } from './translate';
+import { isRefType } from '../protocol/kinds';
+import { VIRTUAL_SIZES } from './translate';
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
@@ -39,6 +42,15 @@ const SIMPLE_KINDS = new Set<number>([
   K.FIELD_ACCESS,
   K.FIELD_MODIFICATION,
 ]);
+
+/** Where a composite holds its policy, its event count, and its first event's kind, request ID and thread (as every simple kind has them). */
+const AT = {
+  policy: offsetOf(COMPOSITE.out.fields, ['suspendPolicy'], VIRTUAL_SIZES),
+  count: offsetOf(COMPOSITE.out.fields, ['events'], VIRTUAL_SIZES),
+  kind: offsetOf(COMPOSITE.out.fields, ['events', 'eventKind'], VIRTUAL_SIZES),
+  requestID: offsetOf(COMPOSITE.out.fields, ['events', 'requestID'], VIRTUAL_SIZES, K.BREAKPOINT),
+  thread: offsetOf(COMPOSITE.out.fields, ['events', 'thread'], VIRTUAL_SIZES, K.BREAKPOINT),
+};
 
 function threadOf(ev: Event_Composite_Events): bigint | undefined {
   return 'thread' in ev ? (ev.thread as bigint) : undefined;
@@ -89,12 +101,12 @@ export class EventRouter {
    */
   outOfBand(link: NodeLink, packet: CommandPacket): boolean {
     const d = packet.data;
-    if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id || d.length < 10 || d.readInt32BE(1) !== 1) return false;
-    if (!this.cluster.own.isOwn(link, d.readInt32BE(6))) return false;
+    if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id || d.length < AT.requestID + 4 || d.readInt32BE(AT.count) !== 1) return false;
+    if (!this.cluster.own.isOwn(link, d.readInt32BE(AT.requestID))) return false;
     void (async () => {
       let thread: bigint | undefined;
       try {
-        const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+        const data = await this.cluster.translator.packetToVirtual(link, COMPOSITE.out, d);
         const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
         const ev = composite.events[0];
         thread = threadOf(ev);
@@ -102,7 +114,7 @@ export class EventRouter {
       } catch (err) {
         this.cluster.options.log(`[fabric] node ${link.name}: an event of the proxy's own request failed: ${(err as Error).message}`);
       } finally {
-        await this.resume(link, d[0], thread).catch(() => this.rescue(link, d).catch(() => undefined));
+        await this.resume(link, d[AT.policy], thread).catch(() => this.rescue(link, d).catch(() => undefined));
       }
     })();
     return true;
@@ -110,10 +122,9 @@ export class EventRouter {
 
   /** Resumes what an undeliverable composite suspended, reading only its policy and first thread. */
   private async rescue(link: NodeLink, data: Buffer): Promise<void> {
-    const policy = data.length > 0 ? data[0] : P.NONE;
+    const policy = data.length > AT.policy ? data[AT.policy] : P.NONE;
     const width = link.client.sizes.objectIDSize;
-    const threadAt = 1 + 4 + 1 + 4;
-    const thread = data.length >= threadAt + width ? data.readBigUInt64BE(threadAt) : undefined;
+    const thread = data.length >= AT.thread + width ? readIdAt(data, AT.thread, width) : undefined;
     if (policy === P.ALL) await link.client.VirtualMachine.Resume();
     else if (policy === P.EVENT_THREAD && thread !== undefined && width === 8) await link.client.ThreadReference.Resume(thread as ThreadID);
   }
@@ -125,20 +136,20 @@ export class EventRouter {
    */
   private async routeOne(link: NodeLink, d: Buffer): Promise<boolean> {
     const sink = this.sink;
-    if (!sink || sink.closed || this.dead || d.length < 10 || d.readInt32BE(1) !== 1 || !SIMPLE_KINDS.has(d[5])) return false;
-    const req = sink.requests.lookup(link, d.readInt32BE(6));
-    if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[0] || this.cluster.remoteSteps.watching(req)) return false;
-    const out = await this.cluster.translator.toVirtual(link, COMPOSITE.out, d);
+    if (!sink || sink.closed || this.dead || d.length < AT.requestID + 4 || d.readInt32BE(AT.count) !== 1 || !SIMPLE_KINDS.has(d[AT.kind])) return false;
+    const req = sink.requests.lookup(link, d.readInt32BE(AT.requestID));
+    if (!req || req.expired || req.count !== undefined || req.suspendPolicy !== d[AT.policy] || this.cluster.remoteSteps.watching(req)) return false;
+    const out = await this.cluster.translator.packetToVirtual(link, COMPOSITE.out, d);
     if (req.announced) await req.announced;
     if (!sink.requests.isLive(req) || sink.closed) {
-      await this.resume(link, req.suspendPolicy, out.length >= 18 ? out.readBigUInt64BE(10) : undefined);
+      await this.resume(link, req.suspendPolicy, out.length >= AT.thread + VIRTUAL_SIZES.objectIDSize ? readIdAt(out, AT.thread, VIRTUAL_SIZES.objectIDSize) : undefined);
       return true;
     }
     if (req.suspendPolicy === P.ALL && !(await this.turn(sink, link, () => sink.requests.isLive(req)))) {
       await this.resume(link, P.ALL, undefined);
       return true;
     }
-    out.writeInt32BE(req.id, 6);
+    out.writeInt32BE(req.id, AT.requestID);
     this.announce(out);
     if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
     sink.sendEvent(out);
@@ -148,7 +159,7 @@ export class EventRouter {
 
   private async route(link: NodeLink, packet: CommandPacket): Promise<void> {
     if (await this.routeOne(link, packet.data)) return;
-    const data = await this.cluster.translator.toVirtual(link, COMPOSITE.out, packet.data);
+    const data = await this.cluster.translator.packetToVirtual(link, COMPOSITE.out, packet.data);
     const composite = COMPOSITE.out.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as Event_Composite_Event;
     const sink = this.sink && !this.sink.closed && !this.dead ? this.sink : undefined;
     const forward: Event_Composite_Events[] = [];
@@ -286,9 +297,9 @@ export class EventRouter {
   private announce(data: Buffer): void {
     const registry = this.cluster.registry;
     COMPOSITE.out.walk(data, 0, data.length, VIRTUAL_SIZES, {
-      id(kind, offset) {
+      id(kind, offset, width) {
         if (!isRefType(kind)) return;
-        const vtype = registry.byId.get(data.readBigUInt64BE(offset));
+        const vtype = registry.byId.get(readIdAt(data, offset, width));
         if (vtype) vtype.knownToDebugger = true;
       },
       untaggedTag: () => 0,

@@ -1,13 +1,11 @@
 import type { JdwpConnection } from '../client/connection';
-import type { CommandPacket, ReplyPacket } from '../codec/packet';
-import type { CommandInfo } from '../protocol/registry';
+import { HEADER_SIZE, type CommandPacket, type ReplyPacket } from '../codec/packet';
+import type { CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
-import { focusOnThread, isCached } from './handlers/route';
-import { COMMAND_RULES } from './rules';
+import { addressOf, focusOnThread, isCached } from './handlers/route';
 import { passesNow } from './shield';
-import { isObjectLike, isRefType } from './translate';
 
 /**
  * The hot path of the route rule, for commands addressed by an object, thread or frame ID whose IDs all translate
@@ -24,26 +22,17 @@ export function tryFastRoute(cluster: Cluster, debugger_: JdwpConnection, info: 
   } catch {
     return false;
   }
-  if (COMMAND_RULES[info.fullName]?.rule === 'focus' || !passesNow(cluster, info, data, ids)) return false;
-  let link: NodeLink | undefined;
-  for (let i = 0; i < ids.kinds.length; i++) {
-    const kind = ids.kinds[i];
-    const v = ids.values[i];
-    if (v === 0n) continue;
-    if (isRefType(kind)) return false;
-    if (isObjectLike(kind)) {
-      const slot = slotOf(v);
-      if (slot === 0) return false;
-      link = cluster.link(slot);
-      break;
-    }
-  }
+  // The synchronous case of pickNode: addressed by an ID of a live node, with no type before it to resolve.
+  const { at, typeId } = addressOf(info, ids);
+  if (at < 0 || typeId !== 0n || !passesNow(cluster, info, data, ids)) return false;
+  const slot = slotOf(ids.values[at]);
+  const link = slot === 0 ? undefined : cluster.link(slot);
   if (!link) return false;
   let nodeData: Buffer | Promise<Buffer>;
   try {
     // Into a copy: when the node's link is busy (or an ID must be looked up first) the general path takes the
     // command, and it must find the debugger's IDs, not the node's.
-    nodeData = cluster.translator.toNode(link, info.out, Buffer.from(data), { errors: info.spec.errors }, ids);
+    nodeData = cluster.translator.packetToNode(link, info.out, Buffer.from(data), { errors: info.spec.errors }, ids);
   } catch {
     return false;
   }
@@ -67,7 +56,7 @@ function answer(cluster: Cluster, debugger_: JdwpConnection, link: NodeLink, inf
   }
   let out: Buffer | Promise<Buffer>;
   try {
-    out = cluster.translator.toVirtual(link, info.reply!, reply.data, { announce: true });
+    out = cluster.translator.packetToVirtual(link, info.reply!, reply.data, { announce: true });
   } catch (err) {
     onError(err);
     return;
@@ -77,6 +66,6 @@ function answer(cluster: Cluster, debugger_: JdwpConnection, link: NodeLink, inf
     return;
   }
   const whole = reply.packet;
-  if (whole && out.buffer === whole.buffer && out.byteOffset === whole.byteOffset + 11 && out.length === whole.length - 11) debugger_.replyPacket(id, whole);
+  if (whole && out.buffer === whole.buffer && out.byteOffset === whole.byteOffset + HEADER_SIZE && out.length === whole.length - HEADER_SIZE) debugger_.replyPacket(id, whole);
   else debugger_.reply(id, 0, out);
 }

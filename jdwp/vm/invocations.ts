@@ -1,5 +1,5 @@
-import type { ThreadID } from '../codec/types';
-import { commandByName, JDWP, type CommandInfo } from '../protocol/registry';
+import type { ThreadID } from '../protocol/wire-types';
+import { commandByName, JDWP, type CommandInfo } from '../registry';
 import { slotOf } from './ids';
 import type { Cluster } from './cluster';
 import type { NodeLink } from './node-link';

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_PACKET_SIZE } from '../codec/framer';
 import { FabricError, FabricErrorCode } from '../errors';
 import { NodeIdSpace } from './ids';
 import { INVOCATION_KEYS } from './invocations';
-import type { VField, VMethod, VType } from './types';
+import type { VField, VMethod, VType } from './type-registry';
 
 /** How long a node has to complete the JDWP handshake and answer the commands that open a link. */
 const OPEN_TIMEOUT_MS = 10_000;

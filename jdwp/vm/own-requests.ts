@@ -3,7 +3,7 @@
  * step across an RPC edge, a request scope's entry checks and exit watches. Their events come back here.
  */
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
-import type { Logger } from './types';
+import type { Logger } from './type-registry';
 import type { NodeLink } from './node-link';
 
 /** Handles one event of an own request; the thread is resumed after it returns, as the request's policy asks. */

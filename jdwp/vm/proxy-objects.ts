@@ -1,4 +1,4 @@
-import type { ObjectID } from '../codec/types';
+import type { ObjectID } from '../protocol/wire-types';
 import type { NodeLink } from './node-link';
 
 const FIRST_STRING = 1_000_000n;

@@ -10,8 +10,8 @@
  * The debugger's step request then moves to the thread that serves (or made) the call, so the SingleStep event it
  * receives is its own.
  */
-import type { Location, ThreadID } from '../codec/types';
-import { JDWP } from '../protocol/registry';
+import type { Location, ThreadID } from '../protocol/wire-types';
+import { JDWP } from '../registry';
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
 import type { RpcEdge } from '../flow/edges';
 import type { Cluster } from './cluster';

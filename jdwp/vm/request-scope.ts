@@ -10,10 +10,10 @@
  * past the budget (a share of one core, 1 % by default) the node's checks are switched off with a log line,
  * and its requests stay out of scope. The application is never touched.
  */
-import type { ThreadID } from '../codec/types';
+import type { ThreadID } from '../protocol/wire-types';
 import type { RequestScopeSpec } from '../flow/scope-spec';
 import { baggageEntry, traceIdOf } from '../flow/scope-spec';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import { holdsAt, readHeader, sitesOf, type EdgeSite } from './edge-sites';

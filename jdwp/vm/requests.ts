@@ -1,11 +1,11 @@
-import type { ReferenceTypeID } from '../codec/types';
-import { commandByName, JDWP } from '../protocol/registry';
+import type { ReferenceTypeID } from '../protocol/wire-types';
+import { commandByName, JDWP } from '../registry';
 import type { EventRequest_Set_Modifier, EventRequest_Set_Out } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import { ProxyError, VIRTUAL_SIZES } from './translate';
-import type { VType } from './types';
+import type { VType } from './type-registry';
 import { lineAt, lineTableOf } from '../mirror/lines';
 import type { RequestScopeSpec } from '../flow/scope-spec';
 import { RequestScope } from './request-scope';
@@ -178,7 +178,7 @@ export class RequestManager {
     const old = req.bindings.filter((b) => b.link !== link);
     await Promise.all(old.map((b) => this.unbindOn(req, b.link)));
     const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers });
-    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.packetToNode(link, SET.out, virtual));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set (moved step) failed with ${reply.errorCode}`);
     this.addBinding(req, link, reply.data.readInt32BE(0));
   }
@@ -207,7 +207,7 @@ export class RequestManager {
     if (req.scope.kind === 'type' && (await this.cluster.registry.ensureOn(req.scope.vtype, link)) === undefined) return [];
     const modifiers = [{ modKind: M.ThreadOnly, thread: vthread } as EventRequest_Set_Modifier, ...req.modifiers];
     const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers });
-    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.packetToNode(link, SET.out, virtual));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set (in-scope thread) failed with ${reply.errorCode}`);
     keep(reply.data.readInt32BE(0));
     return placed;
@@ -330,7 +330,7 @@ export class RequestManager {
       req.boundTypes.add(key);
     }
     const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers: req.modifiers });
-    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.toNode(link, SET.out, virtual));
+    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.packetToNode(link, SET.out, virtual));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set failed with ${reply.errorCode}`);
     this.addBinding(req, link, reply.data.readInt32BE(0));
   }

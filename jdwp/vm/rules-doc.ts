@@ -1,4 +1,4 @@
-import { allCommands } from '../protocol/registry';
+import { allCommands } from '../registry';
 import { COMMAND_RULES } from './rules';
 
 /** The Markdown table of every command and its rule in the virtual VM, in spec order. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { JdwpConnection } from '../client/connection';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';

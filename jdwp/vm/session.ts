@@ -1,8 +1,8 @@
 import type { JdwpConnection } from '../client/connection';
 import type { CommandPacket } from '../codec/packet';
-import type { ObjectID, ThreadID } from '../codec/types';
+import type { ObjectID, ThreadID } from '../protocol/wire-types';
 import { CodecError, FabricError, FabricErrorCode, JdwpReplyError } from '../errors';
-import { commandById, COMPOSITE, JDWP } from '../protocol/registry';
+import { commandById, COMPOSITE, JDWP } from '../registry';
 import type { Cluster } from './cluster';
 import type { EventSink } from './events';
 import { slotOf } from './ids';

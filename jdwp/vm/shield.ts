@@ -1,12 +1,14 @@
+import { offsetOf } from '../codec/offsets';
+import { readIdAt } from '../codec/reader';
 import { tagOfSignature } from '../codec/tags';
-import type { ReferenceTypeID } from '../codec/types';
-import type { IdKind } from '../protocol/kinds';
-import { JDWP, type CommandInfo } from '../protocol/registry';
+import type { ReferenceTypeID } from '../protocol/wire-types';
+import { isRefType, livesOnNode, type IdKind } from '../protocol/kinds';
+import { JDWP, type CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import { ROOT_GROUP } from './proxy-objects';
-import { foreignIdError, isObjectLike, isRefType, ProxyError, VIRTUAL_SIZES, type IdList } from './translate';
-import type { VType } from './types';
+import { foreignIdError, ProxyError, VIRTUAL_SIZES, type IdList } from './translate';
+import type { VType } from './type-registry';
 
 /**
  * The shield: every debugger command is checked before any byte of it reaches a node, because HotSpot's agent
@@ -49,17 +51,11 @@ const RANGES: Readonly<Record<string, readonly [string, string]>> = {
 const INT_MAX = 0x7fffffff;
 const rangeOffsets = new Map<string, readonly [number, number]>();
 
-/** The byte offsets of a command's index and length fields (IDs are 8 bytes on the debugger's side). */
+/** The byte offsets of a command's index and length fields on the debugger's side. */
 function offsetsOf(info: CommandInfo, names: readonly [string, string]): readonly [number, number] {
   let known = rangeOffsets.get(info.fullName);
   if (known) return known;
-  const at: number[] = [];
-  let offset = 0;
-  for (const f of info.spec.out ?? []) {
-    if (names.includes(f.name)) at[names.indexOf(f.name)] = offset;
-    offset += f.kind === 'int' || f.kind === 'repeat' ? 4 : 8;
-  }
-  known = [at[0], at[1]];
+  known = [offsetOf(info.out.fields, [names[0]], VIRTUAL_SIZES), offsetOf(info.out.fields, [names[1]], VIRTUAL_SIZES)];
   rangeOffsets.set(info.fullName, known);
   return known;
 }
@@ -156,7 +152,7 @@ function checkFrom(cluster: Cluster, info: CommandInfo, ids: IdList, from: numbe
       if (isRefType(kind) && NULL_TYPE_OK.has(name)) continue;
       throw refuse(kind, info, `null ${kind}`);
     }
-    if (isObjectLike(kind)) {
+    if (livesOnNode(kind)) {
       const expected = NARROWER[name] ?? kind;
       if (expected === 'objectID') continue;
       const known = knownKind(cluster, v);
@@ -264,7 +260,7 @@ async function supertypes(cluster: Cluster, vtype: VType): Promise<Set<VType>> {
 async function learnFor(cluster: Cluster, info: CommandInfo, ids: IdList, i: number): Promise<void> {
   const l = learned(cluster);
   const kind = ids.kinds[i];
-  if (isObjectLike(kind)) {
+  if (livesOnNode(kind)) {
     await objectType(cluster, ids.values[i], kind, info);
     return;
   }
@@ -296,8 +292,9 @@ export async function checkCommand(cluster: Cluster, info: CommandInfo, data: Bu
   checkSuspendPolicy(info, data);
   let untaggedTag: number | undefined;
   if (info.fullName === 'ArrayReference.SetValues') {
-    if (data.length < 8) throw new ProxyError(E.ILLEGAL_ARGUMENT, `${info.fullName}: truncated`);
-    const array = data.readBigUInt64BE(0);
+    const width = VIRTUAL_SIZES.objectIDSize;
+    if (data.length < width) throw new ProxyError(E.ILLEGAL_ARGUMENT, `${info.fullName}: truncated`);
+    const array = readIdAt(data, 0, width);
     if (array === 0n) throw refuse('arrayID', info, 'null arrayID');
     const type = await objectType(cluster, array, 'arrayID', info);
     if (!type.signature.startsWith('[')) throw refuse('arrayID', info, `${array} is a ${type.signature}, not an array`);

@@ -4,8 +4,8 @@
  * The callers are found by the call's key, read by fields in both frames; each caller is kept suspended while the
  * stitched stack is shown (it is blocked in the call anyway), and let go once the stopped thread runs again.
  */
-import type { Location, ThreadID } from '../codec/types';
-import { commandByName, JDWP } from '../protocol/registry';
+import type { Location, ThreadID } from '../protocol/wire-types';
+import { commandByName, JDWP } from '../registry';
 import type { RpcEdge } from '../flow/edges';
 import { targetOf } from '../flow/edges';
 import type { Cluster } from './cluster';
@@ -65,7 +65,7 @@ export function framesThroughTranslator(cluster: Cluster): FrameReader {
     if (raw === undefined) return [];
     const reply = await link.client.raw(FRAMES.set.id, FRAMES.spec.id, FRAMES.out.encode(link.client.sizes, { thread: raw, startFrame: 0, length: -1 }), { name: link.name });
     if (reply.errorCode !== 0) throw Object.assign(new Error(`${link.name}: ThreadReference.Frames answered ${reply.errorCode}`), { errorCode: reply.errorCode });
-    const data = await cluster.translator.toVirtual(link, FRAMES.reply!, reply.data, { announce: true });
+    const data = await cluster.translator.packetToVirtual(link, FRAMES.reply!, reply.data, { announce: true });
     return (FRAMES.reply!.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as { frames: VFrame[] }).frames;
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { commandByName, type CommandInfo } from '../protocol/registry';
-import type { ReferenceTypeID } from '../codec/types';
+import { commandByName, type CommandInfo } from '../registry';
+import type { ReferenceTypeID } from '../protocol/wire-types';
 import type { NodeLink } from './node-link';
 
 /**

@@ -1,13 +1,15 @@
 import { CONSTANTS } from '../protocol/spec-table';
-import type { IdKind } from '../protocol/kinds';
-import type { IdVisitor, Layout } from '../codec/layout';
+import { ID_KINDS, isRefType, livesOnNode, type IdKind } from '../protocol/kinds';
+import { idWidth, type IdVisitor, type Layout } from '../codec/layout';
+import { readIdAt } from '../codec/reader';
+import { writeIdAt } from '../codec/writer';
 import { tagOfSignature } from '../codec/tags';
-import type { IdSizes } from '../codec/types';
+import { DEFAULT_ID_SIZES, type IdSizes } from '../protocol/wire-types';
 import { IdFacts } from './id-facts';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
 import type { ProxyObjects } from './proxy-objects';
-import type { TypeRegistry, VType } from './types';
+import type { TypeRegistry, VType } from './type-registry';
 
 const E = CONSTANTS.Error;
 
@@ -24,71 +26,25 @@ export class ProxyError extends Error {
 
 /** The error a debugger gets for an ID of the wrong node or of a node that left. */
 export function invalidIdError(kind: IdKind): number {
-  switch (kind) {
-    case 'threadID':
-      return E.INVALID_THREAD;
-    case 'threadGroupID':
-      return E.INVALID_THREAD_GROUP;
-    case 'frameID':
-      return E.INVALID_FRAMEID;
-    case 'stringID':
-      return E.INVALID_STRING;
-    case 'classLoaderID':
-      return E.INVALID_CLASS_LOADER;
-    case 'arrayID':
-      return E.INVALID_ARRAY;
-    case 'moduleID':
-      return E.INVALID_MODULE;
-    case 'methodID':
-      return E.INVALID_METHODID;
-    case 'fieldID':
-      return E.INVALID_FIELDID;
-    case 'referenceTypeID':
-    case 'classID':
-    case 'interfaceID':
-    case 'arrayTypeID':
-      return E.INVALID_CLASS;
-    default:
-      return E.INVALID_OBJECT;
-  }
+  return INVALID_ID_ERRORS[kind];
 }
 
-const OBJECTLIKE = new Set<IdKind>(['objectID', 'threadID', 'threadGroupID', 'stringID', 'classLoaderID', 'classObjectID', 'arrayID', 'moduleID', 'frameID']);
-const REFTYPE = new Set<IdKind>(['referenceTypeID', 'classID', 'interfaceID', 'arrayTypeID']);
+const INVALID_ID_ERRORS = Object.fromEntries(
+  Object.entries(ID_KINDS).map(([kind, { invalid }]) => {
+    const code = (E as Record<string, number>)[invalid];
+    if (code === undefined) throw new Error(`${kind}: ${invalid} is not a JDWP error`);
+    return [kind, code];
+  }),
+) as Record<IdKind, number>;
 
-/** True for IDs that live in one node's heap (objects, threads, frames and the rest). */
-export function isObjectLike(kind: IdKind): boolean {
-  return OBJECTLIKE.has(kind);
-}
+/** The widths the virtual VM serves: HotSpot's, every ID 8 bytes. */
+export const VIRTUAL_SIZES: Readonly<IdSizes> = DEFAULT_ID_SIZES;
 
-/** True for reference type IDs. */
-export function isRefType(kind: IdKind): boolean {
-  return REFTYPE.has(kind);
-}
-
-/** The widths the virtual VM serves: every ID is 8 bytes. */
-export const VIRTUAL_SIZES: Readonly<IdSizes> = Object.freeze({ fieldIDSize: 8, methodIDSize: 8, objectIDSize: 8, referenceTypeIDSize: 8, frameIDSize: 8 });
+const SIZE_NAMES = Object.keys(VIRTUAL_SIZES) as (keyof IdSizes)[];
 
 function sameAsVirtual(s: IdSizes): boolean {
-  return s.objectIDSize === 8 && s.referenceTypeIDSize === 8 && s.methodIDSize === 8 && s.fieldIDSize === 8 && s.frameIDSize === 8;
-}
-
-function readId(buf: Buffer, offset: number, width: number): bigint {
-  if (width === 8) return buf.readBigUInt64BE(offset);
-  let v = 0n;
-  for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(buf[offset + i]);
-  return v;
-}
-
-function writeId(buf: Buffer, offset: number, width: number, v: bigint): void {
-  if (width === 8) {
-    buf.writeBigUInt64BE(v, offset);
-    return;
-  }
-  for (let i = width - 1; i >= 0; i--) {
-    buf[offset + i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
+  for (const n of SIZE_NAMES) if (s[n] !== VIRTUAL_SIZES[n]) return false;
+  return true;
 }
 
 /** The IDs of a packet in wire order, with their kinds, offsets, widths and values. */
@@ -110,7 +66,7 @@ export class IdList implements IdVisitor {
     this.tagged.push(tagged);
     this.offsets.push(offset);
     this.widths.push(width);
-    this.values.push(readId(this.buf, offset, width));
+    this.values.push(readIdAt(this.buf, offset, width));
   }
 
   untaggedTag(): number {
@@ -121,7 +77,7 @@ export class IdList implements IdVisitor {
 /** Writes the mapped IDs: in place when the widths agree, else into a new buffer with the bytes between them copied. */
 function rewrite(buf: Buffer, pos: number, end: number, list: IdList, mapped: bigint[], outWidth: (kind: IdKind) => number, inPlace: boolean): Buffer {
   if (inPlace) {
-    for (let i = 0; i < mapped.length; i++) writeId(buf, list.offsets[i], list.widths[i], mapped[i]);
+    for (let i = 0; i < mapped.length; i++) writeIdAt(buf, list.offsets[i], list.widths[i], mapped[i]);
     return buf.subarray(pos, end);
   }
   let size = end - pos;
@@ -132,7 +88,7 @@ function rewrite(buf: Buffer, pos: number, end: number, list: IdList, mapped: bi
   for (let i = 0; i < mapped.length; i++) {
     to += buf.copy(out, to, from, list.offsets[i]);
     const w = outWidth(list.kinds[i]);
-    writeId(out, to, w, mapped[i]);
+    writeIdAt(out, to, w, mapped[i]);
     to += w;
     from = list.offsets[i] + list.widths[i];
   }
@@ -141,8 +97,7 @@ function rewrite(buf: Buffer, pos: number, end: number, list: IdList, mapped: bi
 }
 
 function widthFor(s: IdSizes): (kind: IdKind) => number {
-  return (kind) =>
-    isRefType(kind) ? s.referenceTypeIDSize : kind === 'methodID' ? s.methodIDSize : kind === 'fieldID' ? s.fieldIDSize : kind === 'frameID' ? s.frameIDSize : s.objectIDSize;
+  return (kind) => idWidth(kind, s);
 }
 
 const noUntagged = (): number => {
@@ -168,14 +123,11 @@ export interface ToNodeOptions {
   errors?: readonly string[];
 }
 
-const INVALID_OBJECT_NAME = 'INVALID_OBJECT';
-
 /** The error of an object ID that does not fit: the error of its kind if the command lists it, else INVALID_OBJECT. */
 export function foreignIdError(kind: IdKind, options: ToNodeOptions): number {
-  const code = invalidIdError(kind);
-  if (!options.errors || !isObjectLike(kind)) return code;
-  const name = Object.entries(E).find(([, v]) => v === code)?.[0];
-  return name && !options.errors.includes(name) && options.errors.includes(INVALID_OBJECT_NAME) ? E.INVALID_OBJECT : code;
+  const { invalid, onNode } = ID_KINDS[kind];
+  if (!options.errors || !onNode) return invalidIdError(kind);
+  return !options.errors.includes(invalid) && options.errors.includes(ID_KINDS.objectID.invalid) ? E.INVALID_OBJECT : invalidIdError(kind);
 }
 
 /**
@@ -195,7 +147,7 @@ export class Translator {
    * Node IDs to virtual IDs. Unknown reference types, methods and fields are resolved on the node first; when
    * there are none, the rewrite happens at once and a Buffer (not a promise) comes back.
    */
-  toVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Buffer | Promise<Buffer> {
+  packetToVirtual(node: NodeLink, layout: Layout, buf: Buffer, options: ToVirtualOptions = {}, pos = 0, end = buf.length): Buffer | Promise<Buffer> {
     const list = new IdList(buf, noUntagged);
     layout.walk(buf, pos, end, node.client.sizes, list);
     const pending = this.pendingToVirtual(node, list, options.contextType);
@@ -269,13 +221,13 @@ export class Translator {
    * Virtual IDs to a node's IDs. An ID of another node answers the INVALID_* error of its kind. When nothing needs
    * resolving on the node first, the rewrite happens at once and a Buffer (not a promise) comes back.
    */
-  toNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, list: IdList = this.collect(layout, buf, options)): Buffer | Promise<Buffer> {
+  packetToNode(node: NodeLink, layout: Layout, buf: Buffer, options: ToNodeOptions = {}, list: IdList = this.collect(layout, buf, options)): Buffer | Promise<Buffer> {
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < list.values.length; i++) {
       const kind = list.kinds[i];
       const v = list.values[i];
       if (v === 0n) continue;
-      if (isObjectLike(kind)) {
+      if (livesOnNode(kind)) {
         const slot = slotOf(v);
         if (slot === 0 && this.objects.isString(v)) pending.push(this.objects.materialize(v, node));
         else if (slot !== node.slot) throw new ProxyError(foreignIdError(kind, options), `${kind} ${v} does not belong to ${node.name}`);
@@ -303,7 +255,7 @@ export class Translator {
       const v = list.values[i];
       let raw: bigint | undefined;
       if (v === 0n) raw = 0n;
-      else if (isObjectLike(kind)) raw = slotOf(v) === 0 ? this.objects.rawOn(v, node) : node.ids.toRaw(v);
+      else if (livesOnNode(kind)) raw = slotOf(v) === 0 ? this.objects.rawOn(v, node) : node.ids.toRaw(v);
       else if (isRefType(kind)) raw = this.type(v).members.get(node);
       else if (kind === 'methodID') raw = this.registry.methods.get(v)!.raw.get(node);
       else raw = this.registry.fields.get(v)!.raw.get(node);

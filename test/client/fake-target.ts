@@ -3,8 +3,8 @@
 import * as net from 'node:net';
 import { PacketFramer } from '../../jdwp/codec/framer';
 import { decodePacket, encodeReply, HANDSHAKE, type CommandPacket } from '../../jdwp/codec/packet';
-import { commandByName } from '../../jdwp/protocol/registry';
-import { DEFAULT_ID_SIZES } from '../../jdwp/codec/types';
+import { commandByName } from '../../jdwp/registry';
+import { DEFAULT_ID_SIZES } from '../../jdwp/protocol/wire-types';
 
 /** What a fake target does with each command it receives. */
 export type Behaviour = (packet: CommandPacket, socket: net.Socket, target: FakeTarget) => void;

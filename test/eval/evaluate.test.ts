@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import type { ObjectID } from '../../jdwp/codec/types';
+import type { ObjectID } from '../../jdwp/protocol/wire-types';
 import {
   EvalError, EvalErrorCode, evaluate, evaluateCondition, evaluateToString, interpolate, type EvalContext, type EvalErrorCodeValue,
 } from '../../jdwp/eval';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import { moveTo, release, stopInEvalFixture, type Stopped } from '../mirror/harness';
 
 describe('eval against a JVM suspended in EvalFixture.work', function () {

@@ -2,16 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ConfigError,
-  ConfigErrorCode,
-  DEFAULT_CONFIGURATION,
-  discoverSourceRoots,
-  isEmptyConfiguration,
-  resolveConfiguration,
-  splitCommandLine,
-  type WorkspaceContext,
-} from '../../extension/config';
+import { ConfigError, ConfigErrorCode, splitCommandLine } from '../../adapter/launch-schema';
+import { DEFAULT_CONFIGURATION, discoverSourceRoots, isEmptyConfiguration, resolveConfiguration, type WorkspaceContext } from '../../extension/config';
 
 function rejects(config: Record<string, unknown>, code: number, pattern: RegExp, context: WorkspaceContext = { folders: [] }): void {
   assert.throws(
@@ -169,8 +161,9 @@ describe('extension configuration provider logic', () => {
   });
 
   it('splits command lines with quotes and escapes', () => {
-    assert.deepEqual(splitCommandLine(`  -Xmx64m  -Dp="a b" 'c "d"' e\\ f "" `), ['-Xmx64m', '-Dp=a b', 'c "d"', 'e f', '']);
-    assert.deepEqual(splitCommandLine(''), []);
-    assert.throws(() => splitCommandLine("'open"), ConfigError);
+    const unclosed = (quote: string) => new ConfigError(ConfigErrorCode.BAD_ATTRIBUTE, `unclosed ${quote}`);
+    assert.deepEqual(splitCommandLine(`  -Xmx64m  -Dp="a b" 'c "d"' e\\ f "" `, unclosed), ['-Xmx64m', '-Dp=a b', 'c "d"', 'e f', '']);
+    assert.deepEqual(splitCommandLine('', unclosed), []);
+    assert.throws(() => splitCommandLine("'open", unclosed), ConfigError);
   });
 });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { configurationAttributes } from '../../adapter/launch-schema';
 import { DEBUG_TYPE, resolveConfiguration } from '../../extension/config';
 import { DEFAULT_HEAP_POOL_TOP_N, FABRIC_VIEW_ID } from '../../extension/fabric-model';
 import { ACTIVE_CONTEXT_KEY, ADAPTER_SETTING, COMMANDS, TOP_N_SETTING, isRefreshTrigger } from '../../extension/ids';
@@ -67,6 +68,12 @@ describe('extension manifest (package.json contributes)', () => {
     assert.equal(attrs.attach.properties.nodeSessions.default, true);
     for (const name of ['edges', 'edgePresets', 'stitch']) assert.ok(attrs.attach.properties[name]?.description, `attach.${name}`);
     assert.deepEqual([attrs.attach.properties.edgePresets.default, attrs.attach.properties.stitch.default], [true, true]);
+  });
+
+  it('declares the attributes the launch schema generates, in its order (npm run gen:launch-attributes)', () => {
+    const generated = JSON.parse(JSON.stringify(configurationAttributes()));
+    assert.deepEqual(debuggerContribution.configurationAttributes, generated);
+    assert.equal(JSON.stringify(debuggerContribution.configurationAttributes), JSON.stringify(generated), 'same order');
   });
 
   it('refreshes the Fabric view on stops, node changes and a finished attach or launch only', () => {

@@ -2,8 +2,8 @@
 // method and line look-ups, and stopping a thread at a line.
 import * as net from 'node:net';
 import { JdwpClient } from '../../jdwp/client/client';
-import { JDWP } from '../../jdwp/protocol/registry';
-import type { ClassID, Location, MethodID, ThreadID } from '../../jdwp/codec/types';
+import { JDWP } from '../../jdwp/registry';
+import type { ClassID, Location, MethodID, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Event_Composite_Event, Event_Composite_Events } from '../../jdwp/protocol/spec-types';
 import { formatAddress, listenTcp, serverAddress } from '../../jdwp/transport/tcp';
 import type { Jvm } from '../../jdwp/launch/java';

@@ -1,9 +1,9 @@
 import { JdwpClient } from '../../jdwp/client/client';
-import type { ThreadID } from '../../jdwp/codec/types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VmMirror, type RefType } from '../../jdwp/mirror';
 import { startVirtualVm, type RunningVirtualVm } from '../../jdwp/vm';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll, lineOf, startFixture } from '../support/fixtures';
 

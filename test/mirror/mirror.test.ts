@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import type { ObjectID, Value } from '../../jdwp/codec/types';
+import type { ObjectID, Value } from '../../jdwp/protocol/wire-types';
 import { InvocationException, Modifier, signatureToName, threadStatusName } from '../../jdwp/mirror';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import { release, stopInEvalFixture, type Stopped } from './harness';
 
 describe('mirror: session model of a real JVM', function () {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { ObjectID } from '../../jdwp/codec/types';
+import type { ObjectID } from '../../jdwp/protocol/wire-types';
 import { evaluate, evaluateCondition, interpolate, type EvalContext } from '../../jdwp/eval';
 import { preview, snapshot } from '../../jdwp/values';
 import { release, stopInEvalFixture, type Stopped } from './harness';

@@ -3,8 +3,8 @@ import { PacketFramer, DEFAULT_MAX_PACKET_SIZE } from '../../jdwp/codec/framer';
 import { decodePacket, encodeCommand, encodeReply, HANDSHAKE } from '../../jdwp/codec/packet';
 import type { Layout } from '../../jdwp/codec/layout';
 import { CodecError, FabricErrorCode, type FabricErrorCodeValue } from '../../jdwp/errors';
-import { allCommands, commandByName, COMPOSITE } from '../../jdwp/protocol/registry';
-import { DEFAULT_ID_SIZES } from '../../jdwp/codec/types';
+import { allCommands, commandByName, COMPOSITE } from '../../jdwp/registry';
+import { DEFAULT_ID_SIZES } from '../../jdwp/protocol/wire-types';
 import { Prng, ValueGenerator } from './values';
 
 const S = DEFAULT_ID_SIZES;

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { decodePacket, encodeCommand, encodeReply, type Packet } from '../../jdwp/codec/packet';
 import type { WireRecord } from '../../jdwp/codec/layout';
 import { PacketFramer } from '../../jdwp/codec/framer';
-import type { IdSizes, Value } from '../../jdwp/codec/types';
-import { commandByName, COMPOSITE, JDWP, type CommandInfo } from '../../jdwp/protocol/registry';
+import type { IdSizes, Value } from '../../jdwp/protocol/wire-types';
+import { commandByName, COMPOSITE, JDWP, type CommandInfo } from '../../jdwp/registry';
 import { FIXTURE_PRIMITIVE_LOCALS, fixturePrimitiveValues, lineOf, ROOT } from '../support/fixtures';
 
 // Packets captured from a real JVM by bench/support/capture-hex.ts; the expected values come from

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { Layout } from '../../jdwp/codec/layout';
-import type { IdSizes } from '../../jdwp/codec/types';
+import type { IdSizes } from '../../jdwp/protocol/wire-types';
 import type { IdKind } from '../../jdwp/protocol/kinds';
-import { allCommands } from '../../jdwp/protocol/registry';
+import { allCommands } from '../../jdwp/registry';
 import { ALL_TAGS, allAlts, OBJECT_TAGS, Prng, ValueGenerator } from './values';
 
 const uniform = (n: number): IdSizes => ({ fieldIDSize: n, methodIDSize: n, objectIDSize: n, referenceTypeIDSize: n, frameIDSize: n });

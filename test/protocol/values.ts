@@ -1,7 +1,7 @@
 // Generates records for any layout of the protocol table from a seeded PRNG, and independently of the
 // codec works out where every ID lands on the wire, so the round-trip and walk tests have something to check against.
 import type { Field, IdKind, ScalarKind } from '../../jdwp/protocol/kinds';
-import type { IdSizes } from '../../jdwp/codec/types';
+import type { IdSizes } from '../../jdwp/protocol/wire-types';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
 export class Prng {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import type { ObjectID, Value } from '../../jdwp/codec/types';
+import type { ObjectID, Value } from '../../jdwp/protocol/wire-types';
 import { evaluate, type EvalContext } from '../../jdwp/eval';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import {
   arrayChildren, fieldChildren, logicalChildren, preview, snapshot, snapshotAll, staticChildren, type Json,
 } from '../../jdwp/values';

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import type { JdwpClient } from '../../jdwp/client/client';
 import { isVirtualVm } from '../../jdwp/client/virtual-vm';
-import type { ThreadID } from '../../jdwp/codec/types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { JdwpReplyError } from '../../jdwp/errors';
 import type { Jvm } from '../../jdwp/launch/java';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll, lineOf } from '../support/fixtures';
 import { attachAfterDebugger, startNodes, startProxy, type ProxyUnderTest } from './support';

@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { JdwpClient } from '../../jdwp/client/client';
 import { JdwpConnection } from '../../jdwp/client/connection';
-import type { ThreadID } from '../../jdwp/codec/types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { HANDSHAKE } from '../../jdwp/codec/packet';
 import { JdwpReplyError } from '../../jdwp/errors';
 import type { Jvm } from '../../jdwp/launch/java';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import { killAll } from '../support/fixtures';
 import { attachAfterDebugger, startNodes, startProxy, type ProxyUnderTest } from './support';
 

@@ -3,9 +3,9 @@
 import * as assert from 'node:assert/strict';
 import type * as net from 'node:net';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { ClassID, Location, MethodID, ThreadID } from '../../jdwp/codec/types';
+import type { ClassID, Location, MethodID, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll, lineOf, startFixture } from '../support/fixtures';
 import { assertNothingSuspended, attachAfterDebugger, printed, sleep, startProxy, suspendedThreads, type ProxyUnderTest } from './support';

@@ -2,7 +2,7 @@
 // sees two classes of that name and sets its line breakpoint on both; `clear` must stop the hits on every node.
 import * as assert from 'node:assert/strict';
 import { javaExecutable, type Jvm } from '../../jdwp/launch/java';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import { killAll } from '../support/fixtures';
 import { assertNothingSuspended, Expect, sleep, startProxy, type ProxyUnderTest } from './support';
 import { startStormNode, startStormNodes, VERSIONED_LINE } from './storm-support';

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
 import * as vmModule from 'node:vm';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { ObjectID, ThreadID } from '../../jdwp/codec/types';
+import type { ObjectID, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VirtualVm } from '../../jdwp/vm/server';
 import { killAll } from '../support/fixtures';

@@ -6,15 +6,15 @@
 // refuses every command rules.ts marks readOnly.
 import * as assert from 'node:assert/strict';
 import type { Jvm } from '../../jdwp/launch/java';
-import { allCommands } from '../../jdwp/protocol/registry';
+import { allCommands } from '../../jdwp/registry';
 import { COMMAND_RULES } from '../../jdwp/vm/rules';
 import { killAll } from '../support/fixtures';
 import { attachAfterDebugger, FIXTURE_PAUSE_MS, sleep, startProxy } from './support';
 import { readOnlyStage } from './conformance/read-only';
 import { eventsOf, expectError, K, methodOf, MOD, P, startWorld, threadsByName, typeView, type Scenario, type World } from './conformance/world';
 import type { JdwpClient } from '../../jdwp/client/client';
-import type { ClassID, ThreadID } from '../../jdwp/codec/types';
-import { JDWP } from '../../jdwp/protocol/registry';
+import type { ClassID, ThreadID } from '../../jdwp/protocol/wire-types';
+import { JDWP } from '../../jdwp/registry';
 import { FINAL_SCENARIOS } from './conformance/final-sets';
 import { OBJECT_SCENARIOS } from './conformance/object-sets';
 import { REQUEST_SCENARIOS } from './conformance/request-sets';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allCommands } from '../../jdwp/protocol/registry';
+import { allCommands } from '../../jdwp/registry';
 import { COMMAND_RULES } from '../../jdwp/vm/rules';
 import { renderRulesTable } from '../../jdwp/vm/rules-doc';
 import { ROOT } from '../support/fixtures';

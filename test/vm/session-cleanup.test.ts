@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { HANDSHAKE } from '../../jdwp/codec/packet';
 import type { Jvm } from '../../jdwp/launch/java';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import { killAll } from '../support/fixtures';
 import { assertNothingSuspended, attachAfterDebugger, debuggerGone, sleep, startNodes, startProxy, type ProxyUnderTest } from './support';
 

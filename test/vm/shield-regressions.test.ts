@@ -2,7 +2,7 @@
 // behind it. Each must now answer the JDWP error a correct VM gives, and leave every node alive and answering.
 import * as assert from 'node:assert/strict';
 import type { JdwpClient } from '../../jdwp/client/client';
-import type { ReferenceTypeID, ThreadID } from '../../jdwp/codec/types';
+import type { ReferenceTypeID, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
 import { killAll } from '../support/fixtures';
 import { assertNodesAnswer, outData, send } from './shield-support';

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import type { JdwpClient } from '../../jdwp/client/client';
 import type { Jvm } from '../../jdwp/launch/java';
-import { commandByName, JDWP } from '../../jdwp/protocol/registry';
+import { commandByName, JDWP } from '../../jdwp/registry';
 import { VIRTUAL_SIZES } from '../../jdwp/vm/translate';
 import type { VirtualVm } from '../../jdwp/vm/server';
 

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { JdwpClient } from '../../jdwp/client/client';
-import type { Location, ThreadID } from '../../jdwp/codec/types';
+import type { Location, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
-import { JDWP } from '../../jdwp/protocol/registry';
+import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll } from '../support/fixtures';
 import { callWork, hopLine, startChain, type Chain } from './chain-support';

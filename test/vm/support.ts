@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { ThreadID } from '../../jdwp/codec/types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { compileJava, relistened, type Jvm, type JvmOptions } from '../../jdwp/launch/java';
 import { VirtualVm, type VirtualVmOptions } from '../../jdwp/vm/server';
 import { fixtureClasses, ROOT, startFixture } from '../support/fixtures';

@@ -1,4 +1,4 @@
-import type { CommandInfo } from '../../protocol/registry';
+import type { CommandInfo } from '../../registry';
 import type { Cluster } from '../cluster';
 import type { RequestManager } from '../requests';
 import type { SuspensionLedger } from '../suspensions';

@@ -1,10 +1,10 @@
-import type { ReferenceTypeID, ThreadID } from '../../codec/types';
-import { JDWP } from '../../protocol/registry';
+import type { ReferenceTypeID, ThreadID } from '../../protocol/wire-types';
+import { JDWP } from '../../registry';
 import { sitesOn } from '../edge-sites';
 import { slotOf } from '../ids';
 import { ProxyError } from '../translate';
 import { isJdkSignature } from '../symbols';
-import type { VType } from '../types';
+import type { VType } from '../type-registry';
 import type { Ctx, Handler } from './context';
 import { vtypeOf } from './route';
 import { decodeOut, encodeReply } from './vm';

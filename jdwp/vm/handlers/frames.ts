@@ -1,4 +1,4 @@
-import { JDWP } from '../../protocol/registry';
+import { JDWP } from '../../registry';
 import { slotOf } from '../ids';
 import { ProxyError } from '../translate';
 import type { Ctx, Handler } from './context';

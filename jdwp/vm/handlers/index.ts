@@ -1,4 +1,4 @@
-import { JDWP, type CommandInfo } from '../../protocol/registry';
+import { JDWP, type CommandInfo } from '../../registry';
 import { COMMAND_RULES } from '../rules';
 import { checkCommand } from '../shield';
 import { ProxyError } from '../translate';
@@ -6,7 +6,7 @@ import type { Ctx, Handler } from './context';
 import { FABRIC_HANDLERS } from './fabric';
 import { FRAME_HANDLERS } from './frames';
 import { OBJECT_HANDLERS } from './objects';
-import { REQUEST_HANDLERS } from './requests';
+import { REQUEST_HANDLERS } from './event-requests';
 import { routeCommand } from './route';
 import { VM_HANDLERS } from './vm';
 

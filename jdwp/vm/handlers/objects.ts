@@ -1,6 +1,7 @@
+import { readIdAt } from '../../codec/reader';
 import { tagOfSignature } from '../../codec/tags';
-import type { ThreadGroupID } from '../../codec/types';
-import { JDWP } from '../../protocol/registry';
+import type { ThreadGroupID } from '../../protocol/wire-types';
+import { JDWP } from '../../registry';
 import { ROOT_GROUP } from '../proxy-objects';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
 import type { Handler } from './context';
@@ -34,8 +35,13 @@ function bufArgs(b: Buffer): [Buffer, number, number, typeof VIRTUAL_SIZES] {
   return [b, 0, b.length, VIRTUAL_SIZES];
 }
 
+/** The object a command addresses: the first field of its data (each command here starts with an object ID). */
+function subjectOf(data: Buffer): bigint {
+  return readIdAt(data, 0, VIRTUAL_SIZES.objectIDSize);
+}
+
 const threadName: Handler = async (ctx, info, data) => {
-  const departed = data.length >= 8 ? ctx.cluster.objects.departedThreadName(data.readBigUInt64BE(0)) : undefined;
+  const departed = data.length >= VIRTUAL_SIZES.objectIDSize ? ctx.cluster.objects.departedThreadName(subjectOf(data)) : undefined;
   if (departed !== undefined) return encodeReply(info, { threadName: departed });
   const { link, ids } = await pickNode(ctx, info, data);
   const out = await forward(ctx, link, info, data, undefined, undefined, ids);
@@ -45,7 +51,7 @@ const threadName: Handler = async (ctx, info, data) => {
 };
 
 function nodeGroupLink(ctx: Parameters<Handler>[0], data: Buffer) {
-  const group = data.readBigUInt64BE(0);
+  const group = subjectOf(data);
   const slot = ctx.cluster.objects.groupSlot(group);
   if (slot === undefined) return undefined;
   const link = ctx.cluster.link(slot);
@@ -56,7 +62,7 @@ function nodeGroupLink(ctx: Parameters<Handler>[0], data: Buffer) {
 const ROOT_NAME = 'cluster';
 
 function isRoot(data: Buffer): boolean {
-  return data.readBigUInt64BE(0) === ROOT_GROUP;
+  return subjectOf(data) === ROOT_GROUP;
 }
 
 const groupName: Handler = async (ctx, info, data) => {
@@ -85,14 +91,14 @@ const groupChildren: Handler = async (ctx, info, data) => {
 };
 
 const stringValue: Handler = async (ctx, info, data) => {
-  const id = data.readBigUInt64BE(0);
+  const id = subjectOf(data);
   const value = ctx.cluster.objects.stringValue(id);
   if (value !== undefined) return encodeReply(info, { stringValue: value });
   return routeCommand(ctx, info, data);
 };
 
 const arraySetValues: Handler = async (ctx, info, data) => {
-  const array = data.readBigUInt64BE(0);
+  const array = subjectOf(data);
   const link = ctx.cluster.link(slotOf(array));
   const raw = link?.ids.toRaw(array);
   if (!link || raw === undefined) throw new ProxyError(E.INVALID_ARRAY, `array ${array} belongs to no live node`);
@@ -103,7 +109,7 @@ const arraySetValues: Handler = async (ctx, info, data) => {
 
 /** True for the proxy's own thread groups (the root and the node groups). */
 function isProxyGroup(ctx: Parameters<Handler>[0], data: Buffer): boolean {
-  const id = data.readBigUInt64BE(0);
+  const id = subjectOf(data);
   return id === ROOT_GROUP || ctx.cluster.objects.groupSlot(id) !== undefined;
 }
 
@@ -123,12 +129,12 @@ const isCollected: Handler = async (ctx, info, data) => (isProxyGroup(ctx, data)
 const disableCollection: Handler = async (ctx, info, data) => {
   if (isProxyGroup(ctx, data)) return Buffer.alloc(0);
   const out = await routeCommand(ctx, info, data);
-  ctx.session.disabledObjects.add(data.readBigUInt64BE(0));
+  ctx.session.disabledObjects.add(subjectOf(data));
   return out;
 };
 
 const enableCollection: Handler = async (ctx, info, data) => {
-  const id = data.readBigUInt64BE(0);
+  const id = subjectOf(data);
   if (isProxyGroup(ctx, data) || !ctx.cluster.link(slotOf(id))) {
     ctx.session.disabledObjects.delete(id);
     return Buffer.alloc(0);

@@ -1,9 +1,10 @@
-import { JDWP, type CommandInfo } from '../../protocol/registry';
+import { JDWP, type CommandInfo } from '../../registry';
 import { slotOf } from '../ids';
 import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';
-import { invalidIdError, isObjectLike, isRefType, ProxyError, type IdList, type ToNodeOptions } from '../translate';
-import type { VType } from '../types';
+import { isRefType, livesOnNode } from '../../protocol/kinds';
+import { invalidIdError, ProxyError, type IdList, type ToNodeOptions } from '../translate';
+import type { VType } from '../type-registry';
 import type { Ctx } from './context';
 
 const E = JDWP.Error;
@@ -50,29 +51,41 @@ export interface Routing {
   ids: IdList;
 }
 
-/** The node a command goes to: its first object, thread or frame's node; else a node running its type; else the focus node. */
-export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, options?: ToNodeOptions): Promise<Routing> {
-  const { cluster } = ctx;
-  const ids = cluster.translator.collect(info.out, data, options);
-  focusOnThread(cluster, ids);
+/**
+ * What addresses a command: the index of its first non-null ID that lives on a node (-1 when there is none, or
+ * when its rule routes by type), and the first reference type ID before it (0n when there is none).
+ */
+export function addressOf(info: CommandInfo, ids: IdList): { at: number; typeId: bigint } {
   const byType = COMMAND_RULES[info.fullName]?.rule === 'focus';
   let typeId = 0n;
   for (let i = 0; i < ids.kinds.length; i++) {
     const kind = ids.kinds[i];
     const v = ids.values[i];
     if (v === 0n) continue;
-    if (isObjectLike(kind) && !byType) {
-      const slot = slotOf(v);
-      if (slot === 0 && cluster.objects.isString(v)) {
-        const link = cluster.focusOrFirst();
-        if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
-        return { link, ids };
-      }
-      const link = cluster.link(slot);
-      if (!link) throw new ProxyError(invalidIdError(kind), `${kind} ${v} belongs to no live node`);
-      return { link, vtype: typeId ? vtypeOf(ctx, typeId) : undefined, ids };
-    }
+    if (livesOnNode(kind) && !byType) return { at: i, typeId };
     if (typeId === 0n && isRefType(kind)) typeId = v;
+  }
+  return { at: -1, typeId };
+}
+
+/** The node a command goes to: its first object, thread or frame's node; else a node running its type; else the focus node. */
+export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, options?: ToNodeOptions): Promise<Routing> {
+  const { cluster } = ctx;
+  const ids = cluster.translator.collect(info.out, data, options);
+  focusOnThread(cluster, ids);
+  const { at, typeId } = addressOf(info, ids);
+  if (at >= 0) {
+    const kind = ids.kinds[at];
+    const v = ids.values[at];
+    const slot = slotOf(v);
+    if (slot === 0 && cluster.objects.isString(v)) {
+      const link = cluster.focusOrFirst();
+      if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
+      return { link, ids };
+    }
+    const link = cluster.link(slot);
+    if (!link) throw new ProxyError(invalidIdError(kind), `${kind} ${v} belongs to no live node`);
+    return { link, vtype: typeId ? vtypeOf(ctx, typeId) : undefined, ids };
   }
   if (typeId) {
     const vtype = vtypeOf(ctx, typeId);
@@ -86,11 +99,11 @@ export async function pickNode(ctx: Ctx, info: CommandInfo, data: Buffer, option
 /** Sends a virtual command to one node and translates its reply back. */
 export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data: Buffer, vtype?: VType, options?: ToNodeOptions, ids?: IdList): Promise<Buffer> {
   const { cluster } = ctx;
-  const prepared = cluster.translator.toNode(link, info.out, data, { ...options, errors: info.spec.errors }, ids);
+  const prepared = cluster.translator.packetToNode(link, info.out, data, { ...options, errors: info.spec.errors }, ids);
   const reply = await link.send(info.set.id, info.spec.id, prepared, cluster.options.requestTimeoutMs || undefined);
   if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: ${info.fullName} answered error ${reply.errorCode}`);
   if (!info.reply) return Buffer.alloc(0);
-  return cluster.translator.toVirtual(link, info.reply, reply.data, { contextType: vtype?.members.get(link), announce: true });
+  return cluster.translator.packetToVirtual(link, info.reply, reply.data, { contextType: vtype?.members.get(link), announce: true });
 }
 
 /** The route rule: the node of the command's IDs; replies fixed per symbol are cached. */

@@ -1,12 +1,12 @@
 import type { WireRecord } from '../../codec/layout';
-import type { ReferenceTypeID } from '../../codec/types';
-import { JDWP, type CommandInfo } from '../../protocol/registry';
+import type { ReferenceTypeID } from '../../protocol/wire-types';
+import { JDWP, type CommandInfo } from '../../registry';
 import { slotOf } from '../ids';
 import { ROOT_GROUP } from '../proxy-objects';
 import type { NodeLink } from '../node-link';
 import { COMMAND_RULES } from '../rules';
 import { ProxyError, VIRTUAL_SIZES } from '../translate';
-import type { VType } from '../types';
+import type { VType } from '../type-registry';
 import type { Ctx, Handler } from './context';
 import { forward, vtypeOf } from './route';
 

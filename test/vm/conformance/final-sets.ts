@@ -2,8 +2,8 @@
 // threads started for them, PopFrames and ForceEarlyReturn move the main threads off BREAK_LINE, Event.Composite
 // is refused, and Dispose ends the session.
 import * as assert from 'node:assert/strict';
-import type { ThreadID } from '../../../jdwp/codec/types';
-import { COMPOSITE, JDWP } from '../../../jdwp/protocol/registry';
+import type { ThreadID } from '../../../jdwp/protocol/wire-types';
+import { COMPOSITE, JDWP } from '../../../jdwp/registry';
 import type { Event_Composite_Event } from '../../../jdwp/protocol/spec-types';
 import { assertNothingSuspended, sleep } from '../support';
 import {

@@ -1,8 +1,8 @@
 // Scenarios of the object command sets: ObjectReference, StringReference, ArrayReference and StackFrame (route),
 // on the objects and frames of each node's main thread stopped at BREAK_LINE and on the probe instances.
 import * as assert from 'node:assert/strict';
-import type { ArrayID, ClassID, FrameID, ObjectID } from '../../../jdwp/codec/types';
-import { JDWP } from '../../../jdwp/protocol/registry';
+import type { ArrayID, ClassID, FrameID, ObjectID } from '../../../jdwp/protocol/wire-types';
+import { JDWP } from '../../../jdwp/registry';
 import { FIXTURE_PAUSE_MS } from '../support';
 import {
   collectGarbage,

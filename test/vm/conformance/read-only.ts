@@ -1,7 +1,7 @@
 // The calls a --read-only proxy must refuse: one per command rules.ts marks readOnly, each with arguments that a
 // proxy without --read-only would accept, built in a fresh session over the same nodes.
 import type { JdwpClient } from '../../../jdwp/client/client';
-import type { ArrayID, ClassID, FrameID, InterfaceID, ObjectID, ThreadID } from '../../../jdwp/codec/types';
+import type { ArrayID, ClassID, FrameID, InterfaceID, ObjectID, ThreadID } from '../../../jdwp/protocol/wire-types';
 import { suspendedThreads } from '../support';
 import { classFile } from './vm-set';
 import { fieldOf, int, methodOf, SINGLE, slotOf, T, threadsByName, typeId, typeView } from './world';

@@ -1,8 +1,8 @@
 // Scenarios of EventRequest and the Fabric vendor set (requests, answer, merge): where a request is bound is
 // checked both through Fabric.RequestInfo and by the breakpoint events each node itself sends the proxy.
 import * as assert from 'node:assert/strict';
-import type { ClassID, ReferenceTypeID } from '../../../jdwp/codec/types';
-import { JDWP } from '../../../jdwp/protocol/registry';
+import type { ClassID, ReferenceTypeID } from '../../../jdwp/protocol/wire-types';
+import { JDWP } from '../../../jdwp/registry';
 import type { EventRequest_Set_Modifier } from '../../../jdwp/protocol/spec-types';
 import { PRESET_EDGES } from '../../../jdwp/flow/edges';
 import { lineOf } from '../../support/fixtures';

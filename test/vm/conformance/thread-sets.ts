@@ -1,9 +1,9 @@
 // Scenarios of ThreadReference and ThreadGroupReference (route; the proxy's own groups answer in the proxy),
 // on each node's main thread, its fixture-sleeper, and the probe's conform-holder and conform-blocked threads.
 import * as assert from 'node:assert/strict';
-import type { ThreadGroupID, ThreadID } from '../../../jdwp/codec/types';
+import type { ThreadGroupID, ThreadID } from '../../../jdwp/protocol/wire-types';
 import { JdwpReplyError } from '../../../jdwp/errors';
-import { JDWP } from '../../../jdwp/protocol/registry';
+import { JDWP } from '../../../jdwp/registry';
 import {
   BREAK_LINE,
   expectError,

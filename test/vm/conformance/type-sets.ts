@@ -1,8 +1,8 @@
 // Scenarios of the type command sets: ReferenceType, ClassType, ArrayType, InterfaceType, Method,
 // ClassObjectReference, ModuleReference and ClassLoaderReference (route-cached, focus, route, answer, merge).
 import * as assert from 'node:assert/strict';
-import type { ClassID, ReferenceTypeID } from '../../../jdwp/codec/types';
-import { JDWP } from '../../../jdwp/protocol/registry';
+import type { ClassID, ReferenceTypeID } from '../../../jdwp/protocol/wire-types';
+import { JDWP } from '../../../jdwp/registry';
 import {
   BREAK_LINE,
   direct,

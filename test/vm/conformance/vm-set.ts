@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JdwpClient } from '../../../jdwp/client/client';
-import type { ObjectID, ThreadID } from '../../../jdwp/codec/types';
-import { JDWP } from '../../../jdwp/protocol/registry';
+import type { ObjectID, ThreadID } from '../../../jdwp/protocol/wire-types';
+import { JDWP } from '../../../jdwp/registry';
 import { fixtureClasses } from '../../support/fixtures';
 import {
   direct,

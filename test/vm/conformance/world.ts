@@ -16,10 +16,10 @@ import type {
   ReferenceTypeID,
   ThreadID,
   Value,
-} from '../../../jdwp/codec/types';
+} from '../../../jdwp/protocol/wire-types';
 import { JdwpReplyError } from '../../../jdwp/errors';
 import type { Jvm } from '../../../jdwp/launch/java';
-import { commandByName, JDWP } from '../../../jdwp/protocol/registry';
+import { commandByName, JDWP } from '../../../jdwp/registry';
 import type { Event_Composite_Event, Event_Composite_Events } from '../../../jdwp/protocol/spec-types';
 import { NODE_STRIDE, slotOf } from '../../../jdwp/vm/ids';
 import type { NodeLink } from '../../../jdwp/vm/node-link';

@@ -1,7 +1,7 @@
-import { Layout } from '../codec/layout';
-import type { CommandSetSpec, CommandSpec } from './kinds';
-import { COMMAND_SETS, CONSTANTS } from './spec-table';
-import { FABRIC_COMMAND_SET } from './fabric-table';
+import { Layout } from './codec/layout';
+import type { CommandSetSpec, CommandSpec } from './protocol/kinds';
+import { COMMAND_SETS, CONSTANTS } from './protocol/spec-table';
+import { FABRIC_COMMAND_SETS } from './protocol/fabric-table';
 
 /** A command of the table with its compiled layouts. */
 export interface CommandInfo {
@@ -20,7 +20,7 @@ export interface CommandInfo {
 const byKey = new Map<number, CommandInfo>();
 const byName = new Map<string, CommandInfo>();
 
-for (const set of [...COMMAND_SETS, FABRIC_COMMAND_SET]) {
+for (const set of [...COMMAND_SETS, ...FABRIC_COMMAND_SETS]) {
   for (const spec of set.commands) {
     const fullName = `${set.name}.${spec.name}`;
     const info: CommandInfo = {

@@ -1,17 +1,16 @@
 import type { JdwpClient } from '../client/client';
-import type {
-  ArrayID, ArrayTypeID, ClassObjectID, FieldID, Location, MethodID, ObjectID, ReferenceTypeID, StringID, ThreadGroupID, ThreadID, Value,
-} from '../codec/types';
-import { JDWP } from '../protocol/registry';
-import { InvocationException } from './errors';
-import { ThreadFrames, type FrameInfo } from './frames';
-import { sendInvoke, Invocations, type InvokeOptions } from './invoke';
+import type { ClassObjectID, FieldID, Location, MethodID, ObjectID, ReferenceTypeID } from '../protocol/wire-types';
+import { JDWP } from '../registry';
 import { firstIndexOfLine, lineAt, lineTableOf, visibleAt } from './lines';
-import { nameToSignature, sigbyteOf } from './names';
+import { Memo } from './memo';
+import { nameToSignature } from './names';
 import {
   isJdwpError, loadRefType, locationKey, type FieldInfo, type LineTable, type LocalVariable, type MethodInfo, type RefType,
   type VariableTable,
-} from './types';
+} from './type-info';
+
+/** Entries kept in each per-object cache when the options do not say. */
+export const DEFAULT_MAX_CACHED_OBJECTS = 100_000;
 
 /** Options of a session mirror. */
 export interface MirrorOptions {
@@ -21,57 +20,13 @@ export interface MirrorOptions {
   maxCachedObjects?: number;
 }
 
-/** A thread with its name, status and group. */
-export interface ThreadInfo {
-  id: ThreadID;
-  name: string;
-  /** A JDWP ThreadStatus constant (RUNNING, SLEEPING, MONITOR, WAIT, ZOMBIE). */
-  status: number;
-  suspended: boolean;
-  group: ThreadGroupID;
-}
-
-const THREAD_STATUS_NAMES = new Map<number, string>(Object.entries(JDWP.ThreadStatus).map(([k, v]) => [v, k]));
-
-/** The spec's name of a ThreadStatus constant, e.g. `SLEEPING`. */
-export function threadStatusName(status: number): string {
-  return THREAD_STATUS_NAMES.get(status) ?? `STATUS_${status}`;
-}
-
-/** A bounded memo: a Map of promises that forgets everything when it grows past its limit, and forgets failures. */
-class Memo<K, V> {
-  private readonly map = new Map<K, Promise<V>>();
-  constructor(private readonly limit = Infinity) {}
-
-  get(key: K, load: () => Promise<V>): Promise<V> {
-    let p = this.map.get(key);
-    if (!p) {
-      if (this.map.size >= this.limit) this.map.clear();
-      p = load();
-      this.map.set(key, p);
-      p.catch(() => {
-        if (this.map.get(key) === p) this.map.delete(key);
-      });
-    }
-    return p;
-  }
-
-  clear(): void {
-    this.map.clear();
-  }
-}
-
 /**
- * A JDI-like session model of one target VM (a JVM or the virtual VM) over a JdwpClient.
- * Immutable class data is loaded once per session with pipelined requests; concurrent loads of
- * the same data share one promise. Per-thread data (frames) is kept until `invalidateThread`,
- * which the debugger calls whenever the thread resumes.
+ * The reference types of a session mirror: classes by name, supertypes, fields and methods, and the line and
+ * variable tables of methods, each loaded once per session with pipelined requests.
  */
-export class VmMirror {
+export class TypeMirror {
   private readonly types = new Memo<ReferenceTypeID, RefType>();
   private readonly objectTypes: Memo<ObjectID, ReferenceTypeID>;
-  private readonly strings: Memo<ObjectID, string>;
-  private readonly arrayLengths: Memo<ObjectID, number>;
   private readonly byName = new Map<string, Promise<RefType[]>>();
   private allClasses?: { at: number; list: Promise<Array<{ typeID: ReferenceTypeID; signature: string }>> };
   private readonly lineTables = new Memo<string, LineTable | undefined>();
@@ -80,24 +35,14 @@ export class VmMirror {
   private readonly allFieldsMemo = new Memo<ReferenceTypeID, FieldInfo[]>();
   private readonly methodsMemo = new Memo<ReferenceTypeID, MethodInfo[]>();
   private readonly supertypesMemo = new Memo<ReferenceTypeID, RefType[]>();
-  private readonly groupNames = new Memo<ThreadGroupID, string>();
-  private readonly threadFrames = new Map<ThreadID, ThreadFrames>();
-  private readonly invokes = new Invocations();
-  private readonly invokeTimeoutMs: number;
 
   constructor(
     /** The client the mirror talks through. */
     readonly vm: JdwpClient,
     options: MirrorOptions = {},
   ) {
-    const limit = options.maxCachedObjects ?? 100_000;
-    this.objectTypes = new Memo(limit);
-    this.strings = new Memo(limit);
-    this.arrayLengths = new Memo(limit);
-    this.invokeTimeoutMs = options.invokeTimeoutMs ?? 10_000;
+    this.objectTypes = new Memo(options.maxCachedObjects ?? DEFAULT_MAX_CACHED_OBJECTS);
   }
-
-  // ---- reference types ----
 
   /** The facts of a reference type, loaded once per session. */
   type(id: ReferenceTypeID): Promise<RefType> {
@@ -263,8 +208,6 @@ export class VmMirror {
     return (await this.vm.ReferenceType.ClassObject(type.id)).classObject;
   }
 
-  // ---- lines and variables ----
-
   /** A method's line table, or undefined for a method without one (native, abstract, no debug info). */
   lineTable(typeID: ReferenceTypeID, methodID: MethodID): Promise<LineTable | undefined> {
     return this.lineTables.get(`${typeID}:${methodID}`, async () => {
@@ -349,222 +292,5 @@ export class VmMirror {
       slot += signature === 'J' || signature === 'D' ? 2 : 1;
       return v;
     });
-  }
-
-  // ---- threads and frames ----
-
-  /** Every live thread with name, status and group, in AllThreads order (requests pipelined). */
-  async threads(): Promise<ThreadInfo[]> {
-    const { threads } = await this.vm.VirtualMachine.AllThreads();
-    const infos = await Promise.all(threads.map((t) => this.threadInfo(t).catch((err) => (isJdwpError(err, 'INVALID_THREAD', 'INVALID_OBJECT', 'THREAD_NOT_ALIVE') ? undefined : Promise.reject(err)))));
-    return infos.filter((t): t is ThreadInfo => t !== undefined);
-  }
-
-  /** One thread's name, status and group. */
-  async threadInfo(thread: ThreadID): Promise<ThreadInfo> {
-    const [name, status, group] = await Promise.all([
-      this.vm.ThreadReference.Name(thread),
-      this.vm.ThreadReference.Status(thread),
-      this.vm.ThreadReference.ThreadGroup(thread),
-    ]);
-    return {
-      id: thread,
-      name: name.threadName,
-      status: status.threadStatus,
-      suspended: (status.suspendStatus & JDWP.SuspendStatus.SUSPEND_STATUS_SUSPENDED) !== 0,
-      group: group.group,
-    };
-  }
-
-  /** A thread group's name, cached. */
-  threadGroupName(group: ThreadGroupID): Promise<string> {
-    return this.groupNames.get(group, async () => (await this.vm.ThreadGroupReference.Name(group)).groupName);
-  }
-
-  private framesOf(thread: ThreadID): ThreadFrames {
-    let f = this.threadFrames.get(thread);
-    if (!f) this.threadFrames.set(thread, (f = new ThreadFrames(this.vm, thread)));
-    return f;
-  }
-
-  /** The number of frames of a suspended thread. */
-  frameCount(thread: ThreadID): Promise<number> {
-    return this.framesOf(thread).frameCount();
-  }
-
-  /** Frames of a suspended thread: `count` frames from `start` (all when omitted), cached until the thread resumes. */
-  frames(thread: ThreadID, start = 0, count?: number): Promise<FrameInfo[]> {
-    return this.framesOf(thread).frames(start, count);
-  }
-
-  /** The frame at a depth (0 is the top), or an error when the thread has fewer frames. */
-  async frameAt(thread: ThreadID, depth: number): Promise<FrameInfo> {
-    const [frame] = await this.frames(thread, depth, 1);
-    if (!frame) throw new Error(`thread ${thread} has no frame at depth ${depth}`);
-    return frame;
-  }
-
-  /**
-   * The frame at a stale frame's depth, fetched again, when it is still the same frame (same location): an invoke
-   * gives frames new IDs, but a stack that changed shape (the virtual VM's stitched stack lost a caller) has another
-   * frame at that depth, and then the stale frame's error stands.
-   */
-  private async refetched(frame: FrameInfo, staleError: unknown): Promise<FrameInfo> {
-    this.invalidateThread(frame.thread);
-    const fresh = await this.frameAt(frame.thread, frame.depth).catch(() => undefined);
-    const a = fresh?.location;
-    const b = frame.location;
-    if (!a || a.classID !== b.classID || a.methodID !== b.methodID || a.index !== b.index) throw staleError;
-    return fresh!;
-  }
-
-  /** Forgets a thread's frames; call whenever the thread resumes (continue, step, invoke). */
-  invalidateThread(thread: ThreadID): void {
-    this.threadFrames.delete(thread);
-  }
-
-  /** Forgets every thread's frames; call after VirtualMachine.Resume or a suspend-all event. */
-  invalidateThreads(): void {
-    this.threadFrames.clear();
-  }
-
-  /** Values of local variables in a frame (StackFrame.GetValues), refetching the frame once if its ID went stale. */
-  async localValues(frame: FrameInfo, variables: LocalVariable[]): Promise<Value[]> {
-    if (variables.length === 0) return [];
-    const slots = variables.map((v) => ({ slot: v.slot, sigbyte: sigbyteOf(v.signature) }));
-    try {
-      return (await this.vm.StackFrame.GetValues(frame.thread, frame.id, slots)).values;
-    } catch (err) {
-      if (!isJdwpError(err, 'INVALID_FRAMEID')) throw err;
-      const fresh = await this.refetched(frame, err);
-      return (await this.vm.StackFrame.GetValues(fresh.thread, fresh.id, slots)).values;
-    }
-  }
-
-  /** `this` of a frame, or undefined in a static or native method. */
-  async thisObject(frame: FrameInfo): Promise<ObjectID | undefined> {
-    const run = async (f: FrameInfo) => (await this.vm.StackFrame.ThisObject(f.thread, f.id)).objectThis.objectID;
-    let id: ObjectID;
-    try {
-      id = await run(frame);
-    } catch (err) {
-      if (!isJdwpError(err, 'INVALID_FRAMEID')) throw err;
-      id = await run(await this.refetched(frame, err));
-    }
-    return id === 0n ? undefined : id;
-  }
-
-  // ---- values ----
-
-  /** Values of instance fields of one object, in the order given (one request). */
-  async fieldValues(object: ObjectID, fields: FieldInfo[]): Promise<Value[]> {
-    if (fields.length === 0) return [];
-    return (await this.vm.ObjectReference.GetValues(object, fields.map((f) => ({ fieldID: f.id })))).values;
-  }
-
-  /** Values of static fields, in the order given (one pipelined request per declaring type). */
-  async staticValues(fields: FieldInfo[]): Promise<Value[]> {
-    const groups = new Map<ReferenceTypeID, number[]>();
-    fields.forEach((f, i) => {
-      const g = groups.get(f.declaringType);
-      if (g) g.push(i);
-      else groups.set(f.declaringType, [i]);
-    });
-    const result: Value[] = new Array(fields.length);
-    await Promise.all(
-      [...groups].map(async ([type, indexes]) => {
-        const { values } = await this.vm.ReferenceType.GetValues(type, indexes.map((i) => ({ fieldID: fields[i].id })));
-        indexes.forEach((fi, k) => (result[fi] = values[k]));
-      }),
-    );
-    return result;
-  }
-
-  /** One field's value: static fields ignore `object`. */
-  async fieldValue(object: ObjectID | undefined, field: FieldInfo): Promise<Value> {
-    if (field.isStatic) return (await this.staticValues([field]))[0];
-    if (object === undefined || object === 0n) throw new Error(`instance field ${field.name} needs an object`);
-    return (await this.fieldValues(object, [field]))[0];
-  }
-
-  /** The text of a java.lang.String (cached: strings are immutable). */
-  stringValue(id: ObjectID): Promise<string> {
-    return this.strings.get(id, async () => (await this.vm.StringReference.Value(id)).stringValue);
-  }
-
-  /** An array's length (cached: lengths are immutable). */
-  arrayLength(id: ObjectID): Promise<number> {
-    return this.arrayLengths.get(id, async () => (await this.vm.ArrayReference.Length(id as ArrayID)).arrayLength);
-  }
-
-  /** `count` elements of an array from `first` (to the end when omitted), as tagged values. */
-  async arrayValues(id: ObjectID, first = 0, count?: number): Promise<Value[]> {
-    const length = count ?? (await this.arrayLength(id)) - first;
-    if (length <= 0) return [];
-    return (await this.vm.ArrayReference.GetValues(id as ArrayID, first, length)).values.values;
-  }
-
-  /** Creates a java.lang.String in the target (VirtualMachine.CreateString). */
-  async createString(text: string): Promise<StringID> {
-    const id = (await this.vm.VirtualMachine.CreateString(text)).stringObject;
-    this.strings.get(id, () => Promise.resolve(text));
-    return id;
-  }
-
-  /** Creates an array of a loaded array type (e.g. `[Ljava/lang/String;`) holding `values`. */
-  async newArray(type: RefType, values: Value[]): Promise<ArrayID> {
-    const { newArray } = await this.vm.ArrayType.NewInstance(type.id as ArrayTypeID, values.length);
-    const id = newArray.objectID as ArrayID;
-    if (values.length) await this.vm.ArrayReference.SetValues(id, 0, values);
-    return id;
-  }
-
-  /** The class a java.lang.Class object stands for. */
-  async reflectedType(classObject: ClassObjectID): Promise<RefType> {
-    return this.type((await this.vm.ClassObjectReference.ReflectedType(classObject)).typeID);
-  }
-
-  // ---- invocation ----
-
-  /**
-   * Invokes a method on a suspended thread (INVOKE_SINGLE_THREADED unless told otherwise) and returns its value.
-   * Invocations on one thread run one after another; the thread's frames are refetched afterwards. Throws
-   * InvocationException when the method throws, InvocationTimeout when it does not return in time, and
-   * InvocationPending while the thread is still inside a method that timed out earlier.
-   */
-  async invoke(thread: ThreadID, method: MethodInfo, args: Value[], options: InvokeOptions = {}): Promise<Value> {
-    const declaring = await this.type(method.declaringType);
-    const name = `${declaring.name}.${method.name}`;
-    const timeoutMs = options.timeoutMs ?? this.invokeTimeoutMs;
-    let outcome;
-    try {
-      outcome = await this.invokes.run(thread, name, timeoutMs, () => sendInvoke(this.vm, thread, method, args, options), () => this.invalidateThread(thread));
-    } finally {
-      this.invalidateThread(thread);
-    }
-    if (outcome.exception) {
-      const [type, detail] = await Promise.all([this.typeOfObject(outcome.exception.objectID), this.throwableMessage(outcome.exception.objectID)]);
-      throw new InvocationException(outcome.exception, type.name, detail, name);
-    }
-    return outcome.returnValue;
-  }
-
-  /** True while a method invoked on the thread has not returned, also after its caller stopped waiting. */
-  invoking(thread: ThreadID): boolean {
-    return this.invokes.invoking(thread);
-  }
-
-  /** Resolves once no method invoked on the thread is running. */
-  invocationsDone(thread: ThreadID): Promise<void> {
-    return this.invokes.idle(thread);
-  }
-
-  /** A Throwable's detail message, read from its field without running code; undefined when it has none. */
-  async throwableMessage(throwable: ObjectID): Promise<string | undefined> {
-    const type = await this.typeOfObject(throwable);
-    const field = (await this.allFields(type)).find((f) => f.name === 'detailMessage' && !f.isStatic);
-    if (!field) return undefined;
-    const [value] = await this.fieldValues(throwable, [field]);
-    return value.value ? this.stringValue(value.value as ObjectID) : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import type { JdwpClient } from '../client/client';
-import type { ClassID, FieldID, Location, MethodID, ReferenceTypeID } from '../codec/types';
+import type { ClassID, FieldID, Location, MethodID, ReferenceTypeID } from '../protocol/wire-types';
 import { JdwpReplyError } from '../errors';
-import { JDWP } from '../protocol/registry';
+import { JDWP } from '../registry';
 import { parseMethodSignature, signatureToName } from './names';
 
 /** Access flags of classes, fields and methods (JVM spec chapter 4), plus JDWP's synthetic bit. */

@@ -1,6 +1,6 @@
 import type { EventRequest_Set_Out } from '../../protocol/spec-types';
 import { parseRequestScope } from '../../flow/scope-spec';
-import { JDWP } from '../../protocol/registry';
+import { JDWP } from '../../registry';
 import { ProxyError } from '../translate';
 import type { Handler } from './context';
 import { decodeOut, encodeReply } from './vm';

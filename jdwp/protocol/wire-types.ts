@@ -1,3 +1,5 @@
+import type { IdSizeName } from './kinds';
+
 declare const objectBrand: unique symbol;
 declare const kindBrand: unique symbol;
 declare const refTypeBrand: unique symbol;
@@ -37,13 +39,7 @@ export type FieldID = bigint & { readonly [fieldBrand]: true };
 export type FrameID = bigint & { readonly [frameBrand]: true };
 
 /** The ID widths of one connection, as VirtualMachine.IDSizes reports them. */
-export interface IdSizes {
-  fieldIDSize: number;
-  methodIDSize: number;
-  objectIDSize: number;
-  referenceTypeIDSize: number;
-  frameIDSize: number;
-}
+export type IdSizes = Record<IdSizeName, number>;
 
 /** The widths every HotSpot VM reports, and the widths the virtual VM serves. */
 export const DEFAULT_ID_SIZES: Readonly<IdSizes> = Object.freeze({

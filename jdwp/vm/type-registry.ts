@@ -1,5 +1,5 @@
-import type { ReferenceTypeID } from '../codec/types';
-import { JDWP } from '../protocol/registry';
+import type { ReferenceTypeID } from '../protocol/wire-types';
+import { JDWP } from '../registry';
 import type { NodeLink } from './node-link';
 import { computeSymbol, type MethodRow, type SymbolFacts } from './symbols';
 
