@@ -7,6 +7,7 @@ import { ExitCode } from './exit-codes';
 
 /** Usage of `jdwp-fabric proxy`. */
 export const PROXY_USAGE = `usage: jdwp-fabric proxy --listen HOST:PORT [--node [NAME=]HOST:PORT ...] [--accept HOST:PORT]
+                         [--discover k8s:[NS/]SELECTOR|dns:NAME[:PORT] ...]
                          [--suspend-scope node|cluster] [--read-only] [--allow-exit]
                          [--hold-start] [--exit-with-last-node]
 
@@ -17,6 +18,13 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
                             retried with backoff while it is down and after it drops; repeat for each node
   --accept HOST:PORT        where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT
                             (default host 127.0.0.1; beyond loopback it needs --allow-remote)
+  --discover SPEC           keep the nodes equal to what a source says; repeat for several sources:
+                            k8s:[NAMESPACE/]LABEL-SELECTOR  running and ready pods (kubeconfig or in-cluster)
+                            dns:NAME:PORT  NAME's A records on PORT;  dns:NAME  NAME's SRV records
+  --port PORT               the JDWP port of a pod that names none (no "jdwp" container port or annotation)
+  --dns-server HOST:PORT    the DNS server of dns: sources (default: the system's)
+  --dns-max-ttl SECONDS     resolve dns: names again at least this often, whatever their TTL (default 30)
+  --kubeconfig FILE         the kubeconfig of k8s: sources (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --suspend-scope SCOPE     node (default): an event suspends only its own node; SUSPEND_ALL event sets
                             reach the debugger one at a time, and each resume resumes the oldest one's node;
                             cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
@@ -44,6 +52,11 @@ const SPECS = [
   { name: 'listen', value: true },
   { name: 'node', value: true, repeat: true },
   { name: 'accept', value: true },
+  { name: 'discover', value: true, repeat: true },
+  { name: 'port', value: true },
+  { name: 'dns-server', value: true },
+  { name: 'dns-max-ttl', value: true },
+  { name: 'kubeconfig', value: true },
   { name: 'suspend-scope', value: true },
   { name: 'read-only' },
   { name: 'allow-exit' },
@@ -57,6 +70,9 @@ const SPECS = [
   { name: 'token', value: true },
   { name: 'help' },
 ];
+
+/** Fabric errors that mean a bad command line (exit code 2). */
+const USAGE_ERRORS = new Set<number>([FabricErrorCode.REMOTE_NOT_ALLOWED, FabricErrorCode.TOKEN_REQUIRED, FabricErrorCode.BAD_DISCOVERY]);
 
 /** `jdwp-fabric proxy`: runs the virtual VM until SIGINT or SIGTERM. */
 export async function proxy(argv: string[]): Promise<number> {
@@ -78,6 +94,13 @@ export async function proxy(argv: string[]): Promise<number> {
       listen,
       nodes: list(args, 'node'),
       accept: str(args, 'accept'),
+      discover: list(args, 'discover'),
+      discovery: {
+        port: str(args, 'port') === undefined ? undefined : num(args, 'port', 0, 1, 65535),
+        dnsServer: str(args, 'dns-server'),
+        dnsMaxTtlS: num(args, 'dns-max-ttl', 30, 1),
+        kubeconfig: str(args, 'kubeconfig'),
+      },
       suspendScope: scope,
       readOnly: !!args.options['read-only'],
       allowExit: !!args.options['allow-exit'],
@@ -107,7 +130,7 @@ export async function proxy(argv: string[]): Promise<number> {
       console.error(`jdwp-fabric proxy: ${err.message}\n\n${PROXY_USAGE}`);
       return ExitCode.USAGE;
     }
-    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED)) {
+    if (err instanceof FabricError && USAGE_ERRORS.has(err.code)) {
       console.error(`jdwp-fabric proxy: error ${err.code}: ${err.message}`);
       return ExitCode.USAGE;
     }

@@ -5,6 +5,7 @@ import { JdwpConnection } from '../client/connection';
 import { JDWP } from '../protocol/registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
+import { Discovery, type DiscoveryOptions } from '../discovery/index';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
 import { NodeLink } from './node-link';
@@ -18,6 +19,10 @@ export interface VirtualVmOptions extends Partial<ClusterOptions> {
   nodes?: string[];
   /** Where JVMs started with server=n dial in: HOST:PORT or PORT. */
   accept?: string;
+  /** Sources of nodes (--discover): "k8s:[NAMESPACE/]SELECTOR" or "dns:NAME[:PORT]"; see jdwp/discovery. */
+  discover?: string[];
+  /** Options of the discovery sources. */
+  discovery?: Omit<DiscoveryOptions, 'log'>;
   /** Backoff of node redials, in ms: first and largest delay. */
   retryMs?: { first: number; max: number };
   /** Where debuggers may also attach over WebSocket, HOST:PORT; a token is required beyond loopback. */
@@ -104,6 +109,7 @@ export class VirtualVm {
   /** The ws:// URL debuggers may attach to, when listening on WebSocket. */
   wsUrl: string | undefined;
   private wsListener: WsListener | undefined;
+  private discovery: Discovery | undefined;
   session: DebuggerSession | undefined;
   private debuggerServer: net.Server | undefined;
   private acceptServer: net.Server | undefined;
@@ -132,6 +138,7 @@ export class VirtualVm {
       if (accept) await requireLoopback('--accept', accept);
     }
     const vm = new VirtualVm(options);
+    if (options.discover?.length) vm.discovery = new Discovery(options.discover, vm, { ...options.discovery, log: (line) => vm.log(line) });
     vm.debuggerServer = await listenTcp(listen, (s) => vm.onDebugger(s, `${s.remoteAddress}:${s.remotePort}`));
     vm.address = serverAddress(vm.debuggerServer);
     if (options.listenWs) {
@@ -151,6 +158,7 @@ export class VirtualVm {
       vm.acceptAddress = serverAddress(vm.acceptServer);
     }
     for (const spec of options.nodes ?? []) vm.dial(parseNodeSpec(spec));
+    vm.discovery?.start();
     return vm;
   }
 
@@ -178,13 +186,18 @@ export class VirtualVm {
     });
   }
 
-  /** Adds a node to dial, as --node does: "HOST:PORT" or "NAME=HOST:PORT". */
-  addNode(spec: string): void {
-    this.dial(parseNodeSpec(spec));
+  /**
+   * Adds a node to dial, as --node does: "HOST:PORT" or "NAME=HOST:PORT". The handle's remove() stops dialing
+   * it and closes its link, which leaves the cluster as any node does (discovery uses it).
+   */
+  addNode(spec: string): { remove(reason?: string): void } {
+    return this.dial(parseNodeSpec(spec));
   }
 
-  private dial(spec: { name: string; address: Address }): void {
+  private dial(spec: { name: string; address: Address }): { remove(reason?: string): void } {
     const entry: NodeEntry = { name: spec.name, address: formatAddress(spec.address), state: 'connecting' };
+    let removed = false;
+    let gone = '';
     this.cluster.entries.push(entry);
     const retry = this.options.retryMs ?? { first: 250, max: 5_000 };
     // A configured node keeps the slot of its place in the configuration until it first joins (so node N of the
@@ -198,19 +211,21 @@ export class VirtualVm {
     let delay = retry.first;
     let lastError = '';
     const attempt = async () => {
-      if (this.closing) return;
+      if (this.closing || removed) return;
       try {
         const socket = await dialTcp(spec.address, 5_000);
         const link = await this.open(socket, spec.name, entry.address, slot);
+        if (removed) return link.client.connection.close(new Error(gone));
         delay = retry.first;
         lastError = '';
         entry.link = link;
         entry.state = 'up';
         link.client.once('close', () => {
-          entry.state = this.closing ? 'down' : 'connecting';
-          if (!this.closing) this.schedule(attempt, retry.first);
+          entry.state = this.closing || removed ? 'down' : 'connecting';
+          if (!this.closing && !removed) this.schedule(attempt, retry.first);
         });
       } catch (err) {
+        if (removed) return;
         const message = (err as Error).message;
         if (message !== lastError) this.log(`[fabric] node ${spec.name} error: ${message}; retrying with backoff`);
         lastError = message;
@@ -220,6 +235,19 @@ export class VirtualVm {
       }
     };
     void attempt();
+    return {
+      remove: (reason = 'removed') => {
+        if (removed) return;
+        removed = true;
+        gone = reason;
+        if (reserved !== undefined) this.cluster.slots.release(reserved);
+        reserved = undefined;
+        const i = this.cluster.entries.indexOf(entry);
+        if (i >= 0) this.cluster.entries.splice(i, 1);
+        entry.state = 'down';
+        entry.link?.client.connection.close(new Error(gone));
+      },
+    };
   }
 
   private schedule(fn: () => void, ms: number): void {
@@ -369,6 +397,7 @@ export class VirtualVm {
     this.closing = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.discovery?.stop();
     this.debuggerServer?.close();
     await this.wsListener?.close();
     this.acceptServer?.close();
