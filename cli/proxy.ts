@@ -1,6 +1,8 @@
 import { VirtualVm } from '../jdwp/vm/server';
 import { FabricError, FabricErrorCode } from '../jdwp/errors';
-import { formatAddress } from '../jdwp/transport/tcp';
+import { formatAddress, resolveLoopback } from '../jdwp/transport/tcp';
+import { readServerFiles } from '../jdwp/guard/tls';
+import { TokenStore } from '../jdwp/guard/tokens';
 import { list, num, parseArgs, str, UsageError } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
@@ -10,6 +12,7 @@ export const PROXY_USAGE = `usage: jdwp-fabric proxy --listen HOST:PORT [--node 
                          [--discover k8s:[NS/]SELECTOR|dns:NAME[:PORT] ...]
                          [--suspend-scope node|cluster] [--read-only] [--allow-exit]
                          [--hold-start] [--exit-with-last-node]
+                         [--listen-ws HOST:PORT [--tls-cert FILE --tls-key FILE] [--token T | --tokens FILE]]
 
 Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) attach to --listen.
 
@@ -45,6 +48,11 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --listen-ws HOST:PORT     also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);
                             beyond loopback a token is required
   --token TOKEN             the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)
+  --tokens FILE             the tokens WebSocket debuggers may present, instead of --token: a JSON array of
+                            {"name", "sha256": hex SHA-256 of the token, "role": "read-only" | "full"};
+                            read again on SIGHUP (sessions stay)
+  --tls-cert FILE           serve --listen-ws as wss:// with this certificate (PEM, with its chain) ...
+  --tls-key FILE            ... and this private key (PEM)
   --help                    this text
 `;
 
@@ -68,11 +76,21 @@ const SPECS = [
   { name: 'allow-remote' },
   { name: 'listen-ws', value: true },
   { name: 'token', value: true },
+  { name: 'tokens', value: true },
+  { name: 'tls-cert', value: true },
+  { name: 'tls-key', value: true },
   { name: 'help' },
 ];
 
 /** Fabric errors that mean a bad command line (exit code 2). */
-const USAGE_ERRORS = new Set<number>([FabricErrorCode.REMOTE_NOT_ALLOWED, FabricErrorCode.TOKEN_REQUIRED, FabricErrorCode.BAD_DISCOVERY]);
+const USAGE_ERRORS = new Set<number>([
+  FabricErrorCode.REMOTE_NOT_ALLOWED,
+  FabricErrorCode.TOKEN_REQUIRED,
+  FabricErrorCode.BAD_DISCOVERY,
+  FabricErrorCode.BAD_TOKENS_FILE,
+  FabricErrorCode.BAD_TLS_FILES,
+  FabricErrorCode.BAD_AUDIT_FILE,
+]);
 
 /** `jdwp-fabric proxy`: runs the virtual VM until SIGINT or SIGTERM. */
 export async function proxy(argv: string[]): Promise<number> {
@@ -90,6 +108,8 @@ export async function proxy(argv: string[]): Promise<number> {
     if (scope !== 'node' && scope !== 'cluster') throw new UsageError(`--suspend-scope must be node or cluster, got "${scope}"`);
     const groups = str(args, 'thread-groups', 'cluster');
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
+    const tokensFile = str(args, 'tokens');
+    const tokens = tokensFile ? new TokenStore(tokensFile) : undefined;
     const vm = await VirtualVm.start({
       listen,
       nodes: list(args, 'node'),
@@ -111,11 +131,22 @@ export async function proxy(argv: string[]): Promise<number> {
       fanoutTimeoutMs: num(args, 'fanout-timeout', 5000, 1),
       listenWs: str(args, 'listen-ws'),
       token: str(args, 'token', process.env[TOKEN_ENV] || undefined),
+      tokens,
+      tls: readServerFiles(str(args, 'tls-cert'), str(args, 'tls-key')),
       allowRemote: !!args.options['allow-remote'],
     });
+    const open = (await resolveLoopback(vm.address.host)).loopback ? '' : ' (plain TCP, unauthenticated: anyone who reaches it debugs every node)';
     console.error(
-      `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
+      `[fabric] virtual VM listening on ${formatAddress(vm.address)}${open}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
     );
+    const reload = () => {
+      try {
+        console.error(`[fabric] tokens file ${tokensFile} read again: ${tokens!.reload()} tokens`);
+      } catch (err) {
+        console.error(`[fabric] error ${(err as FabricError).code}: ${(err as Error).message}; keeping the tokens read last`);
+      }
+    };
+    if (tokens) process.on('SIGHUP', reload);
     const died = await new Promise<boolean>((resolve) => {
       process.once('SIGINT', () => resolve(false));
       process.once('SIGTERM', () => resolve(false));

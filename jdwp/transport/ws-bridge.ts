@@ -27,11 +27,14 @@ export function bridgeWsToTcp(listen: WsListenOptions, target: Address): Promise
   });
 }
 
-/** Accepts TCP clients (jdb, an IDE) on a local address and connects each to a WebSocket URL. */
-export function bridgeTcpToWs(listen: Address, url: string, token?: string): Promise<net.Server> {
+/**
+ * Accepts TCP clients (jdb, an IDE) on a local address and connects each to a WebSocket URL; a wss:// server is
+ * verified against `ca` (PEM; default the system store), and a refused certificate closes the client.
+ */
+export function bridgeTcpToWs(listen: Address, url: string, token?: string, ca?: Buffer): Promise<net.Server> {
   return listenTcp(listen, (socket) => {
     socket.on('error', () => socket.destroy());
-    dialWs(url, { token }).then(
+    dialWs(url, { token, ca }).then(
       (stream) => splice(socket, stream),
       () => socket.destroy(),
     );

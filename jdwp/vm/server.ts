@@ -5,6 +5,8 @@ import { JdwpConnection } from '../client/connection';
 import { JDWP } from '../protocol/registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
+import type { TlsServerFiles } from '../guard/tls';
+import type { Identity, TokenCheck } from '../guard/tokens';
 import { Discovery, type DiscoveryOptions } from '../discovery/index';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
@@ -29,6 +31,10 @@ export interface VirtualVmOptions extends Partial<ClusterOptions> {
   listenWs?: string;
   /** The bearer token WebSocket debuggers must present. */
   token?: string;
+  /** The tokens WebSocket debuggers may present, each with its role (--tokens); wins over `token`. */
+  tokens?: TokenCheck;
+  /** Serve `listenWs` as wss:// with this certificate and key (--tls-cert, --tls-key). */
+  tls?: TlsServerFiles;
   /** Allow `listen` and `accept` on addresses that do not resolve to loopback only (REMOTE_NOT_ALLOWED otherwise). */
   allowRemote?: boolean;
   /**
@@ -144,8 +150,8 @@ export class VirtualVm {
     if (options.listenWs) {
       try {
         const onRefused = (req: IncomingMessage, reason: string) => vm.log(`[fabric] debugger ws ${req.socket.remoteAddress}:${req.socket.remotePort} refused: ${reason} (HTTP 401)`);
-        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token, onRefused }, (stream, req) =>
-          vm.onDebugger(stream, `ws ${req.socket.remoteAddress}:${req.socket.remotePort}`),
+        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token, tokens: options.tokens, tls: options.tls, onRefused }, (stream, req, identity) =>
+          vm.onDebugger(stream, `ws ${req.socket.remoteAddress}:${req.socket.remotePort}`, identity),
         );
       } catch (err) {
         vm.debuggerServer.close();
@@ -351,7 +357,7 @@ export class VirtualVm {
     this.cluster.emit('nodeUp', link);
   }
 
-  private onDebugger(socket: Duplex, label: string): void {
+  private onDebugger(socket: Duplex, label: string, identity?: Identity): void {
     if (this.closing || (this.session && !this.session.closed)) {
       this.log(`[fabric] debugger ${label} refused: ${this.closing ? 'the proxy is closing' : 'another debugger is attached'}`);
       socket.destroy();
@@ -361,7 +367,7 @@ export class VirtualVm {
     // bytes wait in the socket), so the cleanup never resumes what the next one suspends.
     const previous = this.session;
     if (previous) {
-      void previous.ended.then(() => this.onDebugger(socket, label));
+      void previous.ended.then(() => this.onDebugger(socket, label, identity));
       return;
     }
     const connection = new JdwpConnection(socket, { role: 'target', label: `debugger ${label}` });
@@ -373,11 +379,12 @@ export class VirtualVm {
           connection.close();
           return;
         }
-        const session = new DebuggerSession(connection, this.cluster, label);
+        const readOnly = this.cluster.options.readOnly || identity?.role === 'read-only';
+        const session = new DebuggerSession(connection, this.cluster, label, readOnly);
         this.session = session;
         this.router.attached(session);
         this.cluster.slots.debuggerAttached();
-        this.log(`[fabric] debugger ${label} attached`);
+        this.log(`[fabric] debugger ${label} attached${identity ? ` (token ${identity.name}, ${identity.role})` : ''}`);
         void session.ended.then(() => {
           this.cluster.slots.debuggerLeft();
           this.cluster.objects.forgetStrings();

@@ -48,6 +48,8 @@ export class DebuggerSession implements SessionState, EventSink {
     readonly connection: JdwpConnection,
     readonly cluster: Cluster,
     readonly label: string,
+    /** This session gets the read-only rules: --read-only, or a read-only token. */
+    readonly readOnly = cluster.options.readOnly,
   ) {
     this.requests = new RequestManager(cluster);
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
@@ -74,7 +76,7 @@ export class DebuggerSession implements SessionState, EventSink {
       return;
     }
     const invocation = invocationOf(this.cluster, info, packet.data);
-    if (!invocation && isPlainRoute(info, this.cluster.options.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
+    if (!invocation && isPlainRoute(info, this.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
     if (invocation) this.invocations.add(invocation);
     let returned = false;
     try {
