@@ -1,5 +1,6 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { AdapterError, AdapterErrorCode } from './errors';
+import { checkDiscoverSpec } from '../jdwp/discovery/index';
 
 /** Where a breakpoint or step suspends: the event thread, the node (one JVM) or the whole cluster. */
 export type SuspendScope = 'thread' | 'node' | 'cluster';
@@ -48,6 +49,8 @@ export interface AttachHostArguments extends CommonArguments, ClusterArguments {
 /** `attach` to a list of nodes through an in-process virtual VM. */
 export interface AttachNodesArguments extends CommonArguments, ClusterArguments {
   nodes: string[];
+  /** Sources of nodes, as the proxy's --discover: "k8s:[NAMESPACE/]SELECTOR" or "dns:NAME[:PORT]". */
+  discover?: string[];
 }
 
 /** `launch` a main class under the debugger. */
@@ -154,17 +157,25 @@ export function resolveSettings(args: CommonArguments): SessionSettings {
 /** The three kinds of configuration. */
 export type TargetConfig =
   | { kind: 'attach-host'; host: string; port: number }
-  | { kind: 'attach-nodes'; nodes: string[] }
+  | { kind: 'attach-nodes'; nodes: string[]; discover: string[] }
   | { kind: 'launch'; mainClass: string; classPaths: string[]; vmArgs: string[]; args: string[]; cwd?: string; env?: Record<string, string>; javaExec?: string };
 
 /** Validates an attach request's arguments. */
 export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Partial<AttachHostArguments & AttachNodesArguments>): TargetConfig {
-  if (args.nodes !== undefined) {
+  if (args.nodes !== undefined || args.discover !== undefined) {
     const nodes = stringList(args.nodes, 'nodes');
-    if (nodes.length === 0) throw bad('"nodes" must list at least one "host:port"');
+    const discover = stringList(args.discover, 'discover');
+    if (nodes.length === 0 && discover.length === 0) throw bad('"nodes" must list at least one "host:port", or "discover" one source');
     for (const n of nodes) if (!/^[^\s:]+:\d{1,5}$/.test(n) && !/^\d{1,5}$/.test(n)) throw bad(`node "${n}" is not "host:port"`);
-    if (args.port !== undefined) throw bad('give either "nodes" or "hostName"/"port", not both');
-    return { kind: 'attach-nodes', nodes };
+    for (const d of discover) {
+      try {
+        checkDiscoverSpec(d);
+      } catch (err) {
+        throw bad((err as Error).message);
+      }
+    }
+    if (args.port !== undefined) throw bad('give either "nodes"/"discover" or "hostName"/"port", not both');
+    return { kind: 'attach-nodes', nodes, discover };
   }
   const port = typeof args.port === 'string' ? Number(args.port) : args.port;
   if (port === undefined) throw bad('attach needs "port" (with "hostName") or "nodes"');

@@ -41,7 +41,7 @@ export async function connect(ctx: AdapterContext, target: TargetConfig): Promis
   ctx.target = target;
   let address: Address;
   if (target.kind === 'launch') address = await launchJvm(ctx, target);
-  else if (target.kind === 'attach-nodes') address = await startNodesVm(ctx, target.nodes);
+  else if (target.kind === 'attach-nodes') address = await startNodesVm(ctx, target.nodes, target.discover);
   else address = { host: target.host, port: target.port };
   holdVmStart(ctx);
   let vm: JdwpClient;

@@ -58,6 +58,11 @@ export function discoverySource(spec: string, options: DiscoveryOptions): Discov
   throw badSpec(spec);
 }
 
+/** Checks a `--discover` spec without starting anything; throws BAD_DISCOVERY when it is malformed. */
+export function checkDiscoverSpec(spec: string): void {
+  discoverySource(spec, { log: () => {} });
+}
+
 function badSpec(spec: string): FabricError {
   return new FabricError(FabricErrorCode.BAD_DISCOVERY, `bad --discover "${spec}": expected k8s:[NAMESPACE/]LABEL-SELECTOR or dns:NAME[:PORT]`);
 }

@@ -66,6 +66,7 @@ export class K8sSource implements DiscoverySource {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private delay = RETRY_MS.first;
+  private lastError = '';
   private onNodes: (nodes: FoundNode[]) => void = () => {};
 
   constructor(
@@ -81,7 +82,13 @@ export class K8sSource implements DiscoverySource {
     void this.list();
   }
 
-  private async client(): Promise<{ config: KubeConfig; api: CoreV1Api; Watch: typeof import('@kubernetes/client-node').Watch }> {
+  private clientPromise: ReturnType<K8sSource['makeClient']> | undefined;
+
+  private client(): ReturnType<K8sSource['makeClient']> {
+    return (this.clientPromise ??= this.makeClient());
+  }
+
+  private async makeClient(): Promise<{ config: KubeConfig; api: CoreV1Api; Watch: typeof import('@kubernetes/client-node').Watch }> {
     const k8s = await import('@kubernetes/client-node');
     const config = new k8s.KubeConfig();
     if (this.options.kubeconfig) config.loadFromFile(this.options.kubeconfig);
@@ -99,10 +106,12 @@ export class K8sSource implements DiscoverySource {
       for (const pod of list.items) if (pod.metadata?.name) this.pods.set(pod.metadata.name, pod);
       this.resourceVersion = list.metadata?.resourceVersion ?? '';
       this.delay = RETRY_MS.first;
+      this.lastError = '';
       this.emit();
       await this.watch();
     } catch (err) {
-      this.options.log(`[fabric] discover ${this.spec} error: cannot list pods: ${(err as Error).message}; retrying`);
+      this.clientPromise = undefined;
+      this.note(`cannot list pods: ${(err as Error).message}; retrying`);
       this.retry(() => void this.list());
     }
   }
@@ -114,7 +123,7 @@ export class K8sSource implements DiscoverySource {
     const onEvent = (type: string, object: V1Pod & { code?: number; message?: string }) => {
       if (type === 'ERROR') {
         relist = true;
-        if (object.code !== 410) this.options.log(`[fabric] discover ${this.spec} error: watch: ${object.message ?? 'error'}; listing again`);
+        if (object.code !== 410) this.note(`watch: ${object.message ?? 'error'}; listing again`);
         return;
       }
       const rv = object.metadata?.resourceVersion;
@@ -130,13 +139,19 @@ export class K8sSource implements DiscoverySource {
       if (this.stopped) return;
       if (relist || err?.statusCode === 410) return void this.list();
       if (err) {
-        this.options.log(`[fabric] discover ${this.spec} error: watch: ${err.message}; resuming`);
+        this.note(`watch: ${err.message}; resuming`);
         return this.retry(() => void this.watch());
       }
       void this.watch();
     };
     const path = `/api/v1/namespaces/${encodeURIComponent(this.namespace!)}/pods`;
     this.abort = await new Watch(config).watch(path, { labelSelector: this.selector, resourceVersion: this.resourceVersion, allowWatchBookmarks: true }, onEvent, onDone);
+  }
+
+  /** Logs a failure, once while it repeats. */
+  private note(message: string): void {
+    if (message !== this.lastError) this.options.log(`[fabric] discover ${this.spec} error: ${message}`);
+    this.lastError = message;
   }
 
   private retry(fn: () => void): void {
