@@ -3,6 +3,7 @@ import { FabricError, FabricErrorCode } from '../jdwp/errors';
 import { formatAddress, resolveLoopback } from '../jdwp/transport/tcp';
 import { readServerFiles } from '../jdwp/guard/tls';
 import { TokenStore } from '../jdwp/guard/tokens';
+import { AuditLog } from '../jdwp/guard/audit';
 import { list, num, parseArgs, str, UsageError } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
@@ -53,6 +54,12 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
                             read again on SIGHUP (sessions stay)
   --tls-cert FILE           serve --listen-ws as wss:// with this certificate (PEM, with its chain) ...
   --tls-key FILE            ... and this private key (PEM)
+  --audit FILE              append one JSON line per debugger session start and end, and per command that
+                            changes the target (invoke, set value, redefine, pop frames, early return, exit,
+                            breakpoint set and clear), with its node, thread and outcome
+  --limit-commands N        per session: at most N commands a second (more answer ACCESS_DENIED)
+  --limit-bytes N           per session: at most N bytes a second of replies and events (then ACCESS_DENIED)
+  --limit-invocations N     per session: at most N method invocations at once (more answer ALREADY_INVOKING)
   --help                    this text
 `;
 
@@ -79,6 +86,10 @@ const SPECS = [
   { name: 'tokens', value: true },
   { name: 'tls-cert', value: true },
   { name: 'tls-key', value: true },
+  { name: 'audit', value: true },
+  { name: 'limit-commands', value: true },
+  { name: 'limit-bytes', value: true },
+  { name: 'limit-invocations', value: true },
   { name: 'help' },
 ];
 
@@ -110,6 +121,7 @@ export async function proxy(argv: string[]): Promise<number> {
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
     const tokensFile = str(args, 'tokens');
     const tokens = tokensFile ? new TokenStore(tokensFile) : undefined;
+    const auditFile = str(args, 'audit');
     const vm = await VirtualVm.start({
       listen,
       nodes: list(args, 'node'),
@@ -133,6 +145,12 @@ export async function proxy(argv: string[]): Promise<number> {
       token: str(args, 'token', process.env[TOKEN_ENV] || undefined),
       tokens,
       tls: readServerFiles(str(args, 'tls-cert'), str(args, 'tls-key')),
+      audit: auditFile ? AuditLog.open(auditFile) : undefined,
+      limits: {
+        commandsPerSecond: num(args, 'limit-commands', 0, 1),
+        bytesPerSecond: num(args, 'limit-bytes', 0, 1),
+        invocations: str(args, 'limit-invocations') === undefined ? undefined : num(args, 'limit-invocations', 0, 0),
+      },
       allowRemote: !!args.options['allow-remote'],
     });
     const open = (await resolveLoopback(vm.address.host)).loopback ? '' : ' (plain TCP, unauthenticated: anyone who reaches it debugs every node)';

@@ -7,6 +7,7 @@ import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serve
 import { listenWs, type WsListener } from '../transport/ws';
 import type { TlsServerFiles } from '../guard/tls';
 import type { Identity, TokenCheck } from '../guard/tokens';
+import { guardSession, type GuardOptions } from '../guard/index';
 import { Discovery, type DiscoveryOptions } from '../discovery/index';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
@@ -14,7 +15,7 @@ import { NodeLink } from './node-link';
 import { DebuggerSession } from './session';
 
 /** Options of the virtual VM. */
-export interface VirtualVmOptions extends Partial<ClusterOptions> {
+export interface VirtualVmOptions extends Partial<ClusterOptions>, GuardOptions {
   /** Where debuggers attach, HOST:PORT or PORT; default 127.0.0.1:0 (a free port). */
   listen?: string;
   /** Nodes to dial (JVMs started with server=y): "HOST:PORT" or "NAME=HOST:PORT". */
@@ -380,7 +381,8 @@ export class VirtualVm {
           return;
         }
         const readOnly = this.cluster.options.readOnly || identity?.role === 'read-only';
-        const session = new DebuggerSession(connection, this.cluster, label, readOnly);
+        const guard = guardSession(this.options, this.cluster, label, identity, readOnly);
+        const session = new DebuggerSession(connection, this.cluster, label, readOnly, guard);
         this.session = session;
         this.router.attached(session);
         this.cluster.slots.debuggerAttached();

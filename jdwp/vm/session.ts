@@ -13,6 +13,7 @@ import { invocationOf, releaseReturned, type Invocation } from './invocations';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
 import { SuspensionLedger } from './suspensions';
+import type { SessionGuard } from '../guard/index';
 import { ProxyError } from './translate';
 
 const E = JDWP.Error;
@@ -50,7 +51,10 @@ export class DebuggerSession implements SessionState, EventSink {
     readonly label: string,
     /** This session gets the read-only rules: --read-only, or a read-only token. */
     readonly readOnly = cluster.options.readOnly,
+    /** Audits and limits the session's commands (--audit, --limit-*). */
+    private readonly guard?: SessionGuard,
   ) {
+    if (guard) connection.onWrite = (bytes) => guard.sent(bytes);
     this.requests = new RequestManager(cluster);
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
     connection.on('command', (packet: CommandPacket) => void this.onCommand(packet));
@@ -75,21 +79,29 @@ export class DebuggerSession implements SessionState, EventSink {
       this.connection.reply(packet.id, E.NOT_IMPLEMENTED);
       return;
     }
+    const watch = this.guard?.command(info, packet.data);
+    if (watch?.refuse !== undefined) {
+      this.connection.reply(packet.id, watch.refuse);
+      return;
+    }
     const invocation = invocationOf(this.cluster, info, packet.data);
-    if (!invocation && isPlainRoute(info, this.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
+    if (!invocation && !watch?.done && isPlainRoute(info, this.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
     if (invocation) this.invocations.add(invocation);
     let returned = false;
     try {
       const data = await dispatch({ cluster: this.cluster, session: this }, info, packet.data);
       returned = true;
       this.connection.reply(packet.id, 0, data);
+      watch?.done?.(0, data);
     } catch (err) {
       const code = errorCodeOf(err);
+      watch?.done?.(code);
       if (code === E.INTERNAL || code === E.ILLEGAL_ARGUMENT) {
         this.cluster.options.log(`[fabric] debugger ${this.label}: ${info.fullName} failed: ${(err as Error).message}`);
       }
       this.connection.reply(packet.id, code);
     } finally {
+      watch?.finally?.();
       if (invocation) await this.invocationDone(invocation, returned);
     }
   }
@@ -111,6 +123,7 @@ export class DebuggerSession implements SessionState, EventSink {
     if (this.closed) return this.ended;
     this.closed = true;
     this.suspensions.close();
+    this.guard?.end(reason);
     this.cluster.options.log(`[fabric] debugger ${this.label} left (${reason}); clearing its requests and resuming its threads`);
     for (const { link } of this.invocations) {
       this.cluster.options.log(`[fabric] debugger ${this.label}: an invocation still runs on node ${link.name}; what it suspends when it returns is resumed then`);
