@@ -89,7 +89,7 @@ export class K8sSource implements DiscoverySource {
   }
 
   private async makeClient(): Promise<{ config: KubeConfig; api: CoreV1Api; Watch: typeof import('@kubernetes/client-node').Watch }> {
-    const k8s = await import('@kubernetes/client-node');
+    const k8s = await loadClient();
     const config = new k8s.KubeConfig();
     if (this.options.kubeconfig) config.loadFromFile(this.options.kubeconfig);
     else config.loadFromDefault();
@@ -170,6 +170,16 @@ export class K8sSource implements DiscoverySource {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.abort?.abort();
+  }
+}
+
+/** The Kubernetes client; the VS Code package leaves it out (scripts/bundle.mjs), and says what to do instead. */
+async function loadClient(): Promise<typeof import('@kubernetes/client-node')> {
+  try {
+    return await import('@kubernetes/client-node');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error('this build has no Kubernetes client (the VS Code package leaves it out): run "jdwp-fabric proxy --discover k8s:..." and attach to the proxy');
   }
 }
 
