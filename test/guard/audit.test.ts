@@ -11,6 +11,7 @@ import { TokenStore } from '../../jdwp/guard/tokens';
 import type { Jvm } from '../../jdwp/launch/java';
 import { JDWP } from '../../jdwp/protocol/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
+import { runCli } from '../cli/support';
 import { killAll, lineOf, ROOT } from '../support/fixtures';
 import { debuggerGone, startNodes, startProxy, type ProxyUnderTest } from '../vm/support';
 
@@ -54,6 +55,12 @@ describe('the audit log', function () {
     await proxy?.close();
     await killAll(jvms);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an audit file it cannot open with error 1061', async () => {
+    const run = await runCli(['proxy', '--listen', '127.0.0.1:0', '--audit', path.join(dir, 'no-such-dir', 'audit.jsonl')]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr.join('\n'), /error 1061: cannot open the audit log/);
   });
 
   it('has exactly one line per session start and end and per command that changes the target, refused ones too, and nothing of the application\'s memory', async () => {

@@ -91,9 +91,12 @@ describe('guarding the door: TLS, tokens with roles, remote listening', function
       good.close();
     }
     await debuggerGone(proxy.vm);
-    const bad = await bridgeTcpToWs({ host: '127.0.0.1', port: 0 }, proxy.vm.wsUrl!, 'token of the reader');
+    const errors: unknown[] = [];
+    const bad = await bridgeTcpToWs({ host: '127.0.0.1', port: 0 }, proxy.vm.wsUrl!, 'token of the reader', undefined, (err) => errors.push(err));
     try {
       await assert.rejects(JdwpClient.attach({ host: '127.0.0.1', port: (bad.address() as { port: number }).port }, { handshakeTimeoutMs: 3_000 }));
+      assert.equal(errors.length, 1);
+      assert.ok(isFabric(FabricErrorCode.CERTIFICATE_REJECTED)(errors[0]), String(errors[0]));
     } finally {
       bad.close();
     }
