@@ -5,6 +5,8 @@ import type { DiscoveryOptions, DiscoverySource, FoundNode } from './index';
 const MIN_TTL_S = 1;
 /** Default of --dns-max-ttl, in seconds. */
 export const DEFAULT_DNS_MAX_TTL_S = 30;
+/** How soon (s) a name is asked again after its server failed to answer, unless --dns-max-ttl is shorter. */
+const RETRY_S = 3;
 /** Answers that mean "no such records": every node of the name is gone. */
 const EMPTY = new Set(['ENOTFOUND', 'ENODATA']);
 
@@ -12,7 +14,7 @@ const EMPTY = new Set(['ENOTFOUND', 'ENODATA']);
  * Nodes from DNS: `dns:NAME:PORT` reads NAME's A records (a Kubernetes headless service), each address a node on
  * PORT; `dns:NAME` reads its SRV records, each target (resolved to its A records) a node on the record's port.
  * The name is resolved again when the shortest TTL runs out, bounded by --dns-max-ttl. A failing server keeps
- * the nodes found last.
+ * the nodes found last and asks again within a few seconds.
  */
 export class DnsSource implements DiscoverySource {
   private readonly resolver = new Resolver({ timeout: 2_000, tries: 2 });
@@ -33,7 +35,7 @@ export class DnsSource implements DiscoverySource {
   start(onNodes: (nodes: FoundNode[]) => void): void {
     const maxTtl = this.options.dnsMaxTtlS ?? DEFAULT_DNS_MAX_TTL_S;
     const round = async () => {
-      let ttl = maxTtl;
+      let ttl = Math.min(maxTtl, RETRY_S);
       try {
         const found = await this.resolve();
         ttl = found.ttl;

@@ -10,16 +10,16 @@ import { breakAtFixture, HitRecorder, freeTcpPort, waitForNames } from './suppor
 describe('discovery of nodes by DNS (a real dnsmasq on loopback)', function () {
   this.timeout(120_000);
   const jvms: Jvm[] = [];
-  const dns = new Dnsmasq(1);
+  const dns = new Dnsmasq();
   let vm: VirtualVm | undefined;
   let debuggerClient: JdwpClient | undefined;
   const log: string[] = [];
 
-  async function startProxy(spec: string): Promise<VirtualVm> {
+  async function startProxy(spec: string, dnsMaxTtlS: number): Promise<VirtualVm> {
     vm = await VirtualVm.start({
       listen: '127.0.0.1:0',
       discover: [spec],
-      discovery: { dnsServer: dns.server, dnsMaxTtlS: 1 },
+      discovery: { dnsServer: dns.server, dnsMaxTtlS },
       log: (line) => log.push(line),
       retryMs: { first: 100, max: 1_000 },
     });
@@ -38,14 +38,16 @@ describe('discovery of nodes by DNS (a real dnsmasq on loopback)', function () {
 
   after(() => dns.dispose());
 
-  it('follows the A records of a name as they change: nodes join and leave, the breakpoint follows', async () => {
+  it('follows the A records of a name as they change, at least every --dns-max-ttl whatever the TTL: nodes join and leave, the breakpoint follows', async () => {
     // Three JVMs on one port of three loopback addresses, as the pods behind a headless service.
     const port = await freeTcpPort();
     const hosts = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
     await Promise.all(hosts.map((h) => startNode(jvms, { listenAddress: `${h}:${port}` })));
     const name = (h: string) => `${h}:${port}`;
+    // Records that live an hour: only --dns-max-ttl makes the proxy ask again.
+    dns.ttl = 3600;
     await dns.start({ a: { 'jvms.test': [hosts[0]] } });
-    const proxy = await startProxy(`dns:jvms.test:${port}`);
+    const proxy = await startProxy(`dns:jvms.test:${port}`, 1);
     await waitForNames(proxy, [name(hosts[0])], log);
 
     debuggerClient = await JdwpClient.attach({ host: '127.0.0.1', port: proxy.address.port }, { requestTimeoutMs: 10_000 });
@@ -69,14 +71,16 @@ describe('discovery of nodes by DNS (a real dnsmasq on loopback)', function () {
     assert.ok(log.some((l) => l.includes(`node ${name(hosts[0])} left`) && l.includes('gone from dns:jvms.test')), log.join('\n'));
   });
 
-  it('follows SRV records, each target on its own port, and keeps the nodes when the server is down', async () => {
+  it('follows SRV records by their TTL, each target on its own port, and keeps the nodes when the server is down', async () => {
     const [a, b] = await startNodes(jvms, 2);
     const srv = (ports: Array<[string, number]>) => ({
       a: Object.fromEntries(ports.map(([t]) => [t, ['127.0.0.1']])),
       srv: ports.map(([target, port]) => ({ name: '_jdwp._tcp.orders.test', target, port })),
     });
+    // Records that live a second, under a bound of a minute: their TTL makes the proxy ask again.
+    dns.ttl = 1;
     await dns.start(srv([['pod-a.test', a.port]]));
-    const proxy = await startProxy('dns:_jdwp._tcp.orders.test');
+    const proxy = await startProxy('dns:_jdwp._tcp.orders.test', 60);
     await waitForNames(proxy, [`pod-a.test:${a.port}`], log);
     debuggerClient = await JdwpClient.attach({ host: '127.0.0.1', port: proxy.address.port }, { requestTimeoutMs: 10_000 });
     const hits = new HitRecorder(debuggerClient);

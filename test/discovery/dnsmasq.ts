@@ -18,7 +18,8 @@ export class Dnsmasq {
   server = '';
   output = '';
 
-  constructor(private readonly ttl = 1) {
+  /** The TTL of every record, in seconds, from the next start. */
+  constructor(public ttl = 1) {
     this.dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'dnsmasq-'));
   }
 
