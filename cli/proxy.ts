@@ -4,6 +4,7 @@ import { formatAddress, resolveLoopback } from '../jdwp/transport/tcp';
 import { readServerFiles } from '../jdwp/guard/tls';
 import { TokenStore } from '../jdwp/guard/tokens';
 import { AuditLog } from '../jdwp/guard/audit';
+import { DEFAULT_DNS_MAX_TTL_S } from '../jdwp/discovery/dns';
 import { list, num, parseArgs, str, UsageError } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
@@ -130,7 +131,7 @@ export async function proxy(argv: string[]): Promise<number> {
       discovery: {
         port: str(args, 'port') === undefined ? undefined : num(args, 'port', 0, 1, 65535),
         dnsServer: str(args, 'dns-server'),
-        dnsMaxTtlS: num(args, 'dns-max-ttl', 30, 1),
+        dnsMaxTtlS: num(args, 'dns-max-ttl', DEFAULT_DNS_MAX_TTL_S, 1),
         kubeconfig: str(args, 'kubeconfig'),
       },
       suspendScope: scope,
