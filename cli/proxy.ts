@@ -120,6 +120,8 @@ export async function proxy(argv: string[]): Promise<number> {
     if (scope !== 'node' && scope !== 'cluster') throw new UsageError(`--suspend-scope must be node or cluster, got "${scope}"`);
     const groups = str(args, 'thread-groups', 'cluster');
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
+    for (const o of ['tokens', 'tls-cert', 'tls-key']) if (str(args, o) !== undefined && !str(args, 'listen-ws')) throw new UsageError(`--${o} is for --listen-ws, which is not given`);
+    if (str(args, 'tokens') !== undefined && str(args, 'token') !== undefined) throw new UsageError('give either --token or --tokens, not both');
     const tokensFile = str(args, 'tokens');
     const tokens = tokensFile ? new TokenStore(tokensFile) : undefined;
     const auditFile = str(args, 'audit');
