@@ -16,6 +16,7 @@ import {
   type StepFilters,
   type SuspendScope,
 } from './launch-schema';
+import { checkDiscoverSpec } from '../jdwp/discovery/index';
 
 /** Attributes shared by launch and attach. */
 export interface CommonArguments {
@@ -60,6 +61,8 @@ export interface AttachHostArguments extends CommonArguments, ClusterArguments {
 /** `attach` to a list of nodes through an in-process virtual VM. */
 export interface AttachNodesArguments extends CommonArguments, ClusterArguments, FlowArguments {
   nodes: string[];
+  /** Sources of nodes, as the proxy's --discover: "k8s:[NAMESPACE/]SELECTOR" or "dns:NAME[:PORT]". */
+  discover?: string[];
 }
 
 /** `launch` a main class under the debugger. */
@@ -147,17 +150,25 @@ export function requestScopeOf(value: unknown): string | undefined {
 /** The three kinds of configuration. */
 export type TargetConfig =
   | { kind: 'attach-host'; host: string; port: number }
-  | { kind: 'attach-nodes'; nodes: string[]; edges: RpcEdge[]; stitch: boolean }
+  | { kind: 'attach-nodes'; nodes: string[]; discover: string[]; edges: RpcEdge[]; stitch: boolean }
   | { kind: 'launch'; mainClass: string; classPaths: string[]; vmArgs: string[]; args: string[]; cwd?: string; env?: Record<string, string>; javaExec?: string };
 
 /** Validates an attach request's arguments. */
 export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Partial<AttachHostArguments & AttachNodesArguments>): TargetConfig {
-  if (args.nodes !== undefined) {
+  if (args.nodes !== undefined || args.discover !== undefined) {
     const nodes = stringList(args.nodes, 'nodes');
-    if (nodes.length === 0) throw bad('"nodes" must list at least one "host:port"');
+    const discover = stringList(args.discover, 'discover');
+    if (nodes.length === 0 && discover.length === 0) throw bad('"nodes" must list at least one "host:port", or "discover" one source');
     for (const n of nodes) if (!/^[^\s:]+:\d{1,5}$/.test(n) && !/^\d{1,5}$/.test(n)) throw bad(`node "${n}" is not "host:port"`);
-    if (args.port !== undefined) throw bad('give either "nodes" or "hostName"/"port", not both');
-    return { kind: 'attach-nodes', nodes, ...resolveFlow(args) };
+    for (const d of discover) {
+      try {
+        checkDiscoverSpec(d);
+      } catch (err) {
+        throw bad((err as Error).message);
+      }
+    }
+    if (args.port !== undefined) throw bad('give either "nodes"/"discover" or "hostName"/"port", not both');
+    return { kind: 'attach-nodes', nodes, discover, ...resolveFlow(args) };
   }
   for (const name of FLOW_ATTRIBUTES) {
     if (args[name] !== undefined) throw bad(`"${name}" applies to "nodes" only (the virtual VM the adapter starts); a proxy takes --edges, --no-edge-presets and --no-stitch`);

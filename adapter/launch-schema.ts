@@ -107,6 +107,10 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
       description: 'JDWP addresses ("host:port") of the JVMs of a cluster. The adapter starts a virtual VM over them, so the cluster debugs as one JVM.',
     },
   },
+  discover: {
+    requests: ['attach'],
+    schema: {"type": "array", "items": {"type": "string", "pattern": "^(k8s|dns):.+$", "patternErrorMessage": "k8s:[NAMESPACE/]LABEL-SELECTOR or dns:NAME[:PORT]"}, "minItems": 1, "description": "Where to find the JVMs of a cluster, as the proxy's --discover: \"k8s:[NAMESPACE/]LABEL-SELECTOR\" (running, ready pods) or \"dns:NAME[:PORT]\" (A or SRV records). Nodes join and leave as the source changes. May go with \"nodes\"."},
+  },
   mainClass: {
     requests: ['launch'],
     schema: { type: 'string', description: 'Fully qualified name of the class with main(), such as "demo.Gateway".' },

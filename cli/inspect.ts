@@ -1,13 +1,23 @@
 import { connectVm } from '../jdwp/client/connect';
+import { FabricError } from '../jdwp/errors';
+import { ExitCode } from './exit-codes';
 import type { ThreadGroupID } from '../jdwp/protocol/wire-types';
 
 /** `jdwp-fabric inspect HOST:PORT` (or a ws:// URL): prints a VM's version, thread groups with their threads, and loaded class count. */
 export async function inspect(args: string[], out: (line: string) => void = console.log): Promise<number> {
-  if (args.length !== 1 || args[0].startsWith('-')) {
-    out('usage: jdwp-fabric inspect HOST:PORT | ws://HOST:PORT/   (token for WebSocket: $JDWP_FABRIC_TOKEN)');
+  const tlsCa = args.length === 3 && args[1] === '--tls-ca' ? args[2] : undefined;
+  if ((args.length !== 1 && tlsCa === undefined) || args[0].startsWith('-')) {
+    out('usage: jdwp-fabric inspect HOST:PORT | ws[s]://HOST:PORT/ [--tls-ca FILE]   (token for WebSocket: $JDWP_FABRIC_TOKEN)');
     return 2;
   }
-  const vm = await connectVm(args[0]);
+  let vm;
+  try {
+    vm = await connectVm(args[0], { tlsCa });
+  } catch (err) {
+    if (!(err instanceof FabricError)) throw err;
+    console.error(`jdwp-fabric inspect: error ${err.code}: ${err.message}`);
+    return ExitCode.UNREACHABLE;
+  }
   try {
     const version = await vm.VirtualMachine.Version();
     out(`VM: ${version.vmName} ${version.vmVersion} (JDWP ${version.jdwpMajor}.${version.jdwpMinor})`);

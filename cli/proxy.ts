@@ -2,15 +2,21 @@ import { VirtualVm } from '../jdwp/vm/server';
 import { edgeSet, loadEdges } from '../jdwp/flow/edges';
 import { parseRequestScope } from '../jdwp/flow/scope-spec';
 import { FabricError, FabricErrorCode } from '../jdwp/errors';
-import { formatAddress } from '../jdwp/transport/tcp';
+import { formatAddress, resolveLoopback } from '../jdwp/transport/tcp';
+import { readServerFiles } from '../jdwp/guard/tls';
+import { TokenStore } from '../jdwp/guard/tokens';
+import { AuditLog } from '../jdwp/guard/audit';
+import { DEFAULT_DNS_MAX_TTL_S } from '../jdwp/discovery/dns';
 import { list, num, parseArgs, str, UsageError } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
 
 /** Usage of `jdwp-fabric proxy`. */
 export const PROXY_USAGE = `usage: jdwp-fabric proxy --listen HOST:PORT [--node [NAME=]HOST:PORT ...] [--accept HOST:PORT]
+                         [--discover k8s:[NS/]SELECTOR|dns:NAME[:PORT] ...]
                          [--suspend-scope node|cluster] [--read-only] [--allow-exit]
                          [--hold-start] [--exit-with-last-node]
+                         [--listen-ws HOST:PORT [--tls-cert FILE --tls-key FILE] [--token T | --tokens FILE]]
 
 Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) attach to --listen.
 
@@ -19,6 +25,13 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
                             retried with backoff while it is down and after it drops; repeat for each node
   --accept HOST:PORT        where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT
                             (default host 127.0.0.1; beyond loopback it needs --allow-remote)
+  --discover SPEC           keep the nodes equal to what a source says; repeat for several sources:
+                            k8s:[NAMESPACE/]LABEL-SELECTOR  running and ready pods (kubeconfig or in-cluster)
+                            dns:NAME:PORT  NAME's A records on PORT;  dns:NAME  NAME's SRV records
+  --port PORT               the JDWP port of a pod that names none (no "jdwp" container port or annotation)
+  --dns-server HOST:PORT    the DNS server of dns: sources (default: the system's)
+  --dns-max-ttl SECONDS     resolve dns: names again at least this often, whatever their TTL (default 30)
+  --kubeconfig FILE         the kubeconfig of k8s: sources (default: $KUBECONFIG, ~/.kube/config, in-cluster)
   --suspend-scope SCOPE     node (default): an event suspends only its own node; SUSPEND_ALL event sets
                             reach the debugger one at a time, and each resume resumes the oldest one's node;
                             cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
@@ -39,6 +52,17 @@ Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) a
   --listen-ws HOST:PORT     also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);
                             beyond loopback a token is required
   --token TOKEN             the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)
+  --tokens FILE             the tokens WebSocket debuggers may present, instead of --token: a JSON array of
+                            {"name", "sha256": hex SHA-256 of the token, "role": "read-only" | "full"};
+                            read again on SIGHUP (sessions stay)
+  --tls-cert FILE           serve --listen-ws as wss:// with this certificate (PEM, with its chain) ...
+  --tls-key FILE            ... and this private key (PEM)
+  --audit FILE              append one JSON line per debugger session start and end, and per command that
+                            changes the target (invoke, set value, redefine, pop frames, early return, exit,
+                            breakpoint set and clear), with its node, thread and outcome
+  --limit-commands N        per session: at most N commands a second (more answer ACCESS_DENIED)
+  --limit-bytes N           per session: at most N bytes a second of replies and events (then ACCESS_DENIED)
+  --limit-invocations N     per session: at most N method invocations at once (more answer ALREADY_INVOKING)
   --edges FILE              RPC edges to stitch stacks and follow steps across, besides the presets (the JDK's
                             HttpClient into com.sun.net.httpserver and into javax/jakarta servlets); see docs/edges.md
   --no-edge-presets         only the edges of --edges
@@ -55,6 +79,11 @@ const SPECS = [
   { name: 'listen', value: true },
   { name: 'node', value: true, repeat: true },
   { name: 'accept', value: true },
+  { name: 'discover', value: true, repeat: true },
+  { name: 'port', value: true },
+  { name: 'dns-server', value: true },
+  { name: 'dns-max-ttl', value: true },
+  { name: 'kubeconfig', value: true },
   { name: 'suspend-scope', value: true },
   { name: 'read-only' },
   { name: 'allow-exit' },
@@ -66,6 +95,13 @@ const SPECS = [
   { name: 'allow-remote' },
   { name: 'listen-ws', value: true },
   { name: 'token', value: true },
+  { name: 'tokens', value: true },
+  { name: 'tls-cert', value: true },
+  { name: 'tls-key', value: true },
+  { name: 'audit', value: true },
+  { name: 'limit-commands', value: true },
+  { name: 'limit-bytes', value: true },
+  { name: 'limit-invocations', value: true },
   { name: 'edges', value: true },
   { name: 'no-edge-presets' },
   { name: 'no-stitch' },
@@ -74,6 +110,18 @@ const SPECS = [
   { name: 'scope-budget', value: true },
   { name: 'help' },
 ];
+
+/** Fabric errors that mean a bad command line (exit code 2). */
+const USAGE_ERRORS = new Set<number>([
+  FabricErrorCode.REMOTE_NOT_ALLOWED,
+  FabricErrorCode.TOKEN_REQUIRED,
+  FabricErrorCode.BAD_DISCOVERY,
+  FabricErrorCode.BAD_TOKENS_FILE,
+  FabricErrorCode.BAD_TLS_FILES,
+  FabricErrorCode.BAD_AUDIT_FILE,
+  FabricErrorCode.EDGES_INVALID,
+  FabricErrorCode.SCOPE_INVALID,
+]);
 
 /** `jdwp-fabric proxy`: runs the virtual VM until SIGINT or SIGTERM. */
 export async function proxy(argv: string[]): Promise<number> {
@@ -93,10 +141,22 @@ export async function proxy(argv: string[]): Promise<number> {
     if (groups !== 'cluster' && groups !== 'per-node') throw new UsageError(`--thread-groups must be cluster or per-node, got "${groups}"`);
     const edgesFile = str(args, 'edges');
     const requestScope = str(args, 'request-scope');
+    for (const o of ['tokens', 'tls-cert', 'tls-key']) if (str(args, o) !== undefined && !str(args, 'listen-ws')) throw new UsageError(`--${o} is for --listen-ws, which is not given`);
+    if (str(args, 'tokens') !== undefined && str(args, 'token') !== undefined) throw new UsageError('give either --token or --tokens, not both');
+    const tokensFile = str(args, 'tokens');
+    const tokens = tokensFile ? new TokenStore(tokensFile) : undefined;
+    const auditFile = str(args, 'audit');
     const vm = await VirtualVm.start({
       listen,
       nodes: list(args, 'node'),
       accept: str(args, 'accept'),
+      discover: list(args, 'discover'),
+      discovery: {
+        port: str(args, 'port') === undefined ? undefined : num(args, 'port', 0, 1, 65535),
+        dnsServer: str(args, 'dns-server'),
+        dnsMaxTtlS: num(args, 'dns-max-ttl', DEFAULT_DNS_MAX_TTL_S, 1),
+        kubeconfig: str(args, 'kubeconfig'),
+      },
       suspendScope: scope,
       readOnly: !!args.options['read-only'],
       allowExit: !!args.options['allow-exit'],
@@ -107,6 +167,14 @@ export async function proxy(argv: string[]): Promise<number> {
       fanoutTimeoutMs: num(args, 'fanout-timeout', 5000, 1),
       listenWs: str(args, 'listen-ws'),
       token: str(args, 'token', process.env[TOKEN_ENV] || undefined),
+      tokens,
+      tls: readServerFiles(str(args, 'tls-cert'), str(args, 'tls-key')),
+      audit: auditFile ? AuditLog.open(auditFile) : undefined,
+      limits: {
+        commandsPerSecond: num(args, 'limit-commands', 0, 1),
+        bytesPerSecond: num(args, 'limit-bytes', 0, 1),
+        invocations: str(args, 'limit-invocations') === undefined ? undefined : num(args, 'limit-invocations', 0, 0),
+      },
       allowRemote: !!args.options['allow-remote'],
       edges: edgeSet(edgesFile ? loadEdges(edgesFile) : [], !args.options['no-edge-presets']),
       stitch: !args.options['no-stitch'],
@@ -114,9 +182,18 @@ export async function proxy(argv: string[]): Promise<number> {
       requestScope: requestScope === undefined ? undefined : parseRequestScope(requestScope).text,
       scopeBudget: num(args, 'scope-budget', 1, 0.001) / 100,
     });
+    const open = (await resolveLoopback(vm.address.host)).loopback ? '' : ' (plain TCP, unauthenticated: anyone who reaches it debugs every node)';
     console.error(
-      `[fabric] virtual VM listening on ${formatAddress(vm.address)}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
+      `[fabric] virtual VM listening on ${formatAddress(vm.address)}${open}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,
     );
+    const reload = () => {
+      try {
+        console.error(`[fabric] tokens file ${tokensFile} read again: ${tokens!.reload()} tokens`);
+      } catch (err) {
+        console.error(`[fabric] error ${(err as FabricError).code}: ${(err as Error).message}; keeping the tokens read last`);
+      }
+    };
+    if (tokens) process.on('SIGHUP', reload);
     const died = await new Promise<boolean>((resolve) => {
       process.once('SIGINT', () => resolve(false));
       process.once('SIGTERM', () => resolve(false));
@@ -131,7 +208,7 @@ export async function proxy(argv: string[]): Promise<number> {
       console.error(`jdwp-fabric proxy: ${err.message}\n\n${PROXY_USAGE}`);
       return ExitCode.USAGE;
     }
-    if (err instanceof FabricError && (err.code === FabricErrorCode.REMOTE_NOT_ALLOWED || err.code === FabricErrorCode.TOKEN_REQUIRED || err.code === FabricErrorCode.EDGES_INVALID || err.code === FabricErrorCode.SCOPE_INVALID)) {
+    if (err instanceof FabricError && USAGE_ERRORS.has(err.code)) {
       console.error(`jdwp-fabric proxy: error ${err.code}: ${err.message}`);
       return ExitCode.USAGE;
     }

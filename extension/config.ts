@@ -19,6 +19,7 @@ import {
 } from '../adapter/launch-schema';
 
 const NODE_ADDRESS = new RegExp(NODE_ADDRESS_PATTERN);
+import { checkDiscoverSpec } from '../jdwp/discovery/index';
 
 /** The debug type the extension contributes. */
 export const DEBUG_TYPE = 'jdwp-fabric';
@@ -31,6 +32,8 @@ export interface FabricDebugConfiguration {
   hostName?: string;
   port?: number;
   nodes?: string[];
+  /** Sources of nodes, as the proxy's --discover. */
+  discover?: string[];
   mainClass?: string;
   classPaths?: string[];
   vmArgs?: string[];
@@ -131,6 +134,18 @@ function toNodes(value: unknown): string[] {
   });
 }
 
+function toDiscover(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) throw bad('discover', 'a non-empty array of "k8s:[NAMESPACE/]SELECTOR" or "dns:NAME[:PORT]"', value);
+  for (const spec of value as string[]) {
+    try {
+      checkDiscoverSpec(spec);
+    } catch {
+      throw bad('discover', 'k8s:[NAMESPACE/]SELECTOR or dns:NAME[:PORT]', spec);
+    }
+  }
+  return value as string[];
+}
+
 function absolute(dir: string, base: string | undefined): string {
   return path.isAbsolute(dir) || !base ? path.normalize(dir) : path.resolve(base, dir);
 }
@@ -163,12 +178,13 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
   config.name = typeof input.name === 'string' && input.name ? input.name : request === 'launch' ? `Launch ${mainClass}`.trim() : 'Attach to jdwp-fabric';
 
   if (request === 'attach') {
-    if (input.port !== undefined && input.nodes !== undefined) {
+    if (input.port !== undefined && (input.nodes !== undefined || input.discover !== undefined)) {
       throw new ConfigError(ConfigErrorCode.CONFLICTING_TARGETS, 'an attach configuration takes either "hostName"/"port" (a proxy or one JVM) or "nodes", not both');
     }
     if (input.nodeSessions !== undefined && typeof input.nodeSessions !== 'boolean') throw bad('nodeSessions', 'true or false', input.nodeSessions);
-    if (input.nodes !== undefined) {
-      config.nodes = toNodes(input.nodes);
+    if (input.nodes !== undefined || input.discover !== undefined) {
+      if (input.nodes !== undefined) config.nodes = toNodes(input.nodes);
+      if (input.discover !== undefined) config.discover = toDiscover(input.discover);
       checkFlow(input, config, base);
     } else if (input.port !== undefined) {
       config.port = toPort(input.port, 'port');
@@ -176,7 +192,7 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
       if (input.hostName !== undefined && (typeof input.hostName !== 'string' || !input.hostName.trim())) throw bad('hostName', 'a host name', input.hostName);
       config.hostName = typeof input.hostName === 'string' ? input.hostName.trim() : 'localhost';
     } else {
-      throw new ConfigError(ConfigErrorCode.MISSING_TARGET, 'an attach configuration needs "port" (with "hostName", for a proxy or one JVM) or "nodes" (["host:port", ...])');
+      throw new ConfigError(ConfigErrorCode.MISSING_TARGET, 'an attach configuration needs "port" (with "hostName", for a proxy or one JVM) or "nodes" (["host:port", ...]) or "discover" (["k8s:NS/app=x", "dns:NAME:PORT", ...])');
     }
   } else {
     if (!mainClass) {

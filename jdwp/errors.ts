@@ -36,8 +36,18 @@ export const FabricErrorCode = {
   TOKEN_REJECTED: 1041,
   /** A listener beyond loopback was asked for without --allow-remote, or a peer beyond loopback was refused. */
   REMOTE_NOT_ALLOWED: 1042,
+  /** A TLS server's certificate was refused: expired, not for that host, or not signed by a trusted CA. */
+  CERTIFICATE_REJECTED: 1043,
+  /** A tokens file (--tokens) could not be read, or is not a JSON array of {name, sha256, role}. */
+  BAD_TOKENS_FILE: 1044,
+  /** TLS was asked for with a missing or unreadable certificate or key. */
+  BAD_TLS_FILES: 1045,
   /** A node could not join: every node slot is held. */
   SLOTS_EXHAUSTED: 1050,
+  /** A --discover spec (or the launch configuration's discover) is not k8s:[NAMESPACE/]SELECTOR or dns:NAME[:PORT]. */
+  BAD_DISCOVERY: 1060,
+  /** An --audit file could not be opened. */
+  BAD_AUDIT_FILE: 1061,
   /** An RPC edge declaration (--edges FILE, the launch configuration) is malformed. */
   EDGES_INVALID: 1070,
   /** A request scope (--request-scope, Fabric.SetRequestScope, requestScope, trace --request) is malformed. */

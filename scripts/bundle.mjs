@@ -1,6 +1,7 @@
 // Bundles, with every run-time dependency: the extension and its inline debug adapter into dist/extension.js, and the
 // standalone adapter (DAP on stdin/stdout, as `jdwp-fabric dap`) into dist/adapter.js. `vscode` stays external: the
-// extension host provides it.
+// extension host provides it. So does the Kubernetes client (12 MB with its dependencies): only `discover: k8s:` loads
+// it, when it starts, and the packaged adapter says it needs the proxy for that (jdwp/discovery/k8s.ts).
 import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ const options = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode'],
+  external: ['vscode', '@kubernetes/client-node'],
   minifySyntax: true,
   minifyWhitespace: true,
   keepNames: true,

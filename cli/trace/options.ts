@@ -7,6 +7,8 @@ import {
 /** What a trace session does: where it connects, its probes and its session-wide limits. */
 export interface SessionPlan {
   connect: string;
+  /** The CA file a wss:// proxy's certificate must chain to (--tls-ca; default $JDWP_FABRIC_TLS_CA, else the system store). */
+  tlsCa?: string;
   probes: Probe[];
   /** Limits over all probes together. */
   limits: Limits;
@@ -40,6 +42,9 @@ suspends only its own thread, which is resumed as soon as the values are read; o
 goes to stdout, notices and the summary to stderr.
 
   --connect HOST:PORT    the JVM (started with -agentlib:jdwp=...,server=y) or the jdwp-fabric proxy
+                         (or its ws:// or wss:// URL; the token comes from $JDWP_FABRIC_TOKEN)
+  --tls-ca FILE          the CA a wss:// proxy's certificate must chain to (default: $JDWP_FABRIC_TLS_CA,
+                         else the system store)
   --at CLASS:LINE        a source line (nested and anonymous classes of CLASS included); repeatable
   --at CLASS.method      the first line of every method of that name
   --when EXPR            a Java condition; hits where it is false are resumed at once
@@ -88,6 +93,7 @@ const PROBE_SPECS = [
 
 const SPECS = [
   { name: 'connect', value: true },
+  { name: 'tls-ca', value: true },
   { name: 'at', value: true, repeat: true },
   { name: 'max-hits', value: true },
   { name: 'per-node', value: true },
@@ -150,6 +156,7 @@ export function parseTraceArgs(argv: string[]): SessionPlan | undefined {
   const probes = ats.map((at, i) => buildProbe({ ...shared, at }, i + 1));
   return {
     connect,
+    tlsCa: str(args, 'tls-ca'),
     probes,
     limits: {
       maxHits: optionalInt(args, 'max-hits', 1),

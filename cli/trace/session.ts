@@ -81,7 +81,7 @@ class TraceSession implements HitHost {
   }
 
   async execute(): Promise<number> {
-    this.target = await Target.connect(this.plan.connect);
+    this.target = await Target.connect(this.plan.connect, this.plan.tlsCa);
     const vm = this.target.vm;
     if (this.plan.requestScope) {
       if (!this.target.fabric) {

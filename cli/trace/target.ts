@@ -48,7 +48,7 @@ export class Target {
   }
 
   /** Attaches to HOST:PORT and finds out whether it is the virtual VM; unreachable addresses are TraceError 3. */
-  static async connect(text: string): Promise<Target> {
+  static async connect(text: string, tlsCa?: string): Promise<Target> {
     let label = text;
     if (!isWsTarget(text)) {
       try {
@@ -59,10 +59,12 @@ export class Target {
     }
     let vm: JdwpClient;
     try {
-      vm = await connectVm(label, { handshakeTimeoutMs: 5000 });
+      vm = await connectVm(label, { handshakeTimeoutMs: 5000, tlsCa });
     } catch (err) {
-      const hint = err instanceof FabricError && err.code !== FabricErrorCode.CONNECT_FAILED ? ' (is it a JDWP port, and is no other debugger attached?)' : '';
-      throw new TraceError(ExitCode.UNREACHABLE, `cannot reach ${label}: ${(err as Error).message}${hint}`);
+      const refused = err instanceof FabricError && (err.code === FabricErrorCode.CERTIFICATE_REJECTED || err.code === FabricErrorCode.TOKEN_REJECTED || err.code === FabricErrorCode.BAD_TLS_FILES);
+      const hint = err instanceof FabricError && err.code !== FabricErrorCode.CONNECT_FAILED && !refused ? ' (is it a JDWP port, and is no other debugger attached?)' : '';
+      const code = refused ? ` (error ${(err as FabricError).code})` : '';
+      throw new TraceError(ExitCode.UNREACHABLE, `cannot reach ${label}: ${(err as Error).message}${code}${hint}`);
     }
     try {
       const version = await vm.VirtualMachine.Version();

@@ -213,7 +213,11 @@ export class JdwpConnection extends EventEmitter {
     return id;
   }
 
+  /** Told of the size of each packet written (the guard's bytes-per-second limit counts them). */
+  onWrite: ((bytes: number) => void) | undefined;
+
   private write(buf: Buffer): void {
+    this.onWrite?.(buf.length);
     if (!this.corked) {
       this.corked = true;
       this.stream.cork();

@@ -9,6 +9,8 @@ export interface JvmOptions {
   args?: string[];
   /** 'listen' starts the agent with server=y on a free loopback port; 'dial' makes the JVM dial `dialAddress`. */
   mode?: 'listen' | 'dial';
+  /** HOST:PORT the agent listens on in 'listen' mode; default 127.0.0.1:0 (a free port, a new one after each debugger). */
+  listenAddress?: string;
   /** HOST:PORT the JVM dials in 'dial' mode. */
   dialAddress?: string;
   /** Start suspended until a debugger resumes it. */
@@ -81,7 +83,7 @@ export function compileJava(srcDir: string, outDir: string, extraClassPath: stri
 /** Starts a JVM with -agentlib:jdwp and waits until its agent listens (or, in dial mode, until it runs). */
 export function startJvm(options: JvmOptions): Promise<Jvm> {
   const mode = options.mode ?? 'listen';
-  const address = mode === 'listen' ? '127.0.0.1:0' : options.dialAddress;
+  const address = mode === 'listen' ? (options.listenAddress ?? '127.0.0.1:0') : options.dialAddress;
   if (!address) throw new Error('dial mode needs dialAddress');
   const agent = `-agentlib:jdwp=transport=dt_socket,server=${mode === 'listen' ? 'y' : 'n'},suspend=${options.suspend ? 'y' : 'n'},address=${address}`;
   const argv = [agent, ...(options.vmArgs ?? SMALL_JVM_FLAGS), '-cp', options.classPath.join(path.delimiter), options.mainClass, ...(options.args ?? [])];

@@ -27,13 +27,20 @@ export function bridgeWsToTcp(listen: WsListenOptions, target: Address): Promise
   });
 }
 
-/** Accepts TCP clients (jdb, an IDE) on a local address and connects each to a WebSocket URL. */
-export function bridgeTcpToWs(listen: Address, url: string, token?: string): Promise<net.Server> {
+/**
+ * Accepts TCP clients (jdb, an IDE) on a local address and connects each to a WebSocket URL; a wss:// server is
+ * verified against `ca` (PEM; default the system store). A client whose dial fails is closed, and `onError` told
+ * why (a FabricError: CERTIFICATE_REJECTED, TOKEN_REJECTED, CONNECT_FAILED).
+ */
+export function bridgeTcpToWs(listen: Address, url: string, token?: string, ca?: Buffer, onError?: (err: Error) => void): Promise<net.Server> {
   return listenTcp(listen, (socket) => {
     socket.on('error', () => socket.destroy());
-    dialWs(url, { token }).then(
+    dialWs(url, { token, ca }).then(
       (stream) => splice(socket, stream),
-      () => socket.destroy(),
+      (err: Error) => {
+        socket.destroy();
+        onError?.(err);
+      },
     );
   });
 }

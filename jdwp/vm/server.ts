@@ -5,25 +5,37 @@ import { JdwpConnection } from '../client/connection';
 import { JDWP } from '../registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
+import type { TlsServerFiles } from '../guard/tls';
+import type { Identity, TokenCheck } from '../guard/tokens';
+import { guardSession, type GuardOptions } from '../guard/index';
+import { Discovery, type DiscoveryOptions } from '../discovery/index';
 import { Cluster, type ClusterOptions, type NodeEntry } from './cluster';
 import { EventRouter } from './events';
 import { NodeLink } from './node-link';
 import { DebuggerSession } from './session';
 
 /** Options of the virtual VM. */
-export interface VirtualVmOptions extends Partial<ClusterOptions> {
+export interface VirtualVmOptions extends Partial<ClusterOptions>, GuardOptions {
   /** Where debuggers attach, HOST:PORT or PORT; default 127.0.0.1:0 (a free port). */
   listen?: string;
   /** Nodes to dial (JVMs started with server=y): "HOST:PORT" or "NAME=HOST:PORT". */
   nodes?: string[];
   /** Where JVMs started with server=n dial in: HOST:PORT or PORT. */
   accept?: string;
+  /** Sources of nodes (--discover): "k8s:[NAMESPACE/]SELECTOR" or "dns:NAME[:PORT]"; see jdwp/discovery. */
+  discover?: string[];
+  /** Options of the discovery sources. */
+  discovery?: Omit<DiscoveryOptions, 'log'>;
   /** Backoff of node redials, in ms: first and largest delay. */
   retryMs?: { first: number; max: number };
   /** Where debuggers may also attach over WebSocket, HOST:PORT; a token is required beyond loopback. */
   listenWs?: string;
   /** The bearer token WebSocket debuggers must present. */
   token?: string;
+  /** The tokens WebSocket debuggers may present, each with its role (--tokens); wins over `token`. */
+  tokens?: TokenCheck;
+  /** Serve `listenWs` as wss:// with this certificate and key (--tls-cert, --tls-key). */
+  tls?: TlsServerFiles;
   /** Allow `listen` and `accept` on addresses that do not resolve to loopback only (REMOTE_NOT_ALLOWED otherwise). */
   allowRemote?: boolean;
   /**
@@ -104,6 +116,7 @@ export class VirtualVm {
   /** The ws:// URL debuggers may attach to, when listening on WebSocket. */
   wsUrl: string | undefined;
   private wsListener: WsListener | undefined;
+  private discovery: Discovery | undefined;
   session: DebuggerSession | undefined;
   private debuggerServer: net.Server | undefined;
   private acceptServer: net.Server | undefined;
@@ -133,13 +146,14 @@ export class VirtualVm {
       if (accept) await requireLoopback('--accept', accept);
     }
     const vm = new VirtualVm(options);
+    if (options.discover?.length) vm.discovery = new Discovery(options.discover, vm, { ...options.discovery, log: (line) => vm.log(line) });
     vm.debuggerServer = await listenTcp(listen, (s) => vm.onDebugger(s, `${s.remoteAddress}:${s.remotePort}`));
     vm.address = serverAddress(vm.debuggerServer);
     if (options.listenWs) {
       try {
         const onRefused = (req: IncomingMessage, reason: string) => vm.log(`[fabric] debugger ws ${req.socket.remoteAddress}:${req.socket.remotePort} refused: ${reason} (HTTP 401)`);
-        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token, onRefused }, (stream, req) =>
-          vm.onDebugger(stream, `ws ${req.socket.remoteAddress}:${req.socket.remotePort}`),
+        vm.wsListener = await listenWs({ ...parseAddress(options.listenWs), token: options.token, tokens: options.tokens, tls: options.tls, onRefused }, (stream, req, identity) =>
+          vm.onDebugger(stream, `ws ${req.socket.remoteAddress}:${req.socket.remotePort}`, identity),
         );
       } catch (err) {
         vm.debuggerServer.close();
@@ -152,6 +166,7 @@ export class VirtualVm {
       vm.acceptAddress = serverAddress(vm.acceptServer);
     }
     for (const spec of options.nodes ?? []) vm.dial(parseNodeSpec(spec));
+    vm.discovery?.start();
     return vm;
   }
 
@@ -179,13 +194,18 @@ export class VirtualVm {
     });
   }
 
-  /** Adds a node to dial, as --node does: "HOST:PORT" or "NAME=HOST:PORT". */
-  addNode(spec: string): void {
-    this.dial(parseNodeSpec(spec));
+  /**
+   * Adds a node to dial, as --node does: "HOST:PORT" or "NAME=HOST:PORT". The handle's remove() stops dialing
+   * it and closes its link, which leaves the cluster as any node does (discovery uses it).
+   */
+  addNode(spec: string): { remove(reason?: string): void } {
+    return this.dial(parseNodeSpec(spec));
   }
 
-  private dial(spec: { name: string; address: Address }): void {
+  private dial(spec: { name: string; address: Address }): { remove(reason?: string): void } {
     const entry: NodeEntry = { name: spec.name, address: formatAddress(spec.address), state: 'connecting' };
+    let removed = false;
+    let gone = '';
     this.cluster.entries.push(entry);
     const retry = this.options.retryMs ?? { first: 250, max: 5_000 };
     // A configured node keeps the slot of its place in the configuration until it first joins (so node N of the
@@ -199,19 +219,21 @@ export class VirtualVm {
     let delay = retry.first;
     let lastError = '';
     const attempt = async () => {
-      if (this.closing) return;
+      if (this.closing || removed) return;
       try {
         const socket = await dialTcp(spec.address, 5_000);
         const link = await this.open(socket, spec.name, entry.address, slot);
+        if (removed) return link.client.connection.close(new Error(gone));
         delay = retry.first;
         lastError = '';
         entry.link = link;
         entry.state = 'up';
         link.client.once('close', () => {
-          entry.state = this.closing ? 'down' : 'connecting';
-          if (!this.closing) this.schedule(attempt, retry.first);
+          entry.state = this.closing || removed ? 'down' : 'connecting';
+          if (!this.closing && !removed) this.schedule(attempt, retry.first);
         });
       } catch (err) {
+        if (removed) return;
         const message = (err as Error).message;
         if (message !== lastError) this.log(`[fabric] node ${spec.name} error: ${message}; retrying with backoff`);
         lastError = message;
@@ -221,6 +243,19 @@ export class VirtualVm {
       }
     };
     void attempt();
+    return {
+      remove: (reason = 'removed') => {
+        if (removed) return;
+        removed = true;
+        gone = reason;
+        if (reserved !== undefined) this.cluster.slots.release(reserved);
+        reserved = undefined;
+        const i = this.cluster.entries.indexOf(entry);
+        if (i >= 0) this.cluster.entries.splice(i, 1);
+        entry.state = 'down';
+        entry.link?.client.connection.close(new Error(gone));
+      },
+    };
   }
 
   private schedule(fn: () => void, ms: number): void {
@@ -324,7 +359,7 @@ export class VirtualVm {
     this.cluster.emit('nodeUp', link);
   }
 
-  private onDebugger(socket: Duplex, label: string): void {
+  private onDebugger(socket: Duplex, label: string, identity?: Identity): void {
     if (this.closing || (this.session && !this.session.closed)) {
       this.log(`[fabric] debugger ${label} refused: ${this.closing ? 'the proxy is closing' : 'another debugger is attached'}`);
       socket.destroy();
@@ -334,7 +369,7 @@ export class VirtualVm {
     // bytes wait in the socket), so the cleanup never resumes what the next one suspends.
     const previous = this.session;
     if (previous) {
-      void previous.ended.then(() => this.onDebugger(socket, label));
+      void previous.ended.then(() => this.onDebugger(socket, label, identity));
       return;
     }
     const connection = new JdwpConnection(socket, { role: 'target', label: `debugger ${label}` });
@@ -346,11 +381,13 @@ export class VirtualVm {
           connection.close();
           return;
         }
-        const session = new DebuggerSession(connection, this.cluster, label);
+        const readOnly = this.cluster.options.readOnly || identity?.role === 'read-only';
+        const guard = guardSession(this.options, this.cluster, label, identity, readOnly);
+        const session = new DebuggerSession(connection, this.cluster, label, readOnly, guard);
         this.session = session;
         this.router.attached(session);
         this.cluster.slots.debuggerAttached();
-        this.log(`[fabric] debugger ${label} attached`);
+        this.log(`[fabric] debugger ${label} attached${identity ? ` (token ${identity.name}, ${identity.role})` : ''}`);
         void session.ended.then(() => {
           this.cluster.slots.debuggerLeft();
           this.cluster.objects.forgetStrings();
@@ -370,6 +407,7 @@ export class VirtualVm {
     this.closing = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.discovery?.stop();
     this.debuggerServer?.close();
     await this.wsListener?.close();
     this.acceptServer?.close();

@@ -14,6 +14,7 @@ import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
 import { parseRequestScope } from '../flow/scope-spec';
 import { SuspensionLedger } from './suspensions';
+import type { SessionGuard } from '../guard/index';
 import { ProxyError } from './translate';
 
 const E = JDWP.Error;
@@ -51,7 +52,12 @@ export class DebuggerSession implements SessionState, EventSink {
     readonly connection: JdwpConnection,
     readonly cluster: Cluster,
     readonly label: string,
+    /** This session gets the read-only rules: --read-only, or a read-only token. */
+    readonly readOnly = cluster.options.readOnly,
+    /** Audits and limits the session's commands (--audit, --limit-*). */
+    private readonly guard?: SessionGuard,
   ) {
+    if (guard) connection.onWrite = (bytes) => guard.sent(bytes);
     this.requests = new RequestManager(cluster);
     if (cluster.options.requestScope) void this.requests.setScope(parseRequestScope(cluster.options.requestScope)).catch((err: Error) => cluster.options.log(`[fabric] debugger ${label}: request scope not set: ${err.message}`));
     this.ended = new Promise((resolve) => (this.endedResolve = resolve));
@@ -80,21 +86,29 @@ export class DebuggerSession implements SessionState, EventSink {
     // Once a stopped thread runs again, the callers its stitched stack held are let go (asked after the resume
     // reached the node: both go down the same link).
     if (RESUMES.has(info.fullName)) setImmediate(() => void this.cluster.stitches.recheck());
+    const watch = this.guard?.command(info, packet.data);
+    if (watch?.refuse !== undefined) {
+      this.connection.reply(packet.id, watch.refuse);
+      return;
+    }
     const invocation = invocationOf(this.cluster, info, packet.data);
-    if (!invocation && isPlainRoute(info, this.cluster.options.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
+    if (!invocation && !watch?.done && isPlainRoute(info, this.readOnly) && tryFastRoute(this.cluster, this.connection, info, packet, (err) => this.connection.reply(packet.id, errorCodeOf(err)))) return;
     if (invocation) this.invocations.add(invocation);
     let returned = false;
     try {
       const data = await dispatch({ cluster: this.cluster, session: this }, info, packet.data);
       returned = true;
       this.connection.reply(packet.id, 0, data);
+      watch?.done?.(0, data);
     } catch (err) {
       const code = errorCodeOf(err);
+      watch?.done?.(code);
       if (code === E.INTERNAL || code === E.ILLEGAL_ARGUMENT) {
         this.cluster.options.log(`[fabric] debugger ${this.label}: ${info.fullName} failed: ${(err as Error).message}`);
       }
       this.connection.reply(packet.id, code);
     } finally {
+      watch?.finally?.();
       if (invocation) await this.invocationDone(invocation, returned);
     }
   }
@@ -116,6 +130,7 @@ export class DebuggerSession implements SessionState, EventSink {
     if (this.closed) return this.ended;
     this.closed = true;
     this.suspensions.close();
+    this.guard?.end(reason);
     this.cluster.options.log(`[fabric] debugger ${this.label} left (${reason}); clearing its requests and resuming its threads`);
     for (const { link } of this.invocations) {
       this.cluster.options.log(`[fabric] debugger ${this.label}: an invocation still runs on node ${link.name}; what it suspends when it returns is resumed then`);

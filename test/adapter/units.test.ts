@@ -44,7 +44,9 @@ describe('adapter pieces without a JVM', function () {
   it('tells the three configurations apart and rejects mixtures', () => {
     assert.deepEqual(resolveAttach({ hostName: 'h', port: 5005 }), { kind: 'attach-host', host: 'h', port: 5005 });
     assert.deepEqual(resolveAttach({ port: '5005' as unknown as number }), { kind: 'attach-host', host: '127.0.0.1', port: 5005 });
-    assert.deepEqual(resolveAttach({ nodes: ['a:1', 'b:2'] }), { kind: 'attach-nodes', nodes: ['a:1', 'b:2'], edges: [...PRESET_EDGES], stitch: true });
+    assert.deepEqual(resolveAttach({ nodes: ['a:1', 'b:2'] }), { kind: 'attach-nodes', nodes: ['a:1', 'b:2'], discover: [], edges: [...PRESET_EDGES], stitch: true });
+    assert.deepEqual(resolveAttach({ discover: ['k8s:shop/app=orders'] }), { kind: 'attach-nodes', nodes: [], discover: ['k8s:shop/app=orders'], edges: [...PRESET_EDGES], stitch: true });
+    assert.equal(code(() => resolveAttach({ discover: ['consul:orders'] })), 3003);
     assert.equal(code(() => resolveAttach({ nodes: ['a:1'], port: 5 })), 3003);
     assert.equal(code(() => resolveAttach({ nodes: [] })), 3003);
     assert.equal(code(() => resolveAttach({ nodes: ['nope'] })), 3003);

@@ -12,6 +12,8 @@ export interface SessionState {
   readonly disabledObjects: Set<bigint>;
   /** True once the debugger has left and its cleanup has begun. */
   readonly closed: boolean;
+  /** True when this session gets the read-only rules (--read-only, or a read-only token). */
+  readonly readOnly: boolean;
   /** True while the debugger holds events. */
   eventsHeld: boolean;
   /** Ends the session as VirtualMachine.Dispose asks. */

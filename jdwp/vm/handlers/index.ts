@@ -39,7 +39,7 @@ export function isPlainRoute(info: CommandInfo, readOnly: boolean): boolean {
  * nothing malformed or of a wrong ID reaches a node), then runs its handler.
  */
 export async function dispatch(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
-  if (isRefused(info, ctx.cluster.options.readOnly)) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused by the virtual VM${COMMAND_RULES[info.fullName] ? ' (read-only)' : ''}`);
+  if (isRefused(info, ctx.session.readOnly)) throw new ProxyError(E.NOT_IMPLEMENTED, `${info.fullName} is refused by the virtual VM${COMMAND_RULES[info.fullName] ? ' (read-only)' : ''}`);
   await checkCommand(ctx.cluster, info, data);
   // A command still being checked when its debugger left would act after the cleanup, which nothing undoes.
   if (ctx.session.closed) throw new ProxyError(E.VM_DEAD, `${info.fullName}: the debugger has left`);

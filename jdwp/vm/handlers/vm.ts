@@ -116,7 +116,7 @@ const allClassesWithGeneric: Handler = async (ctx, info) => {
 
 const exit: Handler = async (ctx, info, data) => {
   const { options } = ctx.cluster;
-  if (!options.allowExit || options.readOnly) throw new ProxyError(E.NOT_IMPLEMENTED, 'VirtualMachine.Exit is refused (start the proxy with --allow-exit)');
+  if (!options.allowExit || ctx.session.readOnly) throw new ProxyError(E.NOT_IMPLEMENTED, 'VirtualMachine.Exit is refused (start the proxy with --allow-exit)');
   return fanoutEmpty(ctx, info, data);
 };
 
@@ -141,7 +141,7 @@ const capabilities: Handler = async (ctx, info) => {
   const replies = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.alloc(0))));
   const out: WireRecord = {};
   for (const f of info.spec.reply!) {
-    out[f.name] = replies.length > 0 && replies.every((r) => r.value[f.name] === true) && !(ctx.cluster.options.readOnly && READ_ONLY_OFF.has(f.name));
+    out[f.name] = replies.length > 0 && replies.every((r) => r.value[f.name] === true) && !(ctx.session.readOnly && READ_ONLY_OFF.has(f.name));
   }
   return encodeReply(info, out);
 };
