@@ -59,7 +59,7 @@ describe('adapter pieces without a JVM', function () {
 
   it('resolves the edges and stitching of a nodes attach, inline or from a file, with numbered errors', () => {
     const edge = { name: 'rpc', client: { method: 'a.Client.call', key: 'arg0.id' }, server: { method: 'a.Server.serve', key: 'arg0.id' } };
-    assert.deepEqual(resolveAttach({ nodes: ['a:1'], edges: [edge], edgePresets: false, stitch: false }), { kind: 'attach-nodes', nodes: ['a:1'], edges: [edge], stitch: false });
+    assert.deepEqual(resolveAttach({ nodes: ['a:1'], edges: [edge], edgePresets: false, stitch: false }), { kind: 'attach-nodes', nodes: ['a:1'], discover: [], edges: [edge], stitch: false });
     const file = path.join(os.tmpdir(), `jdwp-fabric-edges-${process.pid}.json`);
     fs.writeFileSync(file, JSON.stringify({ edges: [edge] }));
     try {
