@@ -58,3 +58,11 @@ export const COMPOSITE = commandByName('Event.Composite');
 
 /** JDWP constants: Error, EventKind, Tag, TypeTag, SuspendPolicy, StepSize, StepDepth and the rest. */
 export const JDWP = CONSTANTS;
+
+/** The modifier kinds of EventRequest.Set by name (ThreadOnly: 3, LocationOnly: 7, ...), read from its out layout. */
+export const MOD_KIND: Readonly<Record<string, number>> = (() => {
+  const modifiers = commandByName('EventRequest.Set').spec.out!.find((f) => f.name === 'modifiers');
+  const select = modifiers?.kind === 'repeat' ? modifiers.of : undefined;
+  if (select?.kind !== 'select') throw new Error('EventRequest.Set has no modifier select in the protocol table');
+  return Object.freeze(Object.fromEntries(select.alts.map((a) => [a.name, a.value])));
+})();

@@ -11,7 +11,7 @@
  * receives is its own.
  */
 import type { Location, ThreadID } from '../protocol/wire-types';
-import { JDWP } from '../registry';
+import { JDWP, MOD_KIND } from '../registry';
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
 import type { RpcEdge } from '../flow/edges';
 import type { Cluster } from './cluster';
@@ -24,7 +24,7 @@ import type { RequestManager, VRequest } from './requests';
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
 const D = JDWP.StepDepth;
-const M = { ThreadOnly: 3, ClassOnly: 4, ClassExclude: 6, LocationOnly: 7, Step: 10 } as const;
+const M = MOD_KIND;
 
 /** Framework code a step that lands in a handler passes through: the JDK, the servlet API and the common servlet containers. */
 export const FRAMEWORK_EXCLUDES = ['java.*', 'javax.*', 'jakarta.*', 'jdk.*', 'sun.*', 'com.sun.*', 'org.eclipse.jetty.*', 'org.apache.catalina.*', 'org.apache.coyote.*', 'org.apache.tomcat.*', 'io.undertow.*'];

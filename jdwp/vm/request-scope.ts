@@ -13,7 +13,7 @@
 import type { ThreadID } from '../protocol/wire-types';
 import type { RequestScopeSpec } from '../flow/scope-spec';
 import { baggageEntry, traceIdOf } from '../flow/scope-spec';
-import { JDWP } from '../registry';
+import { JDWP, MOD_KIND } from '../registry';
 import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import { holdsAt, readHeader, sitesOf, type EdgeSite } from './edge-sites';
@@ -22,7 +22,7 @@ import type { OwnRequest } from './own-requests';
 import type { RequestManager, VRequest } from './requests';
 
 const K = JDWP.EventKind;
-const M = { ThreadOnly: 3, ClassOnly: 4, LocationOnly: 7, Step: 10 } as const;
+const M = MOD_KIND;
 
 /** Kinds of requests a scope arms per in-scope thread (the others, steps included, are left as they are). */
 const SCOPED_KINDS = new Set<number>([
