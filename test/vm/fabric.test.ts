@@ -13,28 +13,48 @@ const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
 const FIXTURE = 'Lfixture/Fixture;';
 
-/** Collects breakpoint hits of one request for a while, resuming each, and answers the nodes they came from. */
-async function hitNodes(vm: JdwpClient, requestID: number, ms: number): Promise<Map<string, number>> {
-  const nodes = new Map<string, number>();
-  const pending: Array<Promise<unknown>> = [];
-  const on = (e: Event_Composite_Event) => {
+/**
+ * Records the breakpoint hits of one request by node, resuming every hit as it comes, also between windows: a hit
+ * left suspended after a window would keep its node from hitting in the next one.
+ */
+class HitRecorder {
+  private nodes = new Map<string, number>();
+  private readonly pending: Array<Promise<unknown>> = [];
+  private readonly on = (e: Event_Composite_Event) => {
     for (const ev of e.events) {
-      if (ev.eventKind !== K.BREAKPOINT || ev.requestID !== requestID) continue;
+      if (ev.eventKind !== K.BREAKPOINT || ev.requestID !== this.requestID) continue;
       const thread = ev.thread as ThreadID;
-      pending.push(
-        vm.ThreadReference.Name(thread).then(({ threadName }) => {
+      const into = this.nodes;
+      this.pending.push(
+        this.vm.ThreadReference.Name(thread).then(({ threadName }) => {
           const node = /^\[([^\]]+)\]/.exec(threadName)?.[1] ?? '?';
-          nodes.set(node, (nodes.get(node) ?? 0) + 1);
-          return vm.ThreadReference.Resume(thread);
+          into.set(node, (into.get(node) ?? 0) + 1);
+          return this.vm.ThreadReference.Resume(thread);
         }),
       );
     }
   };
-  vm.on('event', on);
-  await new Promise((r) => setTimeout(r, ms));
-  vm.removeListener('event', on);
-  await Promise.allSettled(pending);
-  return nodes;
+
+  constructor(
+    private readonly vm: JdwpClient,
+    private readonly requestID: number,
+  ) {
+    vm.on('event', this.on);
+  }
+
+  /** The nodes that hit during the next `ms` milliseconds. */
+  async window(ms: number): Promise<Map<string, number>> {
+    const nodes = (this.nodes = new Map());
+    await new Promise((r) => setTimeout(r, ms));
+    this.nodes = new Map();
+    return nodes;
+  }
+
+  /** Stops recording once every hit seen was resumed. */
+  async stop(): Promise<void> {
+    this.vm.removeListener('event', this.on);
+    await Promise.allSettled(this.pending);
+  }
 }
 
 describe('the Fabric command set', function () {
@@ -98,15 +118,20 @@ describe('the Fabric command set', function () {
     const bp = await vm.Fabric.SetBreakpointBySymbol(FIXTURE, symbolHash, '', line, P.EVENT_THREAD);
     assert.deepEqual([bp.boundNodes, bp.totalNodes], [3, 3]);
     assert.deepEqual(await vm.Fabric.RequestInfo(bp.requestID), { boundNodes: 3, eligibleNodes: 3, totalNodes: 3 });
-    const before = await hitNodes(vm, bp.requestID, 3000);
-    assert.deepEqual([...before.keys()].sort(), ['node-1', 'node-2', 'node-3'], JSON.stringify([...before]));
+    const hits = new HitRecorder(vm, bp.requestID);
+    try {
+      const before = await hits.window(3000);
+      assert.deepEqual([...before.keys()].sort(), ['node-1', 'node-2', 'node-3'], JSON.stringify([...before]));
 
-    await vm.Fabric.DisableOnNode(bp.requestID, 'node-2');
-    assert.deepEqual(await vm.Fabric.RequestInfo(bp.requestID), { boundNodes: 2, eligibleNodes: 3, totalNodes: 3 });
-    await hitNodes(vm, bp.requestID, 300);
-    const after = await hitNodes(vm, bp.requestID, 3000);
-    assert.deepEqual([...after.keys()].sort(), ['node-1', 'node-3']);
-    await vm.EventRequest.Clear(K.BREAKPOINT, bp.requestID);
+      await vm.Fabric.DisableOnNode(bp.requestID, 'node-2');
+      assert.deepEqual(await vm.Fabric.RequestInfo(bp.requestID), { boundNodes: 2, eligibleNodes: 3, totalNodes: 3 });
+      await hits.window(300);
+      const after = await hits.window(3000);
+      assert.deepEqual([...after.keys()].sort(), ['node-1', 'node-3'], JSON.stringify([...after]));
+    } finally {
+      await vm.EventRequest.Clear(K.BREAKPOINT, bp.requestID);
+      await hits.stop();
+    }
   });
 
   it('answers INVALID_LOCATION for a line without code in a loaded class, and a wrong hash binds nowhere', async () => {
