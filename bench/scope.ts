@@ -6,10 +6,11 @@
 // core), and what the proxy measured (threads held by entry checks, share of the time).
 // Run: npx tsc -p . && node out/bench/scope.js [seconds=8] [rate=50]
 import * as fs from 'node:fs';
+import { lineLocation } from '../test/support/locations';
 import { demoMarker, startFlowCluster } from '../cli/demo-cluster';
 import { LoadGenerator, quantile, type LoadResult } from '../cli/load';
 import { JdwpClient } from '../jdwp/client/client';
-import type { Location, ThreadID } from '../jdwp/protocol/wire-types';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import { JDWP } from '../jdwp/registry';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
 import { parseAddress } from '../jdwp/transport/tcp';
@@ -23,17 +24,6 @@ const TICKS = 100;
 function cpuTicks(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]);
-}
-
-async function lineLocation(vm: JdwpClient, className: string, line: number): Promise<Location> {
-  const { classes } = await vm.VirtualMachine.ClassesBySignature(`L${className.replace(/\./g, '/')};`);
-  const type = classes[0].typeID;
-  for (const m of (await vm.ReferenceType.Methods(type)).declared) {
-    const { lines } = await vm.Method.LineTable(type, m.methodID).catch(() => ({ lines: [] as Array<{ lineNumber: number; lineCodeIndex: bigint }> }));
-    const row = lines.find((l) => l.lineNumber === line);
-    if (row) return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: m.methodID, index: row.lineCodeIndex };
-  }
-  throw new Error(`no code at ${className}:${line}`);
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,8 @@
 //     in a followed step.
 // Run: npx tsc -p . && node out/bench/stitch.js [stops] [rate]
 import { JdwpClient } from '../jdwp/client/client';
-import type { Location, ThreadID } from '../jdwp/protocol/wire-types';
+import { lineLocation } from '../test/support/locations';
+import type { ThreadID } from '../jdwp/protocol/wire-types';
 import type { Jvm } from '../jdwp/launch/java';
 import { JDWP } from '../jdwp/registry';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
@@ -26,18 +27,6 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 type Marker = 'LEAF_LINE' | 'CALL_LINE' | 'INTO_WORK_LINE';
 
-async function location(vm: JdwpClient, marker: Marker): Promise<Location> {
-  const { classes } = await vm.VirtualMachine.ClassesBySignature('Lhopfix/Hop;');
-  const type = classes[0].typeID;
-  const methods = (await vm.ReferenceType.Methods(type)).declared;
-  for (const m of methods) {
-    const { lines } = await vm.Method.LineTable(type, m.methodID).catch(() => ({ lines: [] as Array<{ lineNumber: number; lineCodeIndex: bigint }> }));
-    const row = lines.find((l) => l.lineNumber === hopLine(marker));
-    if (row) return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: m.methodID, index: row.lineCodeIndex };
-  }
-  throw new Error(`no code at ${marker}`);
-}
-
 function next(vm: JdwpClient, kind: number, requestID: number): Promise<{ thread: ThreadID }> {
   return new Promise((resolve) => {
     const on = (e: Event_Composite_Event) => {
@@ -53,7 +42,7 @@ function next(vm: JdwpClient, kind: number, requestID: number): Promise<{ thread
 
 /** Stops a request's thread at a marker; `skip` earlier hits are let go (the call line runs on front, then mid). */
 async function stop(vm: JdwpClient, url: string, marker: Marker, skip = 0): Promise<{ thread: ThreadID; done: Promise<unknown> }> {
-  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await location(vm, marker) }]);
+  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine(marker)) }]);
   let hit = next(vm, K.BREAKPOINT, requestID);
   const done = callWork(url);
   let { thread } = await hit;

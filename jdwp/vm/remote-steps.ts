@@ -22,7 +22,6 @@ import type { OwnHandler, OwnRequest } from './own-requests';
 import type { RequestManager, VRequest } from './requests';
 
 const K = JDWP.EventKind;
-const P = JDWP.SuspendPolicy;
 const D = JDWP.StepDepth;
 const M = MOD_KIND;
 

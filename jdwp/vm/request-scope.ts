@@ -14,7 +14,7 @@ import type { ThreadID } from '../protocol/wire-types';
 import type { RequestScopeSpec } from '../flow/scope-spec';
 import { baggageEntry, traceIdOf } from '../flow/scope-spec';
 import { JDWP, MOD_KIND } from '../registry';
-import type { Event_Composite_Events, EventRequest_Set_Modifier } from '../protocol/spec-types';
+import type { Event_Composite_Events } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import { holdsAt, readHeader, sitesOf, type EdgeSite } from './edge-sites';
 import type { NodeLink } from './node-link';

@@ -2,10 +2,11 @@
 // one JVM each) under a steady load: a breakpoint in the shared orders handler stops only requests marked
 // X-Debug-Session: alice, the scope follows them into inventory, and nothing of the scope outlives it.
 import * as assert from 'node:assert/strict';
+import { lineLocation } from '../support/locations';
 import { demoMarker, startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
 import { LoadGenerator, quantile, type LoadResult } from '../../cli/load';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { Location, ObjectID, ThreadID } from '../../jdwp/protocol/wire-types';
+import type { ObjectID, ThreadID } from '../../jdwp/protocol/wire-types';
 import { headerByFields } from '../../jdwp/flow/headers';
 import { VmMirror } from '../../jdwp/mirror/vm-mirror';
 import { JDWP } from '../../jdwp/registry';
@@ -16,17 +17,6 @@ import { sleep } from './support';
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
-
-async function lineLocation(vm: JdwpClient, className: string, line: number): Promise<Location> {
-  const { classes } = await vm.VirtualMachine.ClassesBySignature(`L${className.replace(/\./g, '/')};`);
-  const type = classes[0].typeID;
-  for (const m of (await vm.ReferenceType.Methods(type)).declared) {
-    const { lines } = await vm.Method.LineTable(type, m.methodID).catch(() => ({ lines: [] as Array<{ lineNumber: number; lineCodeIndex: bigint }> }));
-    const row = lines.find((l) => l.lineNumber === line);
-    if (row) return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: m.methodID, index: row.lineCodeIndex };
-  }
-  throw new Error(`no code at ${className}:${line}`);
-}
 
 /** The X-Debug-Session header of the request a stopped handler thread serves (its `exchange` argument). */
 async function sessionHeader(mirror: VmMirror, thread: ThreadID): Promise<string | undefined> {

@@ -1,6 +1,7 @@
 // Faults around stitched stacks and steps followed across nodes: a caller's node that dies while its frames are
 // shown, a serving node that dies mid-step, and a call that no node serves.
 import * as assert from 'node:assert/strict';
+import { lineLocation } from '../support/locations';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JdwpClient } from '../../jdwp/client/client';
@@ -17,14 +18,6 @@ const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
 const EXCLUDES = ['java.*', 'javax.*', 'sun.*', 'com.sun.*', 'jdk.internal.*'];
 
-async function hopLocation(vm: JdwpClient, marker: 'LEAF_LINE' | 'CALL_LINE'): Promise<Location> {
-  const { classes } = await vm.VirtualMachine.ClassesBySignature('Lhopfix/Hop;');
-  const type = classes[0].typeID;
-  const work = (await vm.ReferenceType.Methods(type)).declared.find((m) => m.name === 'work')!;
-  const { lines } = await vm.Method.LineTable(type, work.methodID);
-  return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: work.methodID, index: lines.find((l) => l.lineNumber === hopLine(marker))!.lineCodeIndex };
-}
-
 function nextEvent(vm: JdwpClient, kind: number, requestID?: number): Promise<{ thread: ThreadID; location: Location }> {
   return new Promise((resolve) => {
     const on = (e: Event_Composite_Event) => {
@@ -40,7 +33,7 @@ function nextEvent(vm: JdwpClient, kind: number, requestID?: number): Promise<{ 
 
 async function stopAt(vm: JdwpClient, marker: 'LEAF_LINE' | 'CALL_LINE', url: string) {
   const hit = nextEvent(vm, K.BREAKPOINT);
-  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, marker) }, { modKind: 1, count: 1 }]);
+  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine(marker)) }, { modKind: 1, count: 1 }]);
   const pending = callWork(url).catch((err: Error) => ({ status: 0, body: err.message }));
   const { thread } = await hit;
   await vm.EventRequest.Clear(K.BREAKPOINT, requestID);

@@ -1,6 +1,7 @@
 // The servlet preset on a real servlet container (Debian's Jetty 9): gateway (JDK HttpClient) -> OrdersServlet
 // (javax.servlet on Jetty) -> inventory (com.sun.net.httpserver), one JVM each, behind the virtual VM.
 import * as assert from 'node:assert/strict';
+import { lineLocation } from '../support/locations';
 import type { FlowCluster } from '../../cli/demo-cluster';
 import { demoMarker } from '../../cli/demo-cluster';
 import { checkout } from '../../cli/load';
@@ -13,17 +14,6 @@ import { SERVLET_CLASS, servletMarkerLine, startServletFlow } from '../support/s
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
-
-async function lineLocation(vm: JdwpClient, className: string, line: number): Promise<Location> {
-  const { classes } = await vm.VirtualMachine.ClassesBySignature(`L${className.replace(/\./g, '/')};`);
-  const type = classes[0].typeID;
-  for (const m of (await vm.ReferenceType.Methods(type)).declared) {
-    const { lines } = await vm.Method.LineTable(type, m.methodID).catch(() => ({ lines: [] as Array<{ lineNumber: number; lineCodeIndex: bigint }> }));
-    const row = lines.find((l) => l.lineNumber === line);
-    if (row) return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: m.methodID, index: row.lineCodeIndex };
-  }
-  throw new Error(`no code at ${className}:${line}`);
-}
 
 function next(vm: JdwpClient, kind: number, requestID: number): Promise<{ thread: ThreadID; location: Location }> {
   return new Promise((resolve) => {

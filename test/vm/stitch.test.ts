@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { lineLocation } from '../support/locations';
 import type { JdwpClient } from '../../jdwp/client/client';
 import type { Location, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
@@ -10,15 +11,6 @@ import { assertNothingSuspended, attachAfterDebugger, startProxy, type ProxyUnde
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
-
-async function hopLocation(vm: JdwpClient, marker: 'LEAF_LINE' | 'CALL_LINE'): Promise<Location> {
-  const { classes } = await vm.VirtualMachine.ClassesBySignature('Lhopfix/Hop;');
-  const type = classes[0].typeID;
-  const work = (await vm.ReferenceType.Methods(type)).declared.find((m) => m.name === 'work')!;
-  const { lines } = await vm.Method.LineTable(type, work.methodID);
-  const index = lines.find((l) => l.lineNumber === hopLine(marker))!.lineCodeIndex;
-  return { typeTag: JDWP.TypeTag.CLASS, classID: type as never, methodID: work.methodID, index };
-}
 
 function nextBreakpoint(vm: JdwpClient): Promise<ThreadID> {
   return new Promise((resolve) => {
@@ -103,7 +95,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     let pending: Promise<{ status: number; body: string }> | undefined;
     try {
       const hit = nextBreakpoint(vm);
-      const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'LEAF_LINE') }]);
+      const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('LEAF_LINE')) }]);
       pending = callWork(chain.urls[0]);
       const thread = await hit;
       const { frames } = await vm.ThreadReference.Frames(thread, 0, -1);
@@ -143,7 +135,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     let pending: Promise<{ status: number; body: string }> | undefined;
     try {
       const hit = nextBreakpoint(vm);
-      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'CALL_LINE') }]);
+      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('CALL_LINE')) }]);
       pending = callWork(chain.urls[0]);
       const caller = await hit;
       await vm.EventRequest.Clear(K.BREAKPOINT, bp);
@@ -182,7 +174,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     let pending: Promise<{ status: number; body: string }> | undefined;
     try {
       const hit = nextBreakpoint(vm);
-      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'CALL_LINE') }]);
+      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('CALL_LINE')) }]);
       pending = callWork(chain.urls[0]);
       const caller = await hit;
       await vm.EventRequest.Clear(K.BREAKPOINT, bp);
@@ -215,7 +207,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     try {
       const baseline = await Promise.all(Array.from({ length: 50 }, timed));
       const hit = nextBreakpoint(vm);
-      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await hopLocation(vm, 'CALL_LINE') }, { modKind: 1, count: 1 }]);
+      const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('CALL_LINE')) }, { modKind: 1, count: 1 }]);
       followed = callWork(chain.urls[0]);
       const caller = await hit;
       await vm.EventRequest.Clear(K.BREAKPOINT, bp);
