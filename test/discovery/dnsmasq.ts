@@ -20,6 +20,7 @@ export class Dnsmasq {
 
   /** The TTL of every record, in seconds, from the next start. */
   constructor(public ttl = 1) {
+    fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
     this.dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'dnsmasq-'));
   }
 
