@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Jvm } from '../../jdwp/launch/java';
 import { attachAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from '../adapter/harness';
-import { killAll, lineOf, ROOT } from '../support/fixtures';
+import { killAll, lineOf, ROOT, tmpDir } from '../support/fixtures';
 import { sleep, startNode } from '../vm/support';
 import { FakeApiServer, orderPod } from './k8s-api';
 import { freeTcpPort } from './support';
@@ -20,8 +20,7 @@ describe('the debug adapter attached with "discover" (stand-in Kubernetes API se
 
   before(async () => {
     await api.start();
-    fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-    kubeconfig = path.join(fs.mkdtempSync(path.join(ROOT, '.tmp', 'kube-')), 'config');
+    kubeconfig = path.join(tmpDir('kube-'), 'config');
     fs.writeFileSync(
       kubeconfig,
       JSON.stringify({

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT } from '../support/fixtures';
+import { tmpDir } from '../support/fixtures';
 
 /** The records dnsmasq serves: A records (name to addresses) and SRV records. */
 export interface DnsRecords {
@@ -20,8 +20,7 @@ export class Dnsmasq {
 
   /** The TTL of every record, in seconds, from the next start. */
   constructor(public ttl = 1) {
-    fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-    this.dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'dnsmasq-'));
+    this.dir = tmpDir('dnsmasq-');
   }
 
   /** Starts dnsmasq with `records` on a free loopback port (the same port on a restart). */

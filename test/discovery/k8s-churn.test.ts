@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { JdwpClient } from '../../jdwp/client/client';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VirtualVm } from '../../jdwp/vm/server';
-import { killAll, ROOT } from '../support/fixtures';
+import { killAll, tmpDir } from '../support/fixtures';
 import { seededRandom } from '../support/random';
 import { startNode } from '../vm/support';
 import { FakeApiServer, orderPod, type PortVia } from './k8s-api';
@@ -26,8 +26,7 @@ describe('discovery on Kubernetes under seeded random churn (stand-in API server
 
   before(async () => {
     await api.start();
-    fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-    kubeconfig = path.join(fs.mkdtempSync(path.join(ROOT, '.tmp', 'kube-')), 'config');
+    kubeconfig = path.join(tmpDir('kube-'), 'config');
     fs.writeFileSync(
       kubeconfig,
       JSON.stringify({

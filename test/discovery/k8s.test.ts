@@ -6,7 +6,7 @@ import { JdwpClient } from '../../jdwp/client/client';
 import { nodesOfPod } from '../../jdwp/discovery/k8s';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VirtualVm } from '../../jdwp/vm/server';
-import { killAll, ROOT } from '../support/fixtures';
+import { killAll, ROOT, tmpDir } from '../support/fixtures';
 import { startNode } from '../vm/support';
 import { FakeApiServer, orderPod, type Pod, type PortVia } from './k8s-api';
 import { breakAtFixture, freeTcpPort, HitRecorder, waitForNames } from './support';
@@ -29,8 +29,7 @@ describe('discovery of nodes on Kubernetes (a stand-in API server, real JVMs on 
 
   before(async () => {
     await api.start();
-    fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-    kubeconfig = path.join(fs.mkdtempSync(path.join(ROOT, '.tmp', 'kube-')), 'config');
+    kubeconfig = path.join(tmpDir('kube-'), 'config');
     fs.writeFileSync(
       kubeconfig,
       JSON.stringify({

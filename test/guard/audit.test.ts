@@ -12,7 +12,7 @@ import type { Jvm } from '../../jdwp/launch/java';
 import { JDWP } from '../../jdwp/registry';
 import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { runCli } from '../cli/support';
-import { killAll, lineOf, ROOT } from '../support/fixtures';
+import { killAll, lineOf, tmpDir } from '../support/fixtures';
 import { debuggerGone, startNodes, startProxy, type ProxyUnderTest } from '../vm/support';
 
 const K = JDWP.EventKind;
@@ -41,8 +41,7 @@ describe('the audit log', function () {
   let file: string;
 
   before(async () => {
-    fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-    dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'audit-'));
+    dir = tmpDir('audit-');
     file = path.join(dir, 'audit.jsonl');
     const tokens = path.join(dir, 'tokens.json');
     const hash = (t: string) => createHash('sha256').update(t).digest('hex');

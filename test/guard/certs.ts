@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT } from '../support/fixtures';
+import { ROOT, tmpDir } from '../support/fixtures';
 
 /** The files the tests use: `ca` is the CA clients trust; each server has `cert` and `key`. */
 export interface TestCerts {
@@ -32,7 +32,7 @@ function makeServer(dir: string, name: string, ca: string, days: number): { cert
 /** Makes the certificates; `-days -1` gives a certificate whose validity ended a day before it began. */
 export function makeTestCerts(): TestCerts {
   fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(ROOT, '.tmp', 'certs-'));
+  const dir = tmpDir('certs-');
   makeCa(dir, 'ca');
   makeCa(dir, 'other-ca');
   return {

@@ -46,3 +46,10 @@ export function fixturePrimitiveValues(round: number): Array<{ tag: number; valu
     { tag: t('D'), value: 2.25 },
   ];
 }
+
+/** A fresh directory under the project's .tmp (made first: a fresh clone has none). */
+export function tmpDir(prefix: string): string {
+  const fs = require('node:fs') as typeof import('node:fs');
+  fs.mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
+  return fs.mkdtempSync(path.join(ROOT, '.tmp', prefix));
+}
