@@ -7,6 +7,7 @@
  *   expr:EXPRESSION       an expression of our evaluator, true in the server side's frame (no method calls)
  */
 import { FabricError, FabricErrorCode } from '../errors';
+import { parseExpression } from '../eval/parser';
 
 /** A parsed request scope. */
 export type RequestScopeSpec =
@@ -49,9 +50,15 @@ export function parseRequestScope(text: string): RequestScopeSpec {
       if (!/^[0-9a-f]{32}$/.test(traceId) || /^0+$/.test(traceId)) throw invalid(text, 'a trace-id is 32 hex digits, not all zero');
       return { kind, traceId, text };
     }
-    case 'expr':
+    case 'expr': {
       if (!body.trim()) throw invalid(text, 'empty expression');
+      try {
+        parseExpression(body.trim());
+      } catch (err) {
+        throw invalid(text, `the expression does not parse: ${(err as Error).message}`);
+      }
       return { kind, expression: body.trim(), text };
+    }
     default:
       throw invalid(text, `unknown kind "${kind}"`);
   }
