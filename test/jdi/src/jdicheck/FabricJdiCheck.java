@@ -74,6 +74,9 @@ public final class FabricJdiCheck {
                 case "vm-death":
                     new VmDeath(vm[0], report).run();
                     break;
+                case "scope":
+                    new Scope(vm[0], events, report, options).run();
+                    break;
                 case "stitch":
                     new Stitch(vm[0], events, report, options).run();
                     break;
