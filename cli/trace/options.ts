@@ -35,7 +35,7 @@ export const DEFAULT_LOAD_TIMEOUT_S = 10;
 export const TRACE_USAGE = `usage: jdwp-fabric trace --connect HOST:PORT --at CLASS:LINE | --at CLASS.method [--at ...]
                          [--when EXPR] [--capture EXPR[,EXPR...]] [--log 'text {expr}'] [--stack N]
                          [--max-hits N] [--per-node N] [--duration SECONDS] [--rate N/s] [--node-rate N/s]
-                         [--symbol HASH] [--json] [budgets...]
+                         [--symbol HASH] [--request SPEC] [--json] [budgets...]
 
 Non-breaking snapshots, tracepoints and logpoints on a JVM or on the virtual VM of a cluster. Each hit
 suspends only its own thread, which is resumed as soon as the values are read; one JSON object per hit
