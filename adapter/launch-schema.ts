@@ -103,7 +103,7 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   },
   port: {
     requests: ['attach'],
-    schema: { type: ['number', 'string'], default: 5005, description: 'JDWP port of the proxy or of one JVM. Use either "hostName"/"port" or "nodes".' },
+    schema: { type: ['number', 'string'], default: 5005, description: 'JDWP port of the proxy or of one JVM. Use either "hostName"/"port", "url" or "nodes".' },
   },
   url: {
     requests: ['attach'],
