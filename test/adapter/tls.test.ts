@@ -15,6 +15,8 @@ import { attachAndConfigure, nextStop, startAdapter, type AdapterUnderTest } fro
 
 const MAIN = path.join(ROOT, 'test/fixtures/java/dapfix/DapMain.java');
 const TOKEN = 'token of the developer';
+const READER = 'token of the reader';
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
 
 describe('debug adapter attached to the proxy over wss:// with a token', function () {
   this.timeout(90_000);
@@ -26,7 +28,13 @@ describe('debug adapter attached to the proxy over wss:// with a token', functio
   before(async () => {
     certs = makeTestCerts();
     const tokensFile = path.join(certs.dir, 'tokens.json');
-    fs.writeFileSync(tokensFile, JSON.stringify([{ name: 'developer', sha256: createHash('sha256').update(TOKEN).digest('hex'), role: 'full' }]));
+    fs.writeFileSync(
+      tokensFile,
+      JSON.stringify([
+        { name: 'developer', sha256: sha256(TOKEN), role: 'full' },
+        { name: 'reader', sha256: sha256(READER), role: 'read-only' },
+      ]),
+    );
     await Promise.all([0, 1].map(() => startFixture(jvms, 'dapfix.DapMain')));
     proxy = await startProxy(jvms, { listenWs: '127.0.0.1:0', tls: readServerFiles(certs.good.cert, certs.good.key), tokens: new TokenStore(tokensFile) });
   });
@@ -82,6 +90,27 @@ describe('debug adapter attached to the proxy over wss:// with a token', functio
     await session.close();
     a = undefined;
     await assertNothingSuspended(proxy.vm, 2);
+  });
+
+  it('gives a read-only token a session that reads variables but cannot set one', async () => {
+    await debuggerGone(proxy.vm);
+    a = await startAdapter();
+    const session = a;
+    await attachAndConfigure(session.dc, { url: proxy.vm.wsUrl, token: READER, tlsCa: certs.ca }, () =>
+      session.dc.setBreakpointsRequest({ source: { path: MAIN }, breakpoints: [{ line: lineOf('dapfix/DapMain.java', 'VARS_LINE') }] }),
+    );
+    const stop = await nextStop(session.dc);
+    const st = await session.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 });
+    const locals = (await session.dc.scopesRequest({ frameId: st.body.stackFrames[0].id })).body.scopes[0];
+    const small = (await session.dc.variablesRequest({ variablesReference: locals.variablesReference })).body.variables.find((v) => v.name === 'small');
+    assert.match(small?.value ?? '', /^\d$/);
+    const refused = await session.dc.setVariableRequest({ variablesReference: locals.variablesReference, name: 'small', value: '42' }).then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    assert.match(refused ?? 'it was set', /StackFrame\.SetValues failed: JDWP error 99 \(NOT_IMPLEMENTED\) \(jdwp-fabric error 3018\)/);
+    const again = (await session.dc.variablesRequest({ variablesReference: locals.variablesReference })).body.variables.find((v) => v.name === 'small');
+    assert.equal(again?.value, small!.value);
   });
 
   it('takes the token from $JDWP_FABRIC_TOKEN when the configuration has none', async () => {
