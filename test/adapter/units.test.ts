@@ -133,6 +133,9 @@ describe('adapter pieces without a JVM', function () {
     assert.equal(toAdapterError(new FabricError(FabricErrorCode.CONNECT_FAILED, 'x')).code, 3004);
     assert.equal(toAdapterError(new FabricError(FabricErrorCode.REQUEST_TIMEOUT, 'x')).code, 3009);
     assert.equal(toAdapterError(new FabricError(FabricErrorCode.CONNECTION_CLOSED, 'x')).code, 3008);
+    assert.equal(toAdapterError(new FabricError(FabricErrorCode.CERTIFICATE_REJECTED, 'x')).code, 3025);
+    assert.equal(toAdapterError(new FabricError(FabricErrorCode.TOKEN_REJECTED, 'x')).code, 3026);
+    assert.equal(toAdapterError(new FabricError(FabricErrorCode.BAD_TLS_FILES, 'x')).code, 3003);
     assert.equal(toAdapterError(new EvalError(EvalErrorCode.UNKNOWN_NAME, 'nope', 3)).code, 2002);
     assert.equal(toAdapterError(new Error('boom')).code, 3001);
     assert.equal(toAdapterError('text').message, 'text');
