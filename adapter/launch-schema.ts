@@ -24,9 +24,9 @@ export interface AttributeSpec {
 export const ConfigErrorCode = {
   /** `request` is neither "attach" nor "launch". */
   BAD_REQUEST: 3101,
-  /** An attach configuration has neither `port` nor `nodes`. */
+  /** An attach configuration has none of `port`, `url`, `nodes` and `discover`. */
   MISSING_TARGET: 3102,
-  /** An attach configuration has both `port` and `nodes`. */
+  /** An attach configuration has two of `port`, `url` and `nodes` (or `discover`). */
   CONFLICTING_TARGETS: 3103,
   /** `port` is not an integer from 1 to 65535. */
   BAD_PORT: 3104,
