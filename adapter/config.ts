@@ -13,6 +13,7 @@ import {
   splitCommandLine,
   STEP_FILTER_FLAGS,
   SUSPEND_SCOPES,
+  WS_URL_PATTERN,
   type StepFilters,
   type SuspendScope,
 } from './launch-schema';
@@ -56,6 +57,16 @@ export interface FlowArguments {
 export interface AttachHostArguments extends CommonArguments, ClusterArguments {
   hostName?: string;
   port: number;
+}
+
+/** `attach` to a proxy's WebSocket endpoint (its --listen-ws). */
+export interface AttachUrlArguments extends CommonArguments, ClusterArguments {
+  /** "ws://HOST:PORT/" or "wss://HOST:PORT/". */
+  url: string;
+  /** The bearer token; default $JDWP_FABRIC_TOKEN. */
+  token?: string;
+  /** A PEM CA file the wss:// server's certificate must chain to; default $JDWP_FABRIC_TLS_CA, else the system store. */
+  tlsCa?: string;
 }
 
 /** `attach` to a list of nodes through an in-process virtual VM. */
@@ -150,11 +161,14 @@ export function requestScopeOf(value: unknown): string | undefined {
 /** The three kinds of configuration. */
 export type TargetConfig =
   | { kind: 'attach-host'; host: string; port: number }
+  | { kind: 'attach-url'; url: string; token?: string; tlsCa?: string }
   | { kind: 'attach-nodes'; nodes: string[]; discover: string[]; edges: RpcEdge[]; stitch: boolean }
   | { kind: 'launch'; mainClass: string; classPaths: string[]; vmArgs: string[]; args: string[]; cwd?: string; env?: Record<string, string>; javaExec?: string };
 
 /** Validates an attach request's arguments. */
-export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Partial<AttachHostArguments & AttachNodesArguments>): TargetConfig {
+export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Partial<AttachHostArguments & AttachNodesArguments & AttachUrlArguments>): TargetConfig {
+  if (args.url !== undefined) return resolveUrl(args);
+  for (const name of URL_ATTRIBUTES) if (args[name] !== undefined) throw bad(`"${name}" goes with "url" (a proxy's ws:// or wss:// endpoint); plain TCP has no token or TLS`);
   if (args.nodes !== undefined || args.discover !== undefined) {
     const nodes = stringList(args.nodes, 'nodes');
     const discover = stringList(args.discover, 'discover');
@@ -174,11 +188,29 @@ export function resolveAttach(args: DebugProtocol.AttachRequestArguments & Parti
     if (args[name] !== undefined) throw bad(`"${name}" applies to "nodes" only (the virtual VM the adapter starts); a proxy takes --edges, --no-edge-presets and --no-stitch`);
   }
   const port = typeof args.port === 'string' ? Number(args.port) : args.port;
-  if (port === undefined) throw bad('attach needs "port" (with "hostName") or "nodes"');
+  if (port === undefined) throw bad('attach needs "port" (with "hostName"), "url" or "nodes"');
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) throw bad(`"port" must be a TCP port, not ${JSON.stringify(args.port)}`);
   const host = args.hostName ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw bad('"hostName" must be a host name');
   return { kind: 'attach-host', host, port };
+}
+
+/** The attributes that only an attach by `url` takes. */
+const URL_ATTRIBUTES = ['token', 'tlsCa'] as const;
+
+const WS_URL = new RegExp(WS_URL_PATTERN);
+
+/** Validates an attach to a proxy's WebSocket endpoint: a ws:// or wss:// URL, a token, and a CA file for wss:// only. */
+function resolveUrl(args: Partial<AttachHostArguments & AttachNodesArguments & AttachUrlArguments>): TargetConfig {
+  const { url, token, tlsCa } = args;
+  if (typeof url !== 'string' || !WS_URL.test(url) || !URL.canParse(url)) throw bad(`"url" must be "ws://HOST:PORT/" or "wss://HOST:PORT/", not ${JSON.stringify(url)}`);
+  for (const name of ['hostName', 'port', 'nodes', 'discover', ...FLOW_ATTRIBUTES] as const) {
+    if (args[name] !== undefined) throw bad(`give either "url" or "${name}", not both`);
+  }
+  if (token !== undefined && (typeof token !== 'string' || token === '')) throw bad('"token" must be a non-empty string');
+  if (tlsCa !== undefined && (typeof tlsCa !== 'string' || tlsCa === '')) throw bad('"tlsCa" must be the path of a PEM CA file');
+  if (tlsCa !== undefined && !url.startsWith('wss:')) throw bad('"tlsCa" applies to a "wss://" url only');
+  return { kind: 'attach-url', url, ...(token !== undefined ? { token } : {}), ...(tlsCa !== undefined ? { tlsCa } : {}) };
 }
 
 /** The attributes of FlowArguments. */

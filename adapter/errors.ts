@@ -51,6 +51,10 @@ export const AdapterErrorCode = {
   BAD_ARGUMENTS: 3023,
   /** A source reference that the adapter does not know. */
   UNKNOWN_SOURCE: 3024,
+  /** The proxy's wss:// certificate did not verify against "tlsCa" (or the system store): another CA, expired, another host. */
+  CERTIFICATE_REJECTED: 3025,
+  /** The proxy refused the bearer token ("token" or $JDWP_FABRIC_TOKEN), or none was given. */
+  TOKEN_REJECTED: 3026,
 } as const;
 
 /** How a DAP error response shows an AdapterError: its message and its number. */
@@ -80,7 +84,13 @@ const FABRIC_TO_ADAPTER: Record<number, AdapterErrorCodeValue> = {
   1020: AdapterErrorCode.CONNECTION_CLOSED,
   1021: AdapterErrorCode.TIMEOUT,
   1030: AdapterErrorCode.JDWP_ERROR,
+  1041: AdapterErrorCode.TOKEN_REJECTED,
+  1043: AdapterErrorCode.CERTIFICATE_REJECTED,
+  1045: AdapterErrorCode.BAD_CONFIGURATION,
 };
+
+/** Codes a failed attach or launch answers as they are, rather than as ATTACH_FAILED: each says what to fix. */
+export const KEPT_ON_CONNECT: ReadonlySet<number> = new Set([AdapterErrorCode.BAD_CONFIGURATION, AdapterErrorCode.CERTIFICATE_REJECTED, AdapterErrorCode.TOKEN_REJECTED]);
 
 /**
  * Turns any thrown value into an AdapterError: AdapterErrors pass through, FabricErrors keep their

@@ -5,6 +5,9 @@
  * extension (extension/config.ts) and the adapter (adapter/config.ts) both validate against it.
  */
 
+import { TOKEN_ENV } from '../jdwp/client/connect';
+import { TLS_CA_ENV } from '../jdwp/guard/tls';
+
 /** The requests a configuration can make. */
 export type RequestKind = 'attach' | 'launch';
 
@@ -21,9 +24,9 @@ export interface AttributeSpec {
 export const ConfigErrorCode = {
   /** `request` is neither "attach" nor "launch". */
   BAD_REQUEST: 3101,
-  /** An attach configuration has neither `port` nor `nodes`. */
+  /** An attach configuration has none of `port`, `url`, `nodes` and `discover`. */
   MISSING_TARGET: 3102,
-  /** An attach configuration has both `port` and `nodes`. */
+  /** An attach configuration has two of `port`, `url` and `nodes` (or `discover`). */
   CONFLICTING_TARGETS: 3103,
   /** `port` is not an integer from 1 to 65535. */
   BAD_PORT: 3104,
@@ -35,6 +38,8 @@ export const ConfigErrorCode = {
   BAD_ATTRIBUTE: 3107,
   /** `edges` is not a list of RPC edges (see docs/edges.md), or names an unreadable file. */
   BAD_EDGES: 3108,
+  /** `url` is not a "ws://" or "wss://" URL. */
+  BAD_URL: 3109,
 } as const;
 
 /** A configuration error: a stable code and a message that names the attribute. */
@@ -83,6 +88,9 @@ export type StepFilters = { skipClasses?: string[] } & { [F in keyof typeof STEP
 /** A node's address in `nodes`: "host:port", the host in brackets for IPv6. */
 export const NODE_ADDRESS_PATTERN = '^(\\[[^\\]]+\\]|[^:\\s]+):\\d+$';
 
+/** The proxy's WebSocket endpoint in `url`: "ws://HOST:PORT/..." or "wss://HOST:PORT/...". */
+export const WS_URL_PATTERN = '^wss?://[^/\\s?#]+(/\\S*)?$';
+
 const BOTH: readonly RequestKind[] = ['attach', 'launch'];
 const stringArray = { type: 'array', items: { type: 'string' } };
 const commandLine = { type: ['string', 'array'], items: { type: 'string' } };
@@ -95,7 +103,31 @@ export const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   },
   port: {
     requests: ['attach'],
-    schema: { type: ['number', 'string'], default: 5005, description: 'JDWP port of the proxy or of one JVM. Use either "hostName"/"port" or "nodes".' },
+    schema: { type: ['number', 'string'], default: 5005, description: 'JDWP port of the proxy or of one JVM. Use either "hostName"/"port", "url" or "nodes".' },
+  },
+  url: {
+    requests: ['attach'],
+    schema: {
+      type: 'string',
+      pattern: WS_URL_PATTERN,
+      patternErrorMessage: 'ws://HOST:PORT/ or wss://HOST:PORT/',
+      default: 'wss://localhost:5006/',
+      description: 'The WebSocket endpoint of a jdwp-fabric proxy (its --listen-ws): "ws://HOST:PORT/", or "wss://HOST:PORT/" over TLS. Use instead of "hostName"/"port".',
+    },
+  },
+  token: {
+    requests: ['attach'],
+    schema: {
+      type: 'string',
+      description: `With "url": the bearer token the proxy checks (its --token or --tokens). Default: $${TOKEN_ENV}. Rather than writing it here, use "\${env:NAME}".`,
+    },
+  },
+  tlsCa: {
+    requests: ['attach'],
+    schema: {
+      type: 'string',
+      description: `With a "wss://" "url": the PEM file of the CA that signed the proxy's certificate. Default: $${TLS_CA_ENV}, else the system's trusted CAs.`,
+    },
   },
   nodes: {
     requests: ['attach'],

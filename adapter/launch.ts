@@ -5,24 +5,25 @@ import { JdwpConnection } from '../jdwp/client/connection';
 import { startJvm } from '../jdwp/launch/java';
 import { VmMirror } from '../jdwp/mirror';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
-import { dialTcp, type Address } from '../jdwp/transport/tcp';
+import { dialVm, targetLabel, type DialOptions } from '../jdwp/client/connect';
+import { formatAddress, type Address } from '../jdwp/transport/tcp';
 import type { TargetConfig } from './config';
 import type { AdapterContext } from './context';
-import { AdapterError, AdapterErrorCode, toAdapterError } from './errors';
+import { AdapterError, AdapterErrorCode, KEPT_ON_CONNECT, toAdapterError } from './errors';
 import { startNodesVm } from './virtual-vm';
 import { holdVmStart, onVmGone } from './lifecycle';
 
 /**
- * Dials a VM and opens a client whose events reach `onEvent` from the first packet on, so that a
- * VMStart sent right after the handshake is not lost.
+ * Dials a VM at "HOST:PORT" or a ws:// / wss:// URL (as the CLI does) and opens a client whose events reach
+ * `onEvent` from the first packet on, so that a VMStart sent right after the handshake is not lost.
  */
-export async function openClient(address: Address, timeoutMs: number, onEvent: (e: Event_Composite_Event) => void): Promise<JdwpClient> {
-  const socket = await dialTcp(address, timeoutMs);
-  const connection = new JdwpConnection(socket, {
+export async function openClient(target: string, dial: DialOptions & { timeoutMs: number }, onEvent: (e: Event_Composite_Event) => void): Promise<JdwpClient> {
+  const stream = await dialVm(target, dial);
+  const connection = new JdwpConnection(stream, {
     role: 'debugger',
-    handshakeTimeoutMs: timeoutMs,
-    requestTimeoutMs: timeoutMs,
-    label: `${address.host}:${address.port}`,
+    handshakeTimeoutMs: dial.timeoutMs,
+    requestTimeoutMs: dial.timeoutMs,
+    label: targetLabel(target),
   });
   const client = new JdwpClient(connection);
   client.on('event', onEvent);
@@ -39,16 +40,19 @@ export async function openClient(address: Address, timeoutMs: number, onEvent: (
 /** Starts (for launch) or reaches (for attach) the target and connects the session to it. */
 export async function connect(ctx: AdapterContext, target: TargetConfig): Promise<void> {
   ctx.target = target;
-  let address: Address;
-  if (target.kind === 'launch') address = await launchJvm(ctx, target);
-  else if (target.kind === 'attach-nodes') address = await startNodesVm(ctx, target);
-  else address = { host: target.host, port: target.port };
+  let address: string;
+  if (target.kind === 'launch') address = formatAddress(await launchJvm(ctx, target));
+  else if (target.kind === 'attach-nodes') address = formatAddress(await startNodesVm(ctx, target));
+  else if (target.kind === 'attach-url') address = target.url;
+  else address = formatAddress({ host: target.host, port: target.port });
+  const dial = target.kind === 'attach-url' ? { timeoutMs: ctx.settings.timeout, token: target.token, tlsCa: target.tlsCa } : { timeoutMs: ctx.settings.timeout };
   holdVmStart(ctx);
   let vm: JdwpClient;
   try {
-    vm = await openClient(address, ctx.settings.timeout, (e) => ctx.events.dispatch(e));
+    vm = await openClient(address, dial, (e) => ctx.events.dispatch(e));
   } catch (err) {
-    throw new AdapterError(target.kind === 'launch' ? AdapterErrorCode.LAUNCH_FAILED : AdapterErrorCode.ATTACH_FAILED, toAdapterError(err).message);
+    const e = toAdapterError(err);
+    throw KEPT_ON_CONNECT.has(e.code) ? e : new AdapterError(target.kind === 'launch' ? AdapterErrorCode.LAUNCH_FAILED : AdapterErrorCode.ATTACH_FAILED, e.message);
   }
   ctx.vm = vm;
   ctx.mirror = new VmMirror(vm, { invokeTimeoutMs: ctx.settings.timeout });

@@ -14,11 +14,13 @@ import {
   splitCommandLine,
   STEP_FILTER_FLAGS,
   SUSPEND_SCOPES,
+  WS_URL_PATTERN,
   type StepFilters,
   type SuspendScope,
 } from '../adapter/launch-schema';
 
 const NODE_ADDRESS = new RegExp(NODE_ADDRESS_PATTERN);
+const WS_URL = new RegExp(WS_URL_PATTERN);
 import { checkDiscoverSpec } from '../jdwp/discovery/index';
 
 /** The debug type the extension contributes. */
@@ -31,6 +33,12 @@ export interface FabricDebugConfiguration {
   request: 'attach' | 'launch';
   hostName?: string;
   port?: number;
+  /** A proxy's WebSocket endpoint, "ws://HOST:PORT/" or "wss://HOST:PORT/". */
+  url?: string;
+  /** With `url`: the bearer token (the adapter falls back to $JDWP_FABRIC_TOKEN). */
+  token?: string;
+  /** With a wss:// `url`: the absolute path of the PEM CA file. */
+  tlsCa?: string;
   nodes?: string[];
   /** Sources of nodes, as the proxy's --discover. */
   discover?: string[];
@@ -178,11 +186,15 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
   config.name = typeof input.name === 'string' && input.name ? input.name : request === 'launch' ? `Launch ${mainClass}`.trim() : 'Attach to jdwp-fabric';
 
   if (request === 'attach') {
-    if (input.port !== undefined && (input.nodes !== undefined || input.discover !== undefined)) {
-      throw new ConfigError(ConfigErrorCode.CONFLICTING_TARGETS, 'an attach configuration takes either "hostName"/"port" (a proxy or one JVM) or "nodes", not both');
+    const targets = ['url', 'port', 'nodes'].filter((a) => input[a] !== undefined || (a === 'nodes' && input.discover !== undefined));
+    if (targets.length > 1) {
+      throw new ConfigError(ConfigErrorCode.CONFLICTING_TARGETS, 'an attach configuration takes one of "url" (a proxy over WebSocket), "hostName"/"port" (a proxy or one JVM) or "nodes"/"discover", not both');
     }
     if (input.nodeSessions !== undefined && typeof input.nodeSessions !== 'boolean') throw bad('nodeSessions', 'true or false', input.nodeSessions);
-    if (input.nodes !== undefined || input.discover !== undefined) {
+    if (input.url === undefined) for (const a of ['token', 'tlsCa']) if (input[a] !== undefined) throw bad(a, 'left out without "url" (plain TCP has no token or TLS)', input[a]);
+    if (input.url !== undefined) {
+      checkUrl(input, config, base);
+    } else if (input.nodes !== undefined || input.discover !== undefined) {
       if (input.nodes !== undefined) config.nodes = toNodes(input.nodes);
       if (input.discover !== undefined) config.discover = toDiscover(input.discover);
       checkFlow(input, config, base);
@@ -192,7 +204,10 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
       if (input.hostName !== undefined && (typeof input.hostName !== 'string' || !input.hostName.trim())) throw bad('hostName', 'a host name', input.hostName);
       config.hostName = typeof input.hostName === 'string' ? input.hostName.trim() : 'localhost';
     } else {
-      throw new ConfigError(ConfigErrorCode.MISSING_TARGET, 'an attach configuration needs "port" (with "hostName", for a proxy or one JVM) or "nodes" (["host:port", ...]) or "discover" (["k8s:NS/app=x", "dns:NAME:PORT", ...])');
+      throw new ConfigError(
+        ConfigErrorCode.MISSING_TARGET,
+        'an attach configuration needs "port" (with "hostName", for a proxy or one JVM), "url" (a proxy\'s "wss://HOST:PORT/"), "nodes" (["host:port", ...]) or "discover" (["k8s:NS/app=x", "dns:NAME:PORT", ...])',
+      );
     }
   } else {
     if (!mainClass) {
@@ -231,6 +246,21 @@ export function resolveConfiguration(input: Record<string, unknown>, context: Wo
     }
   }
   return config;
+}
+
+/** Checks an attach by `url`: a ws:// or wss:// URL, a string token, and a CA file (made absolute) for wss:// only. */
+function checkUrl(input: Record<string, unknown>, config: FabricDebugConfiguration, base: string | undefined): void {
+  const { url, token, tlsCa } = input;
+  if (typeof url !== 'string' || !WS_URL.test(url.trim()) || !URL.canParse(url.trim())) {
+    throw new ConfigError(ConfigErrorCode.BAD_URL, `"url" must be "ws://HOST:PORT/" or "wss://HOST:PORT/" (a proxy's --listen-ws), not ${JSON.stringify(url)}`);
+  }
+  config.url = url.trim();
+  for (const a of ['hostName', 'edges', 'edgePresets', 'stitch']) if (input[a] !== undefined) throw bad(a, 'left out with "url"', input[a]);
+  if (token !== undefined && (typeof token !== 'string' || !token)) throw bad('token', 'a non-empty string', token);
+  if (tlsCa === undefined) return;
+  if (typeof tlsCa !== 'string' || !tlsCa.trim()) throw bad('tlsCa', 'the path of a PEM CA file', tlsCa);
+  if (!config.url.startsWith('wss:')) throw bad('tlsCa', 'left out with a "ws://" url (it verifies a wss:// server)', tlsCa);
+  config.tlsCa = absolute(tlsCa.trim(), base);
 }
 
 /** Checks `edges`, `edgePresets` and `stitch` of a `nodes` attach; an edges file is made absolute against the folder. */

@@ -51,10 +51,24 @@ describe('adapter pieces without a JVM', function () {
     assert.equal(code(() => resolveAttach({ nodes: [] })), 3003);
     assert.equal(code(() => resolveAttach({ nodes: ['nope'] })), 3003);
     assert.equal(code(() => resolveAttach({})), 3003);
+    assert.throws(() => resolveAttach({}), /"url"/);
     assert.equal(code(() => resolveAttach({ port: 70000 })), 3003);
     const l = resolveLaunch({ mainClass: ' a.Main ', classPaths: ['x'], vmArgs: '-Da=1 -Db=2', args: ['p'] });
     assert.deepEqual(l, { kind: 'launch', mainClass: 'a.Main', classPaths: ['x'], vmArgs: ['-Da=1', '-Db=2'], args: ['p'], cwd: undefined, env: undefined, javaExec: undefined });
     assert.equal(code(() => resolveLaunch({ mainClass: 'a.Main', env: { A: 1 as unknown as string } })), 3003);
+  });
+
+  it('resolves an attach by url with its token and CA, and rejects a bad url or mixed targets with 3003', () => {
+    assert.deepEqual(resolveAttach({ url: 'wss://proxy.example:5006/', token: 't', tlsCa: '/ca.pem' }), { kind: 'attach-url', url: 'wss://proxy.example:5006/', token: 't', tlsCa: '/ca.pem' });
+    assert.deepEqual(resolveAttach({ url: 'ws://127.0.0.1:5006' }), { kind: 'attach-url', url: 'ws://127.0.0.1:5006' });
+    for (const url of ['http://h:1/', 'wss://', 'h:5006', 5006]) assert.equal(code(() => resolveAttach({ url: url as string })), 3003, String(url));
+    assert.equal(code(() => resolveAttach({ url: 'wss://h:1/', port: 5005 })), 3003);
+    assert.equal(code(() => resolveAttach({ url: 'wss://h:1/', nodes: ['a:1'] })), 3003);
+    assert.equal(code(() => resolveAttach({ url: 'wss://h:1/', token: '' })), 3003);
+    assert.equal(code(() => resolveAttach({ url: 'ws://h:1/', tlsCa: '/ca.pem' })), 3003);
+    assert.equal(code(() => resolveAttach({ port: 5005, token: 't' })), 3003);
+    assert.equal(code(() => resolveAttach({ nodes: ['a:1'], tlsCa: '/ca.pem' })), 3003);
+    assert.throws(() => resolveAttach({ url: 'ws://h:1/', tlsCa: '/ca.pem' }), /"tlsCa" applies to a "wss:\/\/" url only/);
   });
 
   it('resolves the edges and stitching of a nodes attach, inline or from a file, with numbered errors', () => {
@@ -119,6 +133,9 @@ describe('adapter pieces without a JVM', function () {
     assert.equal(toAdapterError(new FabricError(FabricErrorCode.CONNECT_FAILED, 'x')).code, 3004);
     assert.equal(toAdapterError(new FabricError(FabricErrorCode.REQUEST_TIMEOUT, 'x')).code, 3009);
     assert.equal(toAdapterError(new FabricError(FabricErrorCode.CONNECTION_CLOSED, 'x')).code, 3008);
+    assert.equal(toAdapterError(new FabricError(FabricErrorCode.CERTIFICATE_REJECTED, 'x')).code, 3025);
+    assert.equal(toAdapterError(new FabricError(FabricErrorCode.TOKEN_REJECTED, 'x')).code, 3026);
+    assert.equal(toAdapterError(new FabricError(FabricErrorCode.BAD_TLS_FILES, 'x')).code, 3003);
     assert.equal(toAdapterError(new EvalError(EvalErrorCode.UNKNOWN_NAME, 'nope', 3)).code, 2002);
     assert.equal(toAdapterError(new Error('boom')).code, 3001);
     assert.equal(toAdapterError('text').message, 'text');

@@ -64,6 +64,21 @@ describe('extension configuration provider logic', () => {
     rejects({ request: 'attach', port: 5005, hostName: '' }, ConfigErrorCode.BAD_ATTRIBUTE, /"hostName"/);
   });
 
+  it('keeps an attach by url, makes its CA file absolute, and rejects a bad url, mixed targets and misplaced token or tlsCa', () => {
+    const c = resolveConfiguration({ request: 'attach', url: ' wss://proxy.example:5006/ ', token: 't', tlsCa: 'certs/ca.pem' }, { folder: workspace, folders: [workspace] });
+    assert.deepEqual([c.url, c.token, c.tlsCa, c.hostName, c.port], ['wss://proxy.example:5006/', 't', path.join(workspace, 'certs/ca.pem'), undefined, undefined]);
+    assert.equal(resolveConfiguration({ request: 'attach', url: 'ws://127.0.0.1:5006' }, { folders: [] }).url, 'ws://127.0.0.1:5006');
+    rejects({ request: 'attach', url: 'http://h:1/' }, ConfigErrorCode.BAD_URL, /"url" must be "ws:\/\/HOST:PORT\/" or "wss:\/\/HOST:PORT\/".*http/);
+    rejects({ request: 'attach', url: 5006 }, ConfigErrorCode.BAD_URL, /5006/);
+    rejects({ request: 'attach', url: 'wss://h:1/', port: 5005 }, ConfigErrorCode.CONFLICTING_TARGETS, /"url".*not both/);
+    rejects({ request: 'attach', url: 'wss://h:1/', discover: ['dns:app'] }, ConfigErrorCode.CONFLICTING_TARGETS, /not both/);
+    rejects({ request: 'attach', url: 'wss://h:1/', hostName: 'h' }, ConfigErrorCode.BAD_ATTRIBUTE, /"hostName" must be left out with "url"/);
+    rejects({ request: 'attach', url: 'wss://h:1/', token: 7 }, ConfigErrorCode.BAD_ATTRIBUTE, /"token" must be a non-empty string/);
+    rejects({ request: 'attach', url: 'ws://h:1/', tlsCa: 'ca.pem' }, ConfigErrorCode.BAD_ATTRIBUTE, /"tlsCa" must be left out with a "ws:\/\/" url/);
+    rejects({ request: 'attach', port: 5005, token: 't' }, ConfigErrorCode.BAD_ATTRIBUTE, /"token" must be left out without "url"/);
+    rejects({ request: 'attach', nodes: ['h:1'], tlsCa: 'ca.pem' }, ConfigErrorCode.BAD_ATTRIBUTE, /"tlsCa" must be left out without "url"/);
+  });
+
   it('rejects unknown requests and badly typed common attributes', () => {
     rejects({ request: 'debug' }, ConfigErrorCode.BAD_REQUEST, /"attach" or "launch", not "debug"/);
     rejects({ port: 1, suspendScope: 'all' }, ConfigErrorCode.BAD_ATTRIBUTE, /suspendScope/);
