@@ -103,13 +103,14 @@ export class Workbench {
         const index = Number(await row.getAttribute('data-index'));
         if (seen.has(index)) continue;
         const [text, level, expanded] = await Promise.all([row.innerText(), row.getAttribute('aria-level'), row.getAttribute('aria-expanded')]);
+        // A row that the tree is re-rendering has no aria-level yet: read it again on the next pass.
+        if (level === null) continue;
         seen.set(index, { text: text.replace(/\s+/g, ' ').trim(), level: Number(level), expanded: expanded === null ? undefined : expanded === 'true' });
       }
       unchanged = seen.size === before ? unchanged + 1 : 0;
       await this.page.mouse.wheel(0, 120);
       await this.page.waitForTimeout(100);
     }
-    // A row that the tree is re-rendering has no aria-level yet; it is not a tree item.
     return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row).filter((row) => row.level > 0);
   }
 
