@@ -55,7 +55,8 @@ export class HitRecorder {
         const p = vm.ThreadReference.Name(thread).then(
           ({ threadName }) => {
             this.hits.add(/^\[([^\]]+)\]/.exec(threadName)?.[1] ?? '?');
-            return vm.ThreadReference.Resume(thread);
+            // The hit's node may leave before the resume arrives: then nothing is left to resume.
+            return vm.ThreadReference.Resume(thread).catch(() => undefined);
           },
           () => this.hits.add(`stale thread ${thread}`),
         );
