@@ -29,7 +29,7 @@ class HitRecorder {
         this.vm.ThreadReference.Name(thread).then(({ threadName }) => {
           const node = /^\[([^\]]+)\]/.exec(threadName)?.[1] ?? '?';
           into.set(node, (into.get(node) ?? 0) + 1);
-          return this.vm.ThreadReference.Resume(thread);
+          return this.vm.ThreadReference.Resume(thread).catch(() => undefined);
         }),
       );
     }

@@ -60,7 +60,7 @@ describe('request-scoped debugging (virtual VM, demo flow under load)', function
             hits.push({ node: /^\[([^\]]+)\]/.exec(threadName)![1], header: await sessionHeader(mirror, thread) });
             mirror.invalidateThread(thread);
             await vm.ThreadReference.Resume(thread);
-          })();
+          })().catch((err: Error) => hits.push({ node: '?', header: `error: ${err.message}` }));
         }
       });
       const load = LoadGenerator.start({ targets: flow.gatewayUrls, rate: 50, concurrency: 50, markEvery: 10, onResult: (r) => results.push(r) });
