@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
     await vm.EventRequest.Set(K.BREAKPOINT, JDWP.SuspendPolicy.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'demo.Orders', demoMarker('DEMO_BREAKPOINT').line) }]);
     vm.on('event', (e: Event_Composite_Event) => {
-      for (const ev of e.events) if (ev.eventKind === K.BREAKPOINT) void vm.ThreadReference.Resume((ev as { thread: ThreadID }).thread);
+      for (const ev of e.events) if (ev.eventKind === K.BREAKPOINT) vm.ThreadReference.Resume((ev as { thread: ThreadID }).thread).catch(() => undefined);
     });
     rows.push(await phase('scope header:X-Debug-Session=alice'));
     const info = await vm.Fabric.RequestScopeInfo();
