@@ -2,7 +2,7 @@
  * The session mirror: a JDI-like, cached model of one target VM over a JdwpClient.
  *
  *   const mirror = new VmMirror(client);
- *   const [type] = await mirror.classesByName('demo.OrderService');
+ *   const [type] = await mirror.classesByName('demo.Orders');
  *   const locations = await mirror.locationsOfLine(type, 42);
  *   // ... on a Breakpoint event for `thread`:
  *   const [top] = await mirror.frames(thread, 0, 20);
