@@ -87,7 +87,7 @@ export function parseArgs(argv: string[], cmd: CommandDecl | OptionDecl[]): Pars
   const options = Object.fromEntries(decls.map((d) => [d.name, { type: d.value === undefined ? ('boolean' as const) : ('string' as const), multiple: !!d.repeat }]));
   try {
     const parsed = nodeParseArgs({ args: joined, options, strict: true, allowPositionals: true });
-    return { options: parsed.values as ParsedArgs['options'], positionals: parsed.positionals };
+    return { options: { ...parsed.values } as ParsedArgs['options'], positionals: parsed.positionals };
   } catch (err) {
     throw new UsageError(usageMessage(err as NodeJS.ErrnoException, joined, byName));
   }
