@@ -70,16 +70,21 @@ export function usageOf(cmd: CommandDecl): string {
  * Parses argv against a command's declared options with Node's own `util.parseArgs` (strict: unknown
  * options and misplaced values are usage errors), which covers every form our CLI takes (`--name value`,
  * `--name=value`, flags, repeats, positionals) and adds no dependency: we need no short options, no
- * subcommand tree and no generated help beyond what `usageOf` writes. `--name value` is joined into
- * `--name=value` first, so a value may start with a dash (`--port -1` is then a range error, not an
- * ambiguity), as it always could.
+ * subcommand tree and no generated help beyond what `usageOf` writes, while a library such as commander
+ * would bring its own help layout and error wording (our messages and exit codes are part of the CLI).
+ * `--name value` is joined into `--name=value` first (up to `--`), so a value may start with a dash
+ * (`--port -1` is then a range error, not an ambiguity), as it always could.
  */
-export function parseArgs(argv: string[], cmd: CommandDecl | OptionDecl[]): ParsedArgs {
-  const decls = Array.isArray(cmd) ? cmd : cmd.options;
+export function parseArgs(argv: string[], cmd: CommandDecl): ParsedArgs {
+  const decls = cmd.options;
   const byName = new Map(decls.map((d) => [d.name, d]));
   const joined: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--') {
+      joined.push(...argv.slice(i));
+      break;
+    }
     const decl = arg.startsWith('--') && !arg.includes('=') ? byName.get(arg.slice(2)) : undefined;
     if (decl?.value !== undefined && i + 1 < argv.length) joined.push(`${arg}=${argv[++i]}`);
     else joined.push(arg);

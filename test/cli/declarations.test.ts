@@ -29,6 +29,7 @@ describe('CLI declarations', () => {
 
   it('parse values, repeats, flags and positionals, and say what is wrong as the CLI always did', () => {
     assert.deepEqual(parseArgs(['a', '--n', '-1', '--x=1', '--x', '--f', '--f', 'b'], SAMPLE), { options: { n: '-1', x: ['1', '--f'], f: true }, positionals: ['a', 'b'] });
+    assert.deepEqual(parseArgs(['--f', '--', '--n', '3'], SAMPLE).positionals, ['--n', '3']);
     assert.throws(() => parseArgs(['--bogus', '1'], SAMPLE), (e: Error) => e instanceof UsageError && e.message === 'unknown option --bogus');
     assert.throws(() => parseArgs(['-q'], SAMPLE), /^UsageError: unknown option -q$/);
     assert.throws(() => parseArgs(['--f=1'], SAMPLE), /^UsageError: --f takes no value$/);
