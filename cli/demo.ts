@@ -1,22 +1,31 @@
-import { num, parseArgs, UsageError } from './args';
+import { num, parseArgs, usageOf, UsageError, type CommandDecl } from './args';
 import { demoMarker, startFlowCluster } from './demo-cluster';
 import { ExitCode } from './exit-codes';
 import { LoadGenerator } from './load';
 
+/** `jdwp-fabric demo`, declared once: its parsing, `--help` and docs derive from this. */
+export const DEMO: CommandDecl = {
+  name: 'demo',
+  summary: 'start the demo flow (gateway -> orders -> inventory, 2 JVMs each) behind the virtual VM, with load',
+  synopsis: [
+    'demo [--per-service N] [--port PORT] [--dial-in] [--rate R] [--concurrency C] [--mark-every M]',
+  ],
+  description: 'Compiles the demo flow (gateway -> orders -> inventory, calling each other over HTTP with a W3C traceparent),\nstarts N JVMs of each service (default 2) and the virtual VM over them on 127.0.0.1:PORT (default 5005), keeps\ncheckouts flowing into the gateways, prints how to attach, and runs until Ctrl-C.',
+  helpColumn: 20,
+  options: [
+    { name: 'per-service', value: 'N', help: ['JVMs per service (default 2)'] },
+    { name: 'port', value: 'PORT', help: ['the virtual VM\'s port (default 5005; 0 picks a free one)'] },
+    { name: 'dial-in', help: ['the JVMs dial into the proxy (server=n) instead of being dialled; the proxy names them node-N'] },
+    { name: 'rate', value: 'R', help: ['checkouts per second (default 5; 0 sends none)'] },
+    { name: 'concurrency', value: 'C', help: ['most checkouts in flight at once (default 8)'] },
+    { name: 'mark-every', value: 'M', help: ['one checkout in M carries X-Debug-Session: alice (default 50; 0 marks none)'] },
+    { name: 'help', help: ['this text'] },
+  ],
+};
+
+
 /** Usage of `jdwp-fabric demo`. */
-export const DEMO_USAGE = `usage: jdwp-fabric demo [--per-service N] [--port PORT] [--dial-in] [--rate R] [--concurrency C] [--mark-every M]
-
-Compiles the demo flow (gateway -> orders -> inventory, calling each other over HTTP with a W3C traceparent),
-starts N JVMs of each service (default 2) and the virtual VM over them on 127.0.0.1:PORT (default 5005), keeps
-checkouts flowing into the gateways, prints how to attach, and runs until Ctrl-C.
-
-  --per-service N   JVMs per service (default 2)
-  --port PORT       the virtual VM's port (default 5005; 0 picks a free one)
-  --dial-in         the JVMs dial into the proxy (server=n) instead of being dialled; the proxy names them node-N
-  --rate R          checkouts per second (default 5; 0 sends none)
-  --concurrency C   most checkouts in flight at once (default 8)
-  --mark-every M    one checkout in M carries X-Debug-Session: alice (default 50; 0 marks none)
-`;
+export const DEMO_USAGE = usageOf(DEMO);
 
 /** Seconds between the demo's load reports. */
 const REPORT_SECONDS = 30;
@@ -30,15 +39,7 @@ export async function demo(argv: string[]): Promise<number> {
   let concurrency: number;
   let markEvery: number;
   try {
-    const args = parseArgs(argv, [
-      { name: 'per-service', value: true },
-      { name: 'port', value: true },
-      { name: 'dial-in' },
-      { name: 'rate', value: true },
-      { name: 'concurrency', value: true },
-      { name: 'mark-every', value: true },
-      { name: 'help' },
-    ]);
+    const args = parseArgs(argv, DEMO);
     if (args.options.help) {
       process.stdout.write(DEMO_USAGE);
       return ExitCode.OK;

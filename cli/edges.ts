@@ -4,28 +4,35 @@ import { isVirtualVm } from '../jdwp/client/virtual-vm';
 import { FabricError, FabricErrorCode } from '../jdwp/errors';
 import { edgeSet, loadEdges } from '../jdwp/flow/edges';
 import { formatAddress, parseAddress } from '../jdwp/transport/tcp';
-import { parseArgs, str, UsageError } from './args';
+import { parseArgs, str, usageOf, UsageError, type CommandDecl } from './args';
 import { ExitCode } from './exit-codes';
 
+/** `jdwp-fabric edges`, declared once: its parsing, `--help` and docs derive from this. */
+export const EDGES: CommandDecl = {
+  name: 'edges',
+  summary: 'RPC edges: where a running cluster binds them, or the presets as JSON (see edges --help)',
+  label: 'edges --check|--list',
+  synopsis: [
+    'edges --check --connect HOST:PORT [--json]',
+    '       jdwp-fabric edges --list [--edges FILE] [--no-edge-presets]',
+  ],
+  description: 'RPC edges: how one JVM calls another (a client method, a server method and a correlation key), which the\nvirtual VM stitches stacks and follows Step Into across. See docs/edges.md.',
+  helpColumn: 21,
+  options: [
+    { name: 'check', help: ['for the virtual VM at --connect, on which nodes each edge\'s client and server sides are', 'bound (their classes are loaded there)'] },
+    { name: 'connect', value: 'ADDR', help: ['the proxy: HOST:PORT, or ws://HOST:PORT/ (token: $JDWP_FABRIC_TOKEN)'] },
+    { name: 'json', help: ['with --check: one JSON object instead of the table'] },
+    { name: 'list', help: ['print the preset edges, and those of --edges FILE, as JSON to copy into an edges file'] },
+    { name: 'edges', value: 'FILE', help: ['with --list: add the edges of FILE (checked as the proxy checks them)'] },
+    { name: 'no-edge-presets', help: ['with --list: leave out the presets'] },
+    { name: 'help', help: ['this text'] },
+  ],
+  footer: 'exit codes: 0 done; 2 bad command line, bad edges file, or --connect is not the virtual VM;\n            3 the address cannot be reached',
+};
+
+
 /** Usage of `jdwp-fabric edges`. */
-export const EDGES_USAGE = `usage: jdwp-fabric edges --check --connect HOST:PORT [--json]
-       jdwp-fabric edges --list [--edges FILE] [--no-edge-presets]
-
-RPC edges: how one JVM calls another (a client method, a server method and a correlation key), which the
-virtual VM stitches stacks and follows Step Into across. See docs/edges.md.
-
-  --check            for the virtual VM at --connect, on which nodes each edge's client and server sides are
-                     bound (their classes are loaded there)
-  --connect ADDR     the proxy: HOST:PORT, or ws://HOST:PORT/ (token: $JDWP_FABRIC_TOKEN)
-  --json             with --check: one JSON object instead of the table
-  --list             print the preset edges, and those of --edges FILE, as JSON to copy into an edges file
-  --edges FILE       with --list: add the edges of FILE (checked as the proxy checks them)
-  --no-edge-presets  with --list: leave out the presets
-
-exit codes: 0 done; 2 bad command line, bad edges file, or --connect is not the virtual VM;
-            3 the address cannot be reached`;
-
-const SPECS = [{ name: 'check' }, { name: 'list' }, { name: 'connect', value: true }, { name: 'json' }, { name: 'edges', value: true }, { name: 'no-edge-presets' }, { name: 'help' }];
+export const EDGES_USAGE = usageOf(EDGES).trimEnd();
 
 /** One edge as Fabric.Edges answers it. */
 type BoundEdge = Awaited<ReturnType<JdwpClient['Fabric']['Edges']>>['edges'][number];
@@ -46,7 +53,7 @@ export function formatBindings(edges: BoundEdge[]): string[] {
 /** `jdwp-fabric edges`: lists the edges a proxy would use, or checks where a running cluster binds them. Resolves with the exit code. */
 export async function edges(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
   try {
-    const args = parseArgs(argv, SPECS);
+    const args = parseArgs(argv, EDGES);
     if (args.options.help) {
       out(EDGES_USAGE);
       return ExitCode.OK;

@@ -2,17 +2,43 @@ import { connectVm } from '../jdwp/client/connect';
 import { FabricError } from '../jdwp/errors';
 import { ExitCode } from './exit-codes';
 import type { ThreadGroupID } from '../jdwp/protocol/wire-types';
+import { parseArgs, str, usageOf, UsageError, type CommandDecl } from './args';
+
+/** `jdwp-fabric inspect`, declared once: its parsing, `--help` and docs derive from this. */
+export const INSPECT: CommandDecl = {
+  name: 'inspect',
+  summary: 'attach to a JVM (or the virtual VM) and print its version, threads and class count',
+  label: 'inspect HOST:PORT',
+  synopsis: ['inspect HOST:PORT | ws[s]://HOST:PORT/ [--tls-ca FILE]   (token for WebSocket: $JDWP_FABRIC_TOKEN)'],
+  description: 'Attaches to a JVM or the virtual VM and prints its version, thread groups with their threads, and loaded\nclass count.',
+  helpColumn: 17,
+  options: [
+    { name: 'tls-ca', value: 'FILE', help: ["the CA a wss:// proxy's certificate must chain to"] },
+    { name: 'help', help: ['this text'] },
+  ],
+};
 
 /** `jdwp-fabric inspect HOST:PORT` (or a ws:// URL): prints a VM's version, thread groups with their threads, and loaded class count. */
-export async function inspect(args: string[], out: (line: string) => void = console.log): Promise<number> {
-  const tlsCa = args.length === 3 && args[1] === '--tls-ca' ? args[2] : undefined;
-  if ((args.length !== 1 && tlsCa === undefined) || args[0].startsWith('-')) {
-    out('usage: jdwp-fabric inspect HOST:PORT | ws[s]://HOST:PORT/ [--tls-ca FILE]   (token for WebSocket: $JDWP_FABRIC_TOKEN)');
-    return 2;
+export async function inspect(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  let target: string;
+  let tlsCa: string | undefined;
+  try {
+    const args = parseArgs(argv, INSPECT);
+    if (args.options.help) {
+      out(usageOf(INSPECT).trimEnd());
+      return ExitCode.OK;
+    }
+    if (args.positionals.length !== 1) throw new UsageError('one HOST:PORT');
+    [target] = args.positionals;
+    tlsCa = str(args, 'tls-ca');
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    out(`usage: jdwp-fabric ${INSPECT.synopsis[0]}`);
+    return ExitCode.USAGE;
   }
   let vm;
   try {
-    vm = await connectVm(args[0], { tlsCa });
+    vm = await connectVm(target, { tlsCa });
   } catch (err) {
     if (!(err instanceof FabricError)) throw err;
     console.error(`jdwp-fabric inspect: error ${err.code}: ${err.message}`);

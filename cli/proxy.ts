@@ -7,109 +7,63 @@ import { readServerFiles } from '../jdwp/guard/tls';
 import { TokenStore } from '../jdwp/guard/tokens';
 import { AuditLog } from '../jdwp/guard/audit';
 import { DEFAULT_DNS_MAX_TTL_S } from '../jdwp/discovery/dns';
-import { list, num, parseArgs, str, UsageError } from './args';
+import { list, num, parseArgs, str, usageOf, UsageError, type CommandDecl } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
 
+/** `jdwp-fabric proxy`, declared. */
+export const PROXY: CommandDecl = {
+  name: 'proxy',
+  summary: 'serve one virtual JVM over many JVM nodes (see proxy --help)',
+  label: 'proxy --listen ...',
+  synopsis: [
+    'proxy --listen HOST:PORT [--node [NAME=]HOST:PORT ...] [--accept HOST:PORT]',
+    '                         [--discover k8s:[NS/]SELECTOR|dns:NAME[:PORT] ...]',
+    '                         [--suspend-scope node|cluster] [--read-only] [--allow-exit]',
+    '                         [--hold-start] [--exit-with-last-node]',
+    '                         [--listen-ws HOST:PORT [--tls-cert FILE --tls-key FILE] [--token T | --tokens FILE]]',
+  ],
+  description: 'Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) attach to --listen.',
+  helpColumn: 28,
+  options: [
+    { name: 'listen', value: 'HOST:PORT', help: ['where debuggers attach (default host 127.0.0.1; PORT alone listens on loopback)'] },
+    { name: 'node', value: '[NAME=]HOST:PORT', repeat: true, help: ['a node to dial: a JVM started with -agentlib:jdwp=transport=dt_socket,server=y,...', 'retried with backoff while it is down and after it drops; repeat for each node'] },
+    { name: 'accept', value: 'HOST:PORT', help: ['where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT', '(default host 127.0.0.1; beyond loopback it needs --allow-remote)'] },
+    { name: 'discover', value: 'SPEC', repeat: true, help: ['keep the nodes equal to what a source says; repeat for several sources:', 'k8s:[NAMESPACE/]LABEL-SELECTOR  running and ready pods (kubeconfig or in-cluster)', 'dns:NAME:PORT  NAME\'s A records on PORT;  dns:NAME  NAME\'s SRV records'] },
+    { name: 'port', value: 'PORT', help: ['the JDWP port of a pod that names none (no "jdwp" container port or annotation)'] },
+    { name: 'dns-server', value: 'HOST:PORT', help: ['the DNS server of dns: sources (default: the system\'s)'] },
+    { name: 'dns-max-ttl', value: 'SECONDS', help: ['resolve dns: names again at least this often, whatever their TTL (default 30)'] },
+    { name: 'kubeconfig', value: 'FILE', help: ['the kubeconfig of k8s: sources (default: $KUBECONFIG, ~/.kube/config, in-cluster)'] },
+    { name: 'suspend-scope', value: 'SCOPE', help: ['node (default): an event suspends only its own node; SUSPEND_ALL event sets', 'reach the debugger one at a time, and each resume resumes the oldest one\'s node;', 'cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all'] },
+    { name: 'read-only', help: ['refuse every command that changes the target: InvokeMethod, NewInstance,', 'SetValues, RedefineClasses, PopFrames, ForceEarlyReturn, Stop, Interrupt,', 'VirtualMachine.Suspend, SetDefaultStratum and Exit'] },
+    { name: 'allow-exit', help: ['let VirtualMachine.Exit through to every node (refused otherwise)'] },
+    { name: 'hold-start', help: ['keep nodes started with suspend=y suspended until a debugger attaches; it gets', 'one VMStart and resumes them all (default: they run at once)'] },
+    { name: 'exit-with-last-node', help: ['when the last node leaves, send ThreadDeath and VMDeath, close the debugger\'s', 'connection and stop (default: the virtual VM waits for nodes to join again)'] },
+    { name: 'no-thread-prefix', help: ['keep thread names as the nodes report them (default: "[node] name")'] },
+    { name: 'thread-groups', value: 'MODE', help: ['cluster (default): one top-level group "cluster" holding a group per node, so', 'jdb\'s "threads" lists every node; per-node: the node groups are top-level'] },
+    { name: 'fanout-timeout', value: 'MS', help: ['how long a fan-out waits for a slow node before answering without it (default 5000)'] },
+    { name: 'allow-remote', help: ['allow --listen and --accept on addresses that do not resolve to loopback only', '(JDWP has no authentication: anyone who reaches them debugs or joins)'] },
+    { name: 'listen-ws', value: 'HOST:PORT', help: ['also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);', 'beyond loopback a token is required'] },
+    { name: 'token', value: 'TOKEN', help: ['the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)'] },
+    { name: 'tokens', value: 'FILE', help: ['the tokens WebSocket debuggers may present, instead of --token: a JSON array of', '{"name", "sha256": hex SHA-256 of the token, "role": "read-only" | "full"};', 'read again on SIGHUP (sessions stay)'] },
+    { name: 'tls-cert', value: 'FILE', help: ['serve --listen-ws as wss:// with this certificate (PEM, with its chain) ...'] },
+    { name: 'tls-key', value: 'FILE', help: ['... and this private key (PEM)'] },
+    { name: 'audit', value: 'FILE', help: ['append one JSON line per debugger session start and end, and per command that', 'changes the target (invoke, set value, redefine, pop frames, early return, exit,', 'breakpoint set and clear), with its node, thread and outcome'] },
+    { name: 'limit-commands', value: 'N', help: ['per session: at most N commands a second (more answer ACCESS_DENIED)'] },
+    { name: 'limit-bytes', value: 'N', help: ['per session: at most N bytes a second of replies and events (then ACCESS_DENIED)'] },
+    { name: 'limit-invocations', value: 'N', help: ['per session: at most N method invocations at once (more answer ALREADY_INVOKING)'] },
+    { name: 'edges', value: 'FILE', help: ['RPC edges to stitch stacks and follow steps across, besides the presets (the JDK\'s', 'HttpClient into com.sun.net.httpserver and into javax/jakarta servlets); see docs/edges.md'] },
+    { name: 'no-edge-presets', help: ['only the edges of --edges'] },
+    { name: 'no-stitch', help: ['show each thread\'s own frames only (Step Into a remote call still follows the call)'] },
+    { name: 'follow-timeout', value: 'MS', help: ['how long a Step Into a remote call waits for a node to serve it (default 10000)'] },
+    { name: 'request-scope', value: 'SPEC', help: ['every debugger\'s breakpoints stop only threads serving requests marked so:', 'header:NAME=VALUE, baggage:KEY=VALUE, trace:TRACE-ID or expr:EXPRESSION'] },
+    { name: 'scope-budget', value: 'PERCENT', help: ['the share of a core a scope\'s entry checks may hold requests for, per node,', 'before they are switched off there (default 1)'] },
+    { name: 'help', help: ['this text'] },
+  ],
+};
+
 /** Usage of `jdwp-fabric proxy`. */
-export const PROXY_USAGE = `usage: jdwp-fabric proxy --listen HOST:PORT [--node [NAME=]HOST:PORT ...] [--accept HOST:PORT]
-                         [--discover k8s:[NS/]SELECTOR|dns:NAME[:PORT] ...]
-                         [--suspend-scope node|cluster] [--read-only] [--allow-exit]
-                         [--hold-start] [--exit-with-last-node]
-                         [--listen-ws HOST:PORT [--tls-cert FILE --tls-key FILE] [--token T | --tokens FILE]]
-
-Serves one virtual JVM over many JVM nodes. Debuggers (jdb, IntelliJ, VS Code) attach to --listen.
-
-  --listen HOST:PORT        where debuggers attach (default host 127.0.0.1; PORT alone listens on loopback)
-  --node [NAME=]HOST:PORT   a node to dial: a JVM started with -agentlib:jdwp=transport=dt_socket,server=y,...
-                            retried with backoff while it is down and after it drops; repeat for each node
-  --accept HOST:PORT        where JVMs dial in: JVMs started with ...,server=n,address=HOST:PORT
-                            (default host 127.0.0.1; beyond loopback it needs --allow-remote)
-  --discover SPEC           keep the nodes equal to what a source says; repeat for several sources:
-                            k8s:[NAMESPACE/]LABEL-SELECTOR  running and ready pods (kubeconfig or in-cluster)
-                            dns:NAME:PORT  NAME's A records on PORT;  dns:NAME  NAME's SRV records
-  --port PORT               the JDWP port of a pod that names none (no "jdwp" container port or annotation)
-  --dns-server HOST:PORT    the DNS server of dns: sources (default: the system's)
-  --dns-max-ttl SECONDS     resolve dns: names again at least this often, whatever their TTL (default 30)
-  --kubeconfig FILE         the kubeconfig of k8s: sources (default: $KUBECONFIG, ~/.kube/config, in-cluster)
-  --suspend-scope SCOPE     node (default): an event suspends only its own node; SUSPEND_ALL event sets
-                            reach the debugger one at a time, and each resume resumes the oldest one's node;
-                            cluster: a SUSPEND_ALL event suspends every node, and resume resumes them all
-  --read-only               refuse every command that changes the target: InvokeMethod, NewInstance,
-                            SetValues, RedefineClasses, PopFrames, ForceEarlyReturn, Stop, Interrupt,
-                            VirtualMachine.Suspend, SetDefaultStratum and Exit
-  --allow-exit              let VirtualMachine.Exit through to every node (refused otherwise)
-  --hold-start              keep nodes started with suspend=y suspended until a debugger attaches; it gets
-                            one VMStart and resumes them all (default: they run at once)
-  --exit-with-last-node     when the last node leaves, send ThreadDeath and VMDeath, close the debugger's
-                            connection and stop (default: the virtual VM waits for nodes to join again)
-  --no-thread-prefix        keep thread names as the nodes report them (default: "[node] name")
-  --thread-groups MODE      cluster (default): one top-level group "cluster" holding a group per node, so
-                            jdb's "threads" lists every node; per-node: the node groups are top-level
-  --fanout-timeout MS       how long a fan-out waits for a slow node before answering without it (default 5000)
-  --allow-remote            allow --listen and --accept on addresses that do not resolve to loopback only
-                            (JDWP has no authentication: anyone who reaches them debugs or joins)
-  --listen-ws HOST:PORT     also accept debuggers over WebSocket (our adapter and CLI: ws://HOST:PORT/);
-                            beyond loopback a token is required
-  --token TOKEN             the bearer token WebSocket debuggers must present (default: $JDWP_FABRIC_TOKEN)
-  --tokens FILE             the tokens WebSocket debuggers may present, instead of --token: a JSON array of
-                            {"name", "sha256": hex SHA-256 of the token, "role": "read-only" | "full"};
-                            read again on SIGHUP (sessions stay)
-  --tls-cert FILE           serve --listen-ws as wss:// with this certificate (PEM, with its chain) ...
-  --tls-key FILE            ... and this private key (PEM)
-  --audit FILE              append one JSON line per debugger session start and end, and per command that
-                            changes the target (invoke, set value, redefine, pop frames, early return, exit,
-                            breakpoint set and clear), with its node, thread and outcome
-  --limit-commands N        per session: at most N commands a second (more answer ACCESS_DENIED)
-  --limit-bytes N           per session: at most N bytes a second of replies and events (then ACCESS_DENIED)
-  --limit-invocations N     per session: at most N method invocations at once (more answer ALREADY_INVOKING)
-  --edges FILE              RPC edges to stitch stacks and follow steps across, besides the presets (the JDK's
-                            HttpClient into com.sun.net.httpserver and into javax/jakarta servlets); see docs/edges.md
-  --no-edge-presets         only the edges of --edges
-  --no-stitch               show each thread's own frames only (Step Into a remote call still follows the call)
-  --follow-timeout MS       how long a Step Into a remote call waits for a node to serve it (default 10000)
-  --request-scope SPEC      every debugger's breakpoints stop only threads serving requests marked so:
-                            header:NAME=VALUE, baggage:KEY=VALUE, trace:TRACE-ID or expr:EXPRESSION
-  --scope-budget PERCENT    the share of a core a scope's entry checks may hold requests for, per node,
-                            before they are switched off there (default 1)
-  --help                    this text
-`;
-
-const SPECS = [
-  { name: 'listen', value: true },
-  { name: 'node', value: true, repeat: true },
-  { name: 'accept', value: true },
-  { name: 'discover', value: true, repeat: true },
-  { name: 'port', value: true },
-  { name: 'dns-server', value: true },
-  { name: 'dns-max-ttl', value: true },
-  { name: 'kubeconfig', value: true },
-  { name: 'suspend-scope', value: true },
-  { name: 'read-only' },
-  { name: 'allow-exit' },
-  { name: 'hold-start' },
-  { name: 'exit-with-last-node' },
-  { name: 'no-thread-prefix' },
-  { name: 'thread-groups', value: true },
-  { name: 'fanout-timeout', value: true },
-  { name: 'allow-remote' },
-  { name: 'listen-ws', value: true },
-  { name: 'token', value: true },
-  { name: 'tokens', value: true },
-  { name: 'tls-cert', value: true },
-  { name: 'tls-key', value: true },
-  { name: 'audit', value: true },
-  { name: 'limit-commands', value: true },
-  { name: 'limit-bytes', value: true },
-  { name: 'limit-invocations', value: true },
-  { name: 'edges', value: true },
-  { name: 'no-edge-presets' },
-  { name: 'no-stitch' },
-  { name: 'follow-timeout', value: true },
-  { name: 'request-scope', value: true },
-  { name: 'scope-budget', value: true },
-  { name: 'help' },
-];
+export const PROXY_USAGE = usageOf(PROXY);
 
 /** Fabric errors that mean a bad command line (exit code 2). */
 const USAGE_ERRORS = new Set<number>([
@@ -127,7 +81,7 @@ const USAGE_ERRORS = new Set<number>([
 export async function proxy(argv: string[]): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, SPECS);
+    args = parseArgs(argv, PROXY);
     if (args.options.help) {
       process.stdout.write(PROXY_USAGE);
       return ExitCode.OK;

@@ -1,5 +1,5 @@
 import { parseRequestScope } from '../../jdwp/flow/scope-spec';
-import { list, num, parseArgs, str, UsageError, type ParsedArgs } from '../args';
+import { list, num, parseArgs, str, usageOf, UsageError, type CommandDecl, type ParsedArgs } from '../args';
 import {
   DEFAULT_BUDGET, DEFAULT_MAX_PAUSE_MS, DEFAULT_STACK, buildProbe, parseRate, parseSize, splitCaptures, type Limits, type Probe, type ProbeSpec,
 } from './probe';
@@ -31,81 +31,51 @@ export const DEFAULT_NODE_RATE = '50/s';
 /** Default load timeout in seconds. */
 export const DEFAULT_LOAD_TIMEOUT_S = 10;
 
+/** `jdwp-fabric trace`, declared once: its parsing, `--help` and docs derive from this. */
+export const TRACE: CommandDecl = {
+  name: 'trace',
+  summary: 'non-breaking snapshots, tracepoints and logpoints as JSON lines (see trace --help)',
+  label: 'trace --connect ...',
+  synopsis: [
+    'trace --connect HOST:PORT --at CLASS:LINE | --at CLASS.method [--at ...]',
+    '                         [--when EXPR] [--capture EXPR[,EXPR...]] [--log \'text {expr}\'] [--stack N]',
+    '                         [--max-hits N] [--per-node N] [--duration SECONDS] [--rate N/s] [--node-rate N/s]',
+    '                         [--symbol HASH] [--request SPEC] [--json] [budgets...]',
+  ],
+  description: 'Non-breaking snapshots, tracepoints and logpoints on a JVM or on the virtual VM of a cluster. Each hit\nsuspends only its own thread, which is resumed as soon as the values are read; one JSON object per hit\ngoes to stdout, notices and the summary to stderr.',
+  helpColumn: 25,
+  options: [
+    { name: 'connect', value: 'HOST:PORT', help: ['the JVM (started with -agentlib:jdwp=...,server=y) or the jdwp-fabric proxy', '(or its ws:// or wss:// URL; the token comes from $JDWP_FABRIC_TOKEN)'] },
+    { name: 'tls-ca', value: 'FILE', help: ['the CA a wss:// proxy\'s certificate must chain to (default: $JDWP_FABRIC_TLS_CA,', 'else the system store)'] },
+    { name: 'at', value: 'CLASS:LINE', repeat: true, help: ['a source line (nested and anonymous classes of CLASS included); repeatable'], more: [{ value: 'CLASS.method', help: ['the first line of every method of that name'] }] },
+    { name: 'when', value: 'EXPR', help: ['a Java condition; hits where it is false are resumed at once'] },
+    { name: 'capture', value: 'EXPR,...', repeat: true, help: ['values to capture (repeatable; commas inside calls are kept)'] },
+    { name: 'log', value: '\'text {expr}\'', help: ['print the interpolated line instead of JSON ([node] first through the proxy)'] },
+    { name: 'stack', value: 'N', help: [`frames captured from the top (default ${DEFAULT_STACK}; 0 for none); through the proxy,`, 'also N frames of each caller of a handler ("callers", see docs/edges.md)'] },
+    { name: 'no-locals', help: ['do not capture the top frame\'s locals'] },
+    { name: 'no-invoke', help: ['never run target code (method calls in expressions, toString of JDK values)'] },
+    { name: 'max-hits', value: 'N', help: ['end after N captured hits in all'] },
+    { name: 'per-node', value: 'N', help: ['capture at most N hits per node; end when every node had them'] },
+    { name: 'duration', value: 'SECONDS', help: ['end after this long'] },
+    { name: 'rate', value: 'N/s', help: [`captured hits per second in all (default ${DEFAULT_RATE}); the rest are skipped`] },
+    { name: 'node-rate', value: 'N/s', help: [`captured hits per second on each node (default ${DEFAULT_NODE_RATE}, or --rate when given)`] },
+    { name: 'max-pause', value: 'MS', help: ['a hit holding its thread longer is slow; 3 slow hits in a row switch the probe', `off on that node (default ${DEFAULT_MAX_PAUSE_MS})`] },
+    { name: 'symbol', value: 'HASH', help: ['only the version of the class with this symbol hash (virtual VM only)'] },
+    { name: 'load-timeout', value: 'SECONDS', help: [`how long a probe waits for its class to load (default ${DEFAULT_LOAD_TIMEOUT_S}; 0: forever)`] },
+    { name: 'depth', value: 'N', help: [`object levels in snapshots (default ${DEFAULT_BUDGET.depth})`] },
+    { name: 'items', value: 'N', help: [`array and collection items in snapshots (default ${DEFAULT_BUDGET.items})`] },
+    { name: 'string', value: 'N', help: [`string characters in snapshots (default ${DEFAULT_BUDGET.string})`] },
+    { name: 'size', value: 'BYTES', help: ['JSON size of one hit\'s snapshot (default 64k)'] },
+    { name: 'request', value: 'SPEC', help: ['only requests marked so (virtual VM only): header:NAME=VALUE, baggage:KEY=VALUE,', 'trace:TRACE-ID or expr:EXPRESSION; other requests are never paused by the probes'] },
+    { name: 'json', help: ['JSON even with --log (adds "log"), and JSON notices and summary on stderr'] },
+    { name: 'help', help: ['this text'] },
+  ],
+  footer: 'Exit codes: 0 ended normally, 2 bad command line, 3 unreachable address, 4 bad expression, 5 unknown\nclass, 6 target lost, 7 no code at that line or no such method, 130 interrupted (Ctrl-C).',
+};
+
+
 /** Usage of `jdwp-fabric trace`. */
-export const TRACE_USAGE = `usage: jdwp-fabric trace --connect HOST:PORT --at CLASS:LINE | --at CLASS.method [--at ...]
-                         [--when EXPR] [--capture EXPR[,EXPR...]] [--log 'text {expr}'] [--stack N]
-                         [--max-hits N] [--per-node N] [--duration SECONDS] [--rate N/s] [--node-rate N/s]
-                         [--symbol HASH] [--request SPEC] [--json] [budgets...]
-
-Non-breaking snapshots, tracepoints and logpoints on a JVM or on the virtual VM of a cluster. Each hit
-suspends only its own thread, which is resumed as soon as the values are read; one JSON object per hit
-goes to stdout, notices and the summary to stderr.
-
-  --connect HOST:PORT    the JVM (started with -agentlib:jdwp=...,server=y) or the jdwp-fabric proxy
-                         (or its ws:// or wss:// URL; the token comes from $JDWP_FABRIC_TOKEN)
-  --tls-ca FILE          the CA a wss:// proxy's certificate must chain to (default: $JDWP_FABRIC_TLS_CA,
-                         else the system store)
-  --at CLASS:LINE        a source line (nested and anonymous classes of CLASS included); repeatable
-  --at CLASS.method      the first line of every method of that name
-  --when EXPR            a Java condition; hits where it is false are resumed at once
-  --capture EXPR,...     values to capture (repeatable; commas inside calls are kept)
-  --log 'text {expr}'    print the interpolated line instead of JSON ([node] first through the proxy)
-  --stack N              frames captured from the top (default ${DEFAULT_STACK}; 0 for none); through the proxy,
-                         also N frames of each caller of a handler ("callers", see docs/edges.md)
-  --no-locals            do not capture the top frame's locals
-  --no-invoke            never run target code (method calls in expressions, toString of JDK values)
-  --max-hits N           end after N captured hits in all
-  --per-node N           capture at most N hits per node; end when every node had them
-  --duration SECONDS     end after this long
-  --rate N/s             captured hits per second in all (default ${DEFAULT_RATE}); the rest are skipped
-  --node-rate N/s        captured hits per second on each node (default ${DEFAULT_NODE_RATE}, or --rate when given)
-  --max-pause MS         a hit holding its thread longer is slow; 3 slow hits in a row switch the probe
-                         off on that node (default ${DEFAULT_MAX_PAUSE_MS})
-  --symbol HASH          only the version of the class with this symbol hash (virtual VM only)
-  --load-timeout SECONDS how long a probe waits for its class to load (default ${DEFAULT_LOAD_TIMEOUT_S}; 0: forever)
-  --depth N              object levels in snapshots (default ${DEFAULT_BUDGET.depth})
-  --items N              array and collection items in snapshots (default ${DEFAULT_BUDGET.items})
-  --string N             string characters in snapshots (default ${DEFAULT_BUDGET.string})
-  --size BYTES           JSON size of one hit's snapshot (default 64k)
-  --request SPEC         only requests marked so (virtual VM only): header:NAME=VALUE, baggage:KEY=VALUE,
-                         trace:TRACE-ID or expr:EXPRESSION; other requests are never paused by the probes
-  --json                 JSON even with --log (adds "log"), and JSON notices and summary on stderr
-  --help                 this text
-
-Exit codes: 0 ended normally, 2 bad command line, 3 unreachable address, 4 bad expression, 5 unknown
-class, 6 target lost, 7 no code at that line or no such method, 130 interrupted (Ctrl-C).
-`;
-
-const PROBE_SPECS = [
-  { name: 'when', value: true },
-  { name: 'capture', value: true, repeat: true },
-  { name: 'log', value: true },
-  { name: 'stack', value: true },
-  { name: 'no-locals' },
-  { name: 'no-invoke' },
-  { name: 'max-pause', value: true },
-  { name: 'symbol', value: true },
-  { name: 'depth', value: true },
-  { name: 'items', value: true },
-  { name: 'string', value: true },
-  { name: 'size', value: true },
-];
-
-const SPECS = [
-  { name: 'connect', value: true },
-  { name: 'tls-ca', value: true },
-  { name: 'at', value: true, repeat: true },
-  { name: 'max-hits', value: true },
-  { name: 'per-node', value: true },
-  { name: 'duration', value: true },
-  { name: 'rate', value: true },
-  { name: 'node-rate', value: true },
-  { name: 'load-timeout', value: true },
-  { name: 'json' },
-  { name: 'request', value: true },
-  { name: 'help' },
-  ...PROBE_SPECS,
-];
+export const TRACE_USAGE = usageOf(TRACE);
 
 function optionalInt(args: ParsedArgs, name: string, min: number): number | undefined {
   if (str(args, name) === undefined) return undefined;
@@ -129,7 +99,7 @@ function requestScopeOf(text: string | undefined): string | undefined {
 
 /** Parses `trace` arguments; undefined when --help was asked for. */
 export function parseTraceArgs(argv: string[]): SessionPlan | undefined {
-  const args = parseArgs(argv, SPECS);
+  const args = parseArgs(argv, TRACE);
   if (args.options.help) return undefined;
   if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const connect = str(args, 'connect');
