@@ -56,14 +56,14 @@ const requestScopeInfo: Handler = async (ctx, info) => {
   return encodeReply(info, { scope: scope?.spec.text ?? '', nodes: scope?.report() ?? [] });
 };
 
-/** Handlers of EventRequest commands and of the Fabric request commands. */
+/** Handlers of EventRequest commands and of the Fabric request commands; by the names their rules give them. */
 export const REQUEST_HANDLERS: Record<string, Handler> = {
-  'EventRequest.Set': set,
-  'EventRequest.Clear': clear,
-  'EventRequest.ClearAllBreakpoints': clearAllBreakpoints,
-  'Fabric.SetBreakpointBySymbol': setBreakpointBySymbol,
-  'Fabric.RequestInfo': requestInfo,
-  'Fabric.DisableOnNode': disableOnNode,
-  'Fabric.SetRequestScope': setRequestScope,
-  'Fabric.RequestScopeInfo': requestScopeInfo,
+  set,
+  clear,
+  clearAllBreakpoints,
+  setBreakpointBySymbol,
+  requestInfo,
+  disableOnNode,
+  setRequestScope,
+  requestScopeInfo,
 };

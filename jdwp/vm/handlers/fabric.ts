@@ -118,12 +118,12 @@ const edges: Handler = async (ctx, info) => {
   });
 };
 
-/** Handlers of the Fabric vendor command set that are not about requests. */
+/** Handlers of the Fabric vendor command set that are not about requests; by the names their rules give them. */
 export const FABRIC_HANDLERS: Record<string, Handler> = {
-  'Fabric.Nodes': nodes,
-  'Fabric.SymbolInfo': symbolInfo,
-  'Fabric.HeapPools': heapPools,
-  'Fabric.DivergentClasses': divergentClasses,
-  'Fabric.CallerChain': callerChain,
-  'Fabric.Edges': edges,
+  nodes,
+  symbolInfo,
+  heapPools,
+  divergentClasses,
+  callerChain,
+  edges,
 };

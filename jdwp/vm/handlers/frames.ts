@@ -53,12 +53,9 @@ const onFrame: Handler = async (ctx, info, data) => {
   return routeCommand(ctx, info, copy);
 };
 
-/** Handlers of stack commands: stitched stacks across RPC edges, and the caller frames in them. */
+/** Handlers of stack commands: stitched stacks across RPC edges, and the caller frames in them; by the names their rules give them. */
 export const FRAME_HANDLERS: Record<string, Handler> = {
-  'ThreadReference.Frames': frames,
-  'ThreadReference.FrameCount': frameCount,
-  'StackFrame.GetValues': onFrame,
-  'StackFrame.SetValues': onFrame,
-  'StackFrame.ThisObject': onFrame,
-  'StackFrame.PopFrames': onFrame,
+  frames,
+  frameCount,
+  onFrame,
 };

@@ -144,18 +144,18 @@ const enableCollection: Handler = async (ctx, info, data) => {
   return out;
 };
 
-/** Handlers of object, thread, group, string and array commands that need more than routing. */
+/** Handlers of object, thread, group, string and array commands that need more than routing; by the names their rules give them. */
 export const OBJECT_HANDLERS: Record<string, Handler> = {
-  'ReferenceType.Signature': signature,
-  'ReferenceType.Instances': instances,
-  'ThreadReference.Name': threadName,
-  'ThreadGroupReference.Name': groupName,
-  'ThreadGroupReference.Parent': groupParent,
-  'ThreadGroupReference.Children': groupChildren,
-  'StringReference.Value': stringValue,
-  'ArrayReference.SetValues': arraySetValues,
-  'ObjectReference.ReferenceType': objectReferenceType,
-  'ObjectReference.IsCollected': isCollected,
-  'ObjectReference.DisableCollection': disableCollection,
-  'ObjectReference.EnableCollection': enableCollection,
+  signature,
+  instances,
+  threadName,
+  groupName,
+  groupParent,
+  groupChildren,
+  stringValue,
+  arraySetValues,
+  objectReferenceType,
+  isCollected,
+  disableCollection,
+  enableCollection,
 };
