@@ -3,8 +3,8 @@
  * read in a frame there. Looked up lazily per node and kept; a side whose class is not loaded yet is looked up
  * again after a short while, so an edge binds on a node once the node loads its class.
  */
-import type { ClassID, Location, MethodID, ReferenceTypeID, ThreadID } from '../protocol/wire-types';
-import { evaluate, evaluateCondition, interpolate } from '../eval/index';
+import type { ClassID, Location, MethodID, ObjectID, ReferenceTypeID, ThreadID } from '../protocol/wire-types';
+import { evaluate, evaluateCondition, interpolate, type EvalContext } from '../eval/index';
 import type { EdgeSide, RpcEdge } from '../flow/edges';
 import { targetOf } from '../flow/edges';
 import { headerByFields } from '../flow/headers';
@@ -95,70 +95,60 @@ export function normalizeKey(key: string, side: EdgeSide): string {
 }
 
 /**
- * Reads the key of a call in a suspended thread's frame at `depth`, where `side` of an edge runs: the side's
- * expression (no method calls), and the header it names when the expression gives an object. Undefined when the
- * frame holds no key.
+ * Runs `read` in a suspended thread's frame at `depth` on a node (no method calls), with the node's frames of that
+ * thread fetched fresh and forgotten after; `otherwise` when the frame cannot be read.
  */
-export async function readKey(link: NodeLink, thread: bigint, depth: number, side: EdgeSide): Promise<string | undefined> {
+async function inFrame<T>(link: NodeLink, thread: bigint, depth: number, otherwise: T, read: (mirror: VmMirror, context: EvalContext) => Promise<T>): Promise<T> {
   const mirror = nodeMirror(link);
   const t = thread as ThreadID;
   mirror.invalidateThread(t);
   try {
-    const r = await evaluate(side.key, { mirror, thread: t, frame: depth }, { allowInvoke: false });
-    let text = r.text;
-    if (text === undefined && typeof r.value.value === 'bigint' && r.value.value !== 0n) text = await headerByFields(mirror, r.value.value as never, side.header ?? 'traceparent');
-    return text === undefined ? undefined : normalizeKey(text, side);
+    return await read(mirror, { mirror, thread: t, frame: depth });
   } catch {
-    return undefined;
+    return otherwise;
   } finally {
     mirror.invalidateThread(t);
   }
+}
+
+/** The object a side's key expression gives in a frame (the request or its headers), or its text when it gives a String. */
+async function keyValueAt(mirror: VmMirror, context: EvalContext, side: EdgeSide): Promise<{ text?: string; object?: ObjectID }> {
+  const r = await evaluate(side.key, context, { allowInvoke: false });
+  if (r.text !== undefined) return { text: r.text };
+  return typeof r.value.value === 'bigint' && r.value.value !== 0n ? { object: r.value.value as ObjectID } : {};
+}
+
+/**
+ * Reads the key of a call in a suspended thread's frame at `depth`, where `side` of an edge runs: the side's
+ * expression (no method calls), and the header it names when the expression gives an object. Undefined when the
+ * frame holds no key.
+ */
+export function readKey(link: NodeLink, thread: bigint, depth: number, side: EdgeSide): Promise<string | undefined> {
+  return inFrame(link, thread, depth, undefined, async (mirror, context) => {
+    const { text, object } = await keyValueAt(mirror, context, side);
+    const key = text ?? (object !== undefined ? await headerByFields(mirror, object, side.header ?? 'traceparent') : undefined);
+    return key === undefined ? undefined : normalizeKey(key, side);
+  });
 }
 
 /**
  * Reads one header of the request a thread serves, in the frame at `depth` where `side` runs: the side's key
  * expression gives the request (or its headers), and the header is read from it by fields.
  */
-export async function readHeader(link: NodeLink, thread: bigint, depth: number, side: EdgeSide, header: string): Promise<string | undefined> {
-  const mirror = nodeMirror(link);
-  const t = thread as ThreadID;
-  mirror.invalidateThread(t);
-  try {
-    const r = await evaluate(side.key, { mirror, thread: t, frame: depth }, { allowInvoke: false });
-    if (r.text !== undefined) return undefined;
-    return typeof r.value.value === 'bigint' && r.value.value !== 0n ? await headerByFields(mirror, r.value.value as never, header) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    mirror.invalidateThread(t);
-  }
+export function readHeader(link: NodeLink, thread: bigint, depth: number, side: EdgeSide, header: string): Promise<string | undefined> {
+  return inFrame(link, thread, depth, undefined, async (mirror, context) => {
+    const { object } = await keyValueAt(mirror, context, side);
+    return object !== undefined ? headerByFields(mirror, object, header) : undefined;
+  });
 }
 
 /** True when an expression holds in the frame at `depth` (no method calls); false when it does not or cannot be read. */
-export async function holdsAt(link: NodeLink, thread: bigint, depth: number, expression: string): Promise<boolean> {
-  const mirror = nodeMirror(link);
-  const t = thread as ThreadID;
-  mirror.invalidateThread(t);
-  try {
-    return await evaluateCondition(expression, { mirror, thread: t, frame: depth }, { allowInvoke: false });
-  } catch {
-    return false;
-  } finally {
-    mirror.invalidateThread(t);
-  }
+export function holdsAt(link: NodeLink, thread: bigint, depth: number, expression: string): Promise<boolean> {
+  return inFrame(link, thread, depth, false, (_mirror, context) => evaluateCondition(expression, context, { allowInvoke: false }));
 }
 
 /** The label of a hop, read in the client's frame (the edge's template; its name when the template cannot be read). */
-export async function readLabel(link: NodeLink, thread: bigint, depth: number, edge: RpcEdge): Promise<string> {
-  if (!edge.label) return edge.name;
-  const mirror = nodeMirror(link);
-  const t = thread as ThreadID;
-  mirror.invalidateThread(t);
-  try {
-    return await interpolate(edge.label, { mirror, thread: t, frame: depth }, { allowInvoke: false });
-  } catch {
-    return edge.name;
-  } finally {
-    mirror.invalidateThread(t);
-  }
+export function readLabel(link: NodeLink, thread: bigint, depth: number, edge: RpcEdge): Promise<string> {
+  if (!edge.label) return Promise.resolve(edge.name);
+  return inFrame(link, thread, depth, edge.name, (_mirror, context) => interpolate(edge.label!, context, { allowInvoke: false }));
 }
