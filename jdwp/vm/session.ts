@@ -2,14 +2,14 @@ import type { JdwpConnection } from '../client/connection';
 import type { CommandPacket } from '../codec/packet';
 import type { ObjectID, ThreadID } from '../protocol/wire-types';
 import { CodecError, FabricError, FabricErrorCode, JdwpReplyError } from '../errors';
-import { commandById, COMPOSITE, JDWP } from '../registry';
+import { commandById, commandByName, COMPOSITE, JDWP } from '../registry';
 import type { Cluster } from './cluster';
 import type { EventSink } from './events';
 import { slotOf } from './ids';
 import type { SessionState } from './handlers/context';
 import { dispatch, isPlainRoute } from './handlers/index';
 import { tryFastRoute } from './fast-route';
-import { invocationOf, releaseReturned, type Invocation } from './invocations';
+import { INVOCATION_KEYS, invocationOf, releaseReturned, type Invocation } from './invocations';
 import type { NodeLink } from './node-link';
 import { RequestManager } from './requests';
 import { parseRequestScope } from '../flow/scope-spec';
@@ -18,8 +18,8 @@ import type { SessionGuard } from '../guard/index';
 import { ProxyError } from './translate';
 
 const E = JDWP.Error;
-/** Commands after which a stopped thread may run again. */
-const RESUMES = new Set(['VirtualMachine.Resume', 'ThreadReference.Resume', 'ClassType.InvokeMethod', 'ObjectReference.InvokeMethod', 'InterfaceType.InvokeMethod', 'ClassType.NewInstance']);
+/** Commands after which a stopped thread may run again: the resumes, and the invocations (which run it). */
+const RESUMES = new Set([commandByName('VirtualMachine.Resume').key, commandByName('ThreadReference.Resume').key, ...INVOCATION_KEYS]);
 
 /** The JDWP error a failure of a command becomes on the wire. */
 export function errorCodeOf(err: unknown): number {
@@ -85,7 +85,7 @@ export class DebuggerSession implements SessionState, EventSink {
     }
     // Once a stopped thread runs again, the callers its stitched stack held are let go (asked after the resume
     // reached the node: both go down the same link).
-    if (RESUMES.has(info.fullName)) setImmediate(() => void this.cluster.stitches.recheck());
+    if (RESUMES.has(info.key)) setImmediate(() => void this.cluster.stitches.recheck());
     const watch = this.guard?.command(info, packet.data);
     if (watch?.refuse !== undefined) {
       this.connection.reply(packet.id, watch.refuse);
