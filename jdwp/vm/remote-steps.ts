@@ -51,8 +51,8 @@ function isFrameworkClass(signature: string): boolean {
 /** The step requests of the debugger followed across RPC edges, and the proxy's own requests that follow them. */
 export class RemoteSteps {
   private readonly follows = new Map<VRequest, Follow>();
-  /** Counters for the bench and the tests. */
-  readonly stats = { intoArmed: 0, intoLanded: 0, outLanded: 0, keyReads: 0 };
+  /** Key reads made while following steps, for the tests. */
+  readonly stats = { keyReads: 0 };
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -116,7 +116,6 @@ export class RemoteSteps {
         this.place(f, link, K.BREAKPOINT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.LocationOnly, loc: site.entry }] as never, (l, ev) => this.clientEntered(f, l, ev, site)),
       ),
     );
-    if (entries.size) this.stats.intoArmed++;
   }
 
   /** The stepping thread entered the client side of an edge: read the call's key, then wait for it on the servers. */
@@ -151,7 +150,6 @@ export class RemoteSteps {
     if (f.timer) clearTimeout(f.timer);
     await this.clearOwn(f);
     await f.requests.moveStep(f.req, link, vthread, FRAMEWORK_EXCLUDES);
-    this.stats.intoLanded++;
   }
 
   // ---- Step out of a handler, back into its caller ----
@@ -190,7 +188,6 @@ export class RemoteSteps {
       state.moved = true;
       await this.clearOwn(f);
       await f.requests.moveStep(f.req, hop.link, hop.vthread, FRAMEWORK_EXCLUDES, D.OVER);
-      this.stats.outLanded++;
       // The caller was kept at its return until now; the moved step runs it to its next line.
       f.kept = undefined;
       await hop.link.client.ThreadReference.Resume(hop.thread as ThreadID).catch(() => undefined);
