@@ -157,19 +157,21 @@ export class RequestScope {
     const n = this.nodes.get(link);
     try {
       if (thread === undefined || this.closed) return;
-      const { frameCount } = await link.client.ThreadReference.FrameCount(thread as ThreadID);
+      // Asked only of a thread in scope already or marked: the check of any other request stays one read shorter.
+      let frameCount: number | undefined;
+      const depth = async () => (frameCount ??= (await link.client.ThreadReference.FrameCount(thread as ThreadID)).frameCount);
       const prior = this.threads.get(`${link.slot}:${thread}`);
       if (prior) {
         // A call nested in the one in scope stays in scope; an entry at the same depth or above is the thread's
         // next request, so the previous one has ended (its exit event may not have come: HotSpot does not always
         // report the exit of a frame that ran compiled when the watch was placed).
-        if (frameCount > prior.depth) return;
+        if ((await depth()) > prior.depth) return;
         await this.leave(prior);
       }
       if (n) n.total++;
       if (!(await this.marked(link, thread, site))) return;
       if (n) n.matched++;
-      const s: InScope = { link, thread, vthread, depth: frameCount, bindings: [] };
+      const s: InScope = { link, thread, vthread, depth: await depth(), bindings: [] };
       this.threads.set(`${link.slot}:${thread}`, s);
       s.exit = await this.cluster.own.place(link, K.METHOD_EXIT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.ClassOnly, clazz: site.entry.classID }] as never, async (l, exitEv) => {
         const method = this.cluster.registry.methods.get((exitEv as { location: { methodID: bigint } }).location.methodID)?.raw.get(l);
