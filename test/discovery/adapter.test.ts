@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Jvm } from '../../jdwp/launch/java';
 import { attachAndConfigure, nextStop, startAdapter, type AdapterUnderTest } from '../adapter/harness';
-import { killAll, lineOf, ROOT, tmpDir } from '../support/fixtures';
+import { killAll, lineOf, ROOT } from '../support/fixtures';
 import { sleep, startNode } from '../vm/support';
-import { FakeApiServer, orderPod } from './k8s-api';
+import { FakeApiServer, orderPod, writeKubeconfig } from './k8s-api';
 import { freeTcpPort } from './support';
 
 const FIXTURE_SOURCE = path.join(ROOT, 'test/fixtures/java/fixture/Fixture.java');
@@ -20,18 +20,7 @@ describe('the debug adapter attached with "discover" (stand-in Kubernetes API se
 
   before(async () => {
     await api.start();
-    kubeconfig = path.join(tmpDir('kube-'), 'config');
-    fs.writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'stand-in', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'tester', user: { token: 't' } }],
-        contexts: [{ name: 'test', context: { cluster: 'stand-in', user: 'tester' } }],
-        'current-context': 'test',
-      }),
-    );
+    kubeconfig = writeKubeconfig(api, { token: 't' });
     // The adapter finds the kubeconfig as kubectl does.
     process.env.KUBECONFIG = kubeconfig;
   });

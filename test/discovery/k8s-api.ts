@@ -7,8 +7,11 @@
 //   `goneAsHttp`, HTTP 410 with a Status body), as an API server does once etcd has compacted it.
 // Tests change pods with setPod and deletePod, drop every open watch with dropWatches, and forget the history with
 // compact.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { tmpDir } from '../support/fixtures';
 
 /** A pod as the API serves it (the fields the source reads, plus the usual identity fields). */
 export interface Pod {
@@ -161,4 +164,22 @@ export function orderPod(name: string, port: number, via: PortVia, ready = true)
     spec: { containers: [container] },
     status: { phase: 'Running', podIP: '127.0.0.1', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
+}
+
+/** Writes a kubeconfig (in a fresh directory) whose one context points at the stand-in server; returns its path. */
+export function writeKubeconfig(api: FakeApiServer, user: { token: string; namespace?: string }): string {
+  const file = path.join(tmpDir('kube-'), 'config');
+  const context = { cluster: 'stand-in', user: 'tester', ...(user.namespace ? { namespace: user.namespace } : {}) };
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'stand-in', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'tester', user: { token: user.token } }],
+      contexts: [{ name: 'test', context }],
+      'current-context': 'test',
+    }),
+  );
+  return file;
 }

@@ -4,10 +4,10 @@ import * as assert from 'node:assert/strict';
 import { JdwpClient } from '../../jdwp/client/client';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VirtualVm } from '../../jdwp/vm/server';
-import { killAll, tmpDir } from '../support/fixtures';
+import { killAll } from '../support/fixtures';
 import { seededRandom } from '../support/random';
 import { startNode } from '../vm/support';
-import { FakeApiServer, orderPod, type PortVia } from './k8s-api';
+import { FakeApiServer, orderPod, type PortVia, writeKubeconfig } from './k8s-api';
 import { breakAtFixture, freeTcpPort, HitRecorder, waitForNames } from './support';
 
 /** The seed of the run: DISCOVERY_SEED when set, else a fresh one. */
@@ -26,18 +26,7 @@ describe('discovery on Kubernetes under seeded random churn (stand-in API server
 
   before(async () => {
     await api.start();
-    kubeconfig = path.join(tmpDir('kube-'), 'config');
-    fs.writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'stand-in', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'tester', user: { token: 't' } }],
-        contexts: [{ name: 'test', context: { cluster: 'stand-in', user: 'tester' } }],
-        'current-context': 'test',
-      }),
-    );
+    kubeconfig = writeKubeconfig(api, { token: 't' });
   });
 
   after(async () => {

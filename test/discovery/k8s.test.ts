@@ -6,9 +6,9 @@ import { JdwpClient } from '../../jdwp/client/client';
 import { nodesOfPod } from '../../jdwp/discovery/k8s';
 import type { Jvm } from '../../jdwp/launch/java';
 import { VirtualVm } from '../../jdwp/vm/server';
-import { killAll, ROOT, tmpDir } from '../support/fixtures';
+import { killAll, ROOT } from '../support/fixtures';
 import { startNode } from '../vm/support';
-import { FakeApiServer, orderPod, type Pod, type PortVia } from './k8s-api';
+import { FakeApiServer, orderPod, type Pod, type PortVia, writeKubeconfig } from './k8s-api';
 import { breakAtFixture, freeTcpPort, HitRecorder, waitForNames } from './support';
 
 // The stand-in's shapes are the client's own API types: these fail to compile if they drift.
@@ -29,18 +29,7 @@ describe('discovery of nodes on Kubernetes (a stand-in API server, real JVMs on 
 
   before(async () => {
     await api.start();
-    kubeconfig = path.join(tmpDir('kube-'), 'config');
-    fs.writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'stand-in', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }],
-        users: [{ name: 'tester', user: { token: 'a service account token' } }],
-        contexts: [{ name: 'test', context: { cluster: 'stand-in', user: 'tester', namespace: 'default' } }],
-        'current-context': 'test',
-      }),
-    );
+    kubeconfig = writeKubeconfig(api, { token: 'a service account token', namespace: 'default' });
   });
 
   after(async () => {
