@@ -1,7 +1,12 @@
 // A chain of HTTP services (test/fixtures/java/hopfix/Hop.java) on separate JVMs, front -> ... -> leaf, each
 // calling the next with java.net.http.HttpClient and a W3C traceparent header, for the stitching tests.
 import * as http from 'node:http';
+import type { JdwpClient } from '../../jdwp/client/client';
 import type { Jvm } from '../../jdwp/launch/java';
+import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
+import type { Location, ThreadID } from '../../jdwp/protocol/wire-types';
+import { JDWP } from '../../jdwp/registry';
+import { lineLocation } from '../support/locations';
 import { lineOf, startFixture } from '../support/fixtures';
 import { sleep } from './support';
 
@@ -56,4 +61,45 @@ export function callWork(url: string, timeoutMs = 60_000): Promise<{ status: num
     req.on('timeout', () => req.destroy(new Error(`GET ${url}/work timed out`)));
     req.on('error', reject);
   });
+}
+
+/** jdb's default step filters, as the step requests of these tests carry them. */
+export const JDB_EXCLUDES = ['java.*', 'javax.*', 'sun.*', 'com.sun.*', 'jdk.internal.*'];
+
+/** The next event of a kind (and of a request, when given) the client receives. */
+export function nextEvent(vm: JdwpClient, kind: number, requestID?: number): Promise<{ thread: ThreadID; location: Location }> {
+  return new Promise((resolve) => {
+    const on = (e: Event_Composite_Event) => {
+      const ev = e.events.find((x) => x.eventKind === kind && (requestID === undefined || x.requestID === requestID)) as { thread: ThreadID; location: Location } | undefined;
+      if (ev) {
+        vm.off('event', on);
+        resolve(ev);
+      }
+    };
+    vm.on('event', on);
+  });
+}
+
+/** A line step of a thread with jdb's filters, suspending the event thread; resolves with its request ID. */
+export async function stepRequest(vm: JdwpClient, thread: ThreadID, depth: number): Promise<number> {
+  const { requestID } = await vm.EventRequest.Set(JDWP.EventKind.SINGLE_STEP, JDWP.SuspendPolicy.EVENT_THREAD, [
+    { modKind: 10, thread, size: JDWP.StepSize.LINE, depth },
+    ...JDB_EXCLUDES.map((classPattern) => ({ modKind: 6, classPattern })),
+  ] as never);
+  return requestID;
+}
+
+/**
+ * Sends one request to `url` and stops the first thread that reaches a marker of Hop.java (a one-shot breakpoint,
+ * cleared once hit); resolves with that thread and the request's answer to come (a failed call answers status 0).
+ */
+export async function stopAt(vm: JdwpClient, marker: 'LEAF_LINE' | 'CALL_LINE', url: string): Promise<{ thread: ThreadID; pending: Promise<{ status: number; body: string }> }> {
+  const K = JDWP.EventKind;
+  const hit = nextEvent(vm, K.BREAKPOINT);
+  const loc = await lineLocation(vm, 'hopfix.Hop', hopLine(marker));
+  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, JDWP.SuspendPolicy.EVENT_THREAD, [{ modKind: 7, loc }, { modKind: 1, count: 1 }]);
+  const pending = callWork(url).catch((err: Error) => ({ status: 0, body: err.message }));
+  const { thread } = await hit;
+  await vm.EventRequest.Clear(K.BREAKPOINT, requestID);
+  return { thread, pending };
 }

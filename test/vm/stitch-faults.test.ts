@@ -1,52 +1,17 @@
 // Faults around stitched stacks and steps followed across nodes: a caller's node that dies while its frames are
 // shown, a serving node that dies mid-step, and a call that no node serves.
 import * as assert from 'node:assert/strict';
-import { lineLocation } from '../support/locations';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JdwpClient } from '../../jdwp/client/client';
-import type { Location, ThreadID } from '../../jdwp/protocol/wire-types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { JdwpReplyError } from '../../jdwp/errors';
 import type { Jvm } from '../../jdwp/launch/java';
 import { JDWP } from '../../jdwp/registry';
-import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll } from '../support/fixtures';
-import { callWork, hopLine, startChain, startHop } from './chain-support';
+import { callWork, nextEvent, startChain, startHop, stepRequest, stopAt } from './chain-support';
 import { assertNothingSuspended, attachAfterDebugger, sleep, startProxy, type ProxyUnderTest } from './support';
 
 const K = JDWP.EventKind;
-const P = JDWP.SuspendPolicy;
-const EXCLUDES = ['java.*', 'javax.*', 'sun.*', 'com.sun.*', 'jdk.internal.*'];
-
-function nextEvent(vm: JdwpClient, kind: number, requestID?: number): Promise<{ thread: ThreadID; location: Location }> {
-  return new Promise((resolve) => {
-    const on = (e: Event_Composite_Event) => {
-      const ev = e.events.find((x) => x.eventKind === kind && (requestID === undefined || x.requestID === requestID)) as { thread: ThreadID; location: Location } | undefined;
-      if (ev) {
-        vm.off('event', on);
-        resolve(ev);
-      }
-    };
-    vm.on('event', on);
-  });
-}
-
-async function stopAt(vm: JdwpClient, marker: 'LEAF_LINE' | 'CALL_LINE', url: string) {
-  const hit = nextEvent(vm, K.BREAKPOINT);
-  const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine(marker)) }, { modKind: 1, count: 1 }]);
-  const pending = callWork(url).catch((err: Error) => ({ status: 0, body: err.message }));
-  const { thread } = await hit;
-  await vm.EventRequest.Clear(K.BREAKPOINT, requestID);
-  return { thread, pending };
-}
-
-async function step(vm: JdwpClient, thread: ThreadID, depth: number): Promise<number> {
-  const { requestID } = await vm.EventRequest.Set(K.SINGLE_STEP, P.EVENT_THREAD, [
-    { modKind: 10, thread, size: JDWP.StepSize.LINE, depth },
-    ...EXCLUDES.map((classPattern) => ({ modKind: 6, classPattern })),
-  ] as never);
-  return requestID;
-}
 
 describe('stitching and remote steps under faults', function () {
   this.timeout(120_000);
@@ -90,13 +55,13 @@ describe('stitching and remote steps under faults', function () {
     const vm = await attachAfterDebugger(proxy.vm);
     try {
       const { thread, pending } = await stopAt(vm, 'CALL_LINE', chain.urls[0]);
-      const into = await step(vm, thread, JDWP.StepDepth.INTO);
+      const into = await stepRequest(vm, thread, JDWP.StepDepth.INTO);
       const landed = nextEvent(vm, K.SINGLE_STEP, into);
       await vm.ThreadReference.Resume(thread);
       const stop = await landed;
       await vm.EventRequest.Clear(K.SINGLE_STEP, into);
       await vm.ThreadReference.Frames(stop.thread, 0, -1);
-      const over = await step(vm, stop.thread, JDWP.StepDepth.OVER);
+      const over = await stepRequest(vm, stop.thread, JDWP.StepDepth.OVER);
       await chain.jvms[1].kill();
       await vm.ThreadReference.Resume(stop.thread).catch(() => undefined);
       const answer = await pending;
@@ -120,7 +85,7 @@ describe('stitching and remote steps under faults', function () {
       const vm = await attachAfterDebugger(proxy.vm);
       try {
         const { thread, pending } = await stopAt(vm, 'CALL_LINE', url);
-        const into = await step(vm, thread, JDWP.StepDepth.INTO);
+        const into = await stepRequest(vm, thread, JDWP.StepDepth.INTO);
         const done = nextEvent(vm, K.SINGLE_STEP, into);
         await vm.ThreadReference.Resume(thread);
         const stop = await done;

@@ -4,26 +4,12 @@ import type { JdwpClient } from '../../jdwp/client/client';
 import type { Location, ThreadID } from '../../jdwp/protocol/wire-types';
 import type { Jvm } from '../../jdwp/launch/java';
 import { JDWP } from '../../jdwp/registry';
-import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { killAll } from '../support/fixtures';
-import { callWork, hopLine, startChain, type Chain } from './chain-support';
+import { callWork, hopLine, nextEvent, startChain, stepRequest, type Chain } from './chain-support';
 import { assertNothingSuspended, attachAfterDebugger, startProxy, type ProxyUnderTest } from './support';
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
-
-function nextBreakpoint(vm: JdwpClient): Promise<ThreadID> {
-  return new Promise((resolve) => {
-    const on = (e: Event_Composite_Event) => {
-      const bp = e.events.find((x) => x.eventKind === K.BREAKPOINT) as { thread: ThreadID } | undefined;
-      if (bp) {
-        vm.off('event', on);
-        resolve(bp.thread);
-      }
-    };
-    vm.on('event', on);
-  });
-}
 
 async function methodNames(vm: JdwpClient, frames: Array<{ location: Location }>): Promise<string[]> {
   return Promise.all(
@@ -35,22 +21,6 @@ async function methodNames(vm: JdwpClient, frames: Array<{ location: Location }>
 }
 
 
-/** jdb's default step filters. */
-const JDB_EXCLUDES = ['java.*', 'javax.*', 'sun.*', 'com.sun.*', 'jdk.internal.*'];
-
-function nextStep(vm: JdwpClient, requestID: number): Promise<{ thread: ThreadID; location: Location }> {
-  return new Promise((resolve) => {
-    const on = (e: Event_Composite_Event) => {
-      const st = e.events.find((x) => x.eventKind === K.SINGLE_STEP && x.requestID === requestID) as { thread: ThreadID; location: Location } | undefined;
-      if (st) {
-        vm.off('event', on);
-        resolve(st);
-      }
-    };
-    vm.on('event', on);
-  });
-}
-
 async function threadName(vm: JdwpClient, thread: ThreadID): Promise<string> {
   return (await vm.ThreadReference.Name(thread)).threadName;
 }
@@ -60,14 +30,6 @@ async function lineOfLocation(vm: JdwpClient, loc: Location): Promise<number | u
   let best: number | undefined;
   for (const l of lines) if (l.lineCodeIndex <= loc.index) best = l.lineNumber;
   return best;
-}
-
-async function stepRequest(vm: JdwpClient, thread: ThreadID, depth: number): Promise<number> {
-  const { requestID } = await vm.EventRequest.Set(K.SINGLE_STEP, P.EVENT_THREAD, [
-    { modKind: 10, thread, size: JDWP.StepSize.LINE, depth },
-    ...JDB_EXCLUDES.map((classPattern) => ({ modKind: 6, classPattern })),
-  ] as never);
-  return requestID;
 }
 
 describe('stitched stacks across RPC edges (virtual VM)', function () {
@@ -94,7 +56,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     const vm = await attachAfterDebugger(proxy.vm);
     let pending: Promise<{ status: number; body: string }> | undefined;
     try {
-      const hit = nextBreakpoint(vm);
+      const hit = nextEvent(vm, K.BREAKPOINT).then((e) => e.thread);
       const { requestID } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('LEAF_LINE')) }]);
       pending = callWork(chain.urls[0]);
       const thread = await hit;
@@ -134,14 +96,14 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     const vm = await attachAfterDebugger(proxy.vm);
     let pending: Promise<{ status: number; body: string }> | undefined;
     try {
-      const hit = nextBreakpoint(vm);
+      const hit = nextEvent(vm, K.BREAKPOINT).then((e) => e.thread);
       const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('CALL_LINE')) }]);
       pending = callWork(chain.urls[0]);
       const caller = await hit;
       await vm.EventRequest.Clear(K.BREAKPOINT, bp);
       assert.match(await threadName(vm, caller), /^\[front\] /);
       const into = await stepRequest(vm, caller, JDWP.StepDepth.INTO);
-      const landed = nextStep(vm, into);
+      const landed = nextEvent(vm, K.SINGLE_STEP, into);
       await vm.ThreadReference.Resume(caller);
       const stop = await landed;
       await vm.EventRequest.Clear(K.SINGLE_STEP, into);
@@ -152,7 +114,7 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
       assert.ok(names.lastIndexOf('Hop.work') > 0, `the caller's frames follow the handler's:\n${names.join('\n')}`);
       // Out of the handler: the step ends in the caller on front, back on its call line, once the answer is back.
       const out = await stepRequest(vm, stop.thread, JDWP.StepDepth.OUT);
-      const back = nextStep(vm, out);
+      const back = nextEvent(vm, K.SINGLE_STEP, out);
       await vm.ThreadReference.Resume(stop.thread);
       const returned = await back;
       await vm.EventRequest.Clear(K.SINGLE_STEP, out);
@@ -173,13 +135,13 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     const vm = await attachAfterDebugger(proxy.vm);
     let pending: Promise<{ status: number; body: string }> | undefined;
     try {
-      const hit = nextBreakpoint(vm);
+      const hit = nextEvent(vm, K.BREAKPOINT).then((e) => e.thread);
       const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('CALL_LINE')) }]);
       pending = callWork(chain.urls[0]);
       const caller = await hit;
       await vm.EventRequest.Clear(K.BREAKPOINT, bp);
       const over = await stepRequest(vm, caller, JDWP.StepDepth.OVER);
-      const done = nextStep(vm, over);
+      const done = nextEvent(vm, K.SINGLE_STEP, over);
       await vm.ThreadReference.Resume(caller);
       const stop = await done;
       await vm.EventRequest.Clear(K.SINGLE_STEP, over);
@@ -206,13 +168,13 @@ describe('stitched stacks across RPC edges (virtual VM)', function () {
     };
     try {
       const baseline = await Promise.all(Array.from({ length: 50 }, timed));
-      const hit = nextBreakpoint(vm);
+      const hit = nextEvent(vm, K.BREAKPOINT).then((e) => e.thread);
       const { requestID: bp } = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'hopfix.Hop', hopLine('CALL_LINE')) }, { modKind: 1, count: 1 }]);
       followed = callWork(chain.urls[0]);
       const caller = await hit;
       await vm.EventRequest.Clear(K.BREAKPOINT, bp);
       const into = await stepRequest(vm, caller, JDWP.StepDepth.INTO);
-      const landed = nextStep(vm, into);
+      const landed = nextEvent(vm, K.SINGLE_STEP, into);
       const others = Promise.all(Array.from({ length: 50 }, timed));
       await vm.ThreadReference.Resume(caller);
       const stop = await landed;
