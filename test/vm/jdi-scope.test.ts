@@ -2,12 +2,9 @@
 // --request-scope header:X-Debug-Session=alice over the demo flow under load: it knows nothing of scopes, and its
 // breakpoint in the orders handler stops only marked requests.
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { demoMarker, startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
 import { LoadGenerator } from '../../cli/load';
-import { compileJava, javaExecutable } from '../../jdwp/launch/java';
-import { ROOT } from '../support/fixtures';
-import { Expect } from './support';
+import { assertPassed, checkClasses, runCheck } from './jdi-check';
 
 describe('JDI through a request-scoped proxy (demo flow under load)', function () {
   this.timeout(120_000);
@@ -22,21 +19,16 @@ describe('JDI through a request-scoped proxy (demo flow under load)', function (
   });
 
   it('stops only requests marked X-Debug-Session: alice', async () => {
-    const classes = compileJava(path.join(ROOT, 'test', 'jdi', 'src'), path.join(ROOT, '.tmp', 'jdi-check'));
+    checkClasses();
+    const proxyLog = () => `\n--- proxy log ---\n${log.join('\n')}`;
     const load = LoadGenerator.start({ targets: flow.gatewayUrls, rate: 30, concurrency: 30, markEvery: 5 });
-    const run = new Expect(javaExecutable('java'), ['-Xmx64m', '-cp', classes, 'jdicheck.FabricJdiCheck', 'scope', String(flow.proxy!.address.port), `line=${demoMarker('DEMO_BREAKPOINT').line}`, 'hits=4']);
-    let code: number | null;
+    let run;
     try {
-      code = await run.exited;
+      run = await runCheck(flow.proxy!.address.port, 'scope', [`line=${demoMarker('DEMO_BREAKPOINT').line}`, 'hits=4'], proxyLog);
     } finally {
-      await run.kill();
       load.stop();
     }
-    const lines = run.transcript.split('\n');
-    const context = `\n--- check program ---\n${run.transcript}\n--- proxy log ---\n${log.join('\n')}`;
-    assert.deepEqual(lines.filter((l) => l.startsWith('FAIL ')), [], context);
-    for (const name of ['attach', 'only-marked-requests-stop', 'dispose']) assert.ok(lines.includes(`PASS ${name}`), `PASS ${name}${context}`);
-    assert.equal(code, 0, context);
+    assertPassed(run, ['attach', 'only-marked-requests-stop', 'dispose'], proxyLog);
     assert.equal(load.stats().failed, 0);
   });
 });

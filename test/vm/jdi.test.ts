@@ -6,29 +6,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileJava, javaExecutable, type Jvm } from '../../jdwp/launch/java';
-import { fixtureClasses, killAll, lineOf, ROOT } from '../support/fixtures';
-import { assertNothingSuspended, Expect, sleep, startNode, startNodes, startProxy, threadNamesOf, versionTwoClasses, type ProxyUnderTest } from './support';
+import type { Jvm } from '../../jdwp/launch/java';
+import { fixtureClasses, killAll, lineOf } from '../support/fixtures';
+import { assertPassed as assertJdiPassed, CHECK_CLASSES, checkClasses, runCheck as runJdiCheck, type CheckRun } from './jdi-check';
+import { assertNothingSuspended, sleep, startNode, startNodes, startProxy, threadNamesOf, versionTwoClasses, type ProxyUnderTest } from './support';
 
 const BREAK_LINE = lineOf('fixture/Fixture.java', 'BREAK_LINE');
 const VERSIONED_LINE = lineOf('versioned/Versioned.java', 'VERSIONED_LINE');
-const CHECK_CLASSES = path.join(ROOT, '.tmp', 'jdi-check');
 const NODES3 = 'nodes=node-1,node-2,node-3';
-/** Longest a scenario may run. Each run's transcript and the proxy log are kept in CHECK_CLASSES/SCENARIO.log. */
-const SCENARIO_MS = 40_000;
-
-/** Compiles the JDI check program (the jdk.jdi module is visible to class-path code). */
-function checkClasses(): string {
-  return compileJava(path.join(ROOT, 'test', 'jdi', 'src'), CHECK_CLASSES);
-}
-
-/** What one run of the check program printed. */
-interface CheckRun {
-  code: number | null;
-  lines: string[];
-  transcript: string;
-}
-
 describe('JDI through the virtual VM', function () {
   this.timeout(60_000);
   const jvms: Jvm[] = [];
@@ -65,43 +50,13 @@ describe('JDI through the virtual VM', function () {
     return `\n--- proxy log ---\n${proxy?.log.join('\n') ?? ''}`;
   }
 
-  /**
-   * Runs one scenario of the check program against the current proxy. At each "READY tag" it runs the action for
-   * the tag, then answers GO.
-   */
-  async function runCheck(scenario: string, args: string[], actions: Record<string, () => Promise<void>> = {}): Promise<CheckRun> {
-    const run = new Expect(javaExecutable('java'), [
-      '-Xmx64m',
-      '-XX:TieredStopAtLevel=1',
-      '-XX:+UseSerialGC',
-      '-cp',
-      CHECK_CLASSES,
-      'jdicheck.FabricJdiCheck',
-      scenario,
-      String(proxy!.vm.address.port),
-      ...args,
-    ]);
-    try {
-      for (const [tag, action] of Object.entries(actions)) {
-        await run.expect(new RegExp(`^READY ${tag}$`, 'm'), SCENARIO_MS);
-        await action();
-        run.send('GO');
-      }
-      const code = await Promise.race([run.exited, sleep(SCENARIO_MS).then(() => 'timeout' as const)]);
-      if (code === 'timeout') throw new Error(`${scenario} did not finish within ${SCENARIO_MS} ms\n${run.tail()}${proxyLog()}`);
-      return { code, lines: run.transcript.split('\n'), transcript: run.transcript };
-    } finally {
-      await run.kill();
-      fs.writeFileSync(path.join(CHECK_CLASSES, `${scenario}.log`), `${run.transcript}${proxyLog()}\n`);
-    }
+  /** Runs one scenario of the check program against the current proxy (see jdi-check.ts). */
+  function runCheck(scenario: string, args: string[], actions: Record<string, () => Promise<void>> = {}): Promise<CheckRun> {
+    return runJdiCheck(proxy!.vm.address.port, scenario, args, proxyLog, actions);
   }
 
-  /** Asserts a run printed every expected PASS line, no FAIL line, and exited with 0. */
   function assertPassed(run: CheckRun, expected: string[]): void {
-    const context = `\n--- check program ---\n${run.transcript}${proxyLog()}`;
-    assert.deepEqual(run.lines.filter((l) => l.startsWith('FAIL ')), [], `no check failed${context}`);
-    for (const name of expected) assert.ok(run.lines.includes(`PASS ${name}`), `PASS ${name}${context}`);
-    assert.equal(run.code, 0, `exit code${context}`);
+    assertJdiPassed(run, expected, proxyLog);
   }
 
   it('basics: threads, classes, hits on every node, frames and values, step, invoke, mirrorOf, suspend and resume, instance counts', async () => {
