@@ -34,8 +34,8 @@ const frames: Handler = async (ctx, info, data) => {
 const frameCount: Handler = async (ctx, info, data) => {
   if (!ctx.cluster.options.stitch) return routeCommand(ctx, info, data);
   const { thread } = decodeOut<{ thread: bigint }>(info, data);
+  // The stack was read whole (the thread's own frames when nothing is stitched): its length is the count.
   const stack = await stackOf(ctx, thread);
-  if (!stack.hops.length) return routeCommand(ctx, info, data);
   return encodeReply(info, { frameCount: stack.frames.length });
 };
 
