@@ -101,7 +101,9 @@ export class EventRouter {
    */
   outOfBand(link: NodeLink, packet: CommandPacket): boolean {
     const d = packet.data;
-    if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id || d.length < AT.requestID + 4 || d.readInt32BE(AT.count) !== 1) return false;
+    if (packet.commandSet !== COMPOSITE.set.id || packet.command !== COMPOSITE.spec.id || d.length < AT.requestID + 4) return false;
+    if ((d[AT.kind] === K.CLASS_PREPARE || d[AT.kind] === K.CLASS_UNLOAD) && this.mirrorClasses(link, d)) return true;
+    if (d.readInt32BE(AT.count) !== 1) return false;
     if (!this.cluster.own.isOwn(link, d.readInt32BE(AT.requestID))) return false;
     void (async () => {
       let thread: bigint | undefined;
@@ -118,6 +120,26 @@ export class EventRouter {
       }
     })();
     return true;
+  }
+
+  /**
+   * Feeds the node's class mirror with the events of the proxy's own ClassPrepare and ClassUnload requests, as
+   * they arrive, in the node's IDs. True when the composite held nothing else (it then suspended nothing).
+   */
+  private mirrorClasses(link: NodeLink, d: Buffer): boolean {
+    let composite: Event_Composite_Event;
+    try {
+      composite = COMPOSITE.out.decode(d, 0, d.length, link.client.sizes) as unknown as Event_Composite_Event;
+    } catch {
+      return false;
+    }
+    let others = 0;
+    for (const ev of composite.events) {
+      if (ev.eventKind === K.CLASS_PREPARE && ev.requestID === link.trackPrepareId) link.classes.prepared(ev.signature, { refTypeTag: ev.refTypeTag, typeID: ev.typeID, status: ev.status });
+      else if (ev.eventKind === K.CLASS_UNLOAD && ev.requestID === link.trackUnloadId) link.classes.unloaded(ev.signature);
+      else others++;
+    }
+    return others === 0;
   }
 
   /** Resumes what an undeliverable composite suspended, reading only its policy and first thread. */
@@ -261,9 +283,12 @@ export class EventRouter {
     await this.cluster.fanout('VirtualMachine.Suspend', (l) => l.client.VirtualMachine.Suspend(), others);
   }
 
-  /** Keeps the node's thread list from the proxy's own ThreadStart and ThreadDeath requests. */
+  /** Keeps the node's thread list from the proxy's own ThreadStart and ThreadDeath requests, and passes over its class events. */
   private track(link: NodeLink, ev: Event_Composite_Events): boolean {
-    if (ev.requestID === 0 || (ev.requestID !== link.trackStartId && ev.requestID !== link.trackDeathId)) return false;
+    if (ev.requestID === 0) return false;
+    // Served as they arrived (mirrorClasses).
+    if (ev.requestID === link.trackPrepareId || ev.requestID === link.trackUnloadId) return ev.eventKind === K.CLASS_PREPARE || ev.eventKind === K.CLASS_UNLOAD;
+    if (ev.requestID !== link.trackStartId && ev.requestID !== link.trackDeathId) return false;
     const raw = link.ids.toRaw((ev as { thread: bigint }).thread);
     if (raw !== undefined) {
       if (ev.eventKind === K.THREAD_START) link.threads.add(raw);

@@ -7,6 +7,7 @@ import type { VirtualMachine_CapabilitiesNew_Reply, VirtualMachine_Version_Reply
 import { DEFAULT_MAX_PACKET_SIZE } from '../codec/framer';
 import { FabricError, FabricErrorCode } from '../errors';
 import { NodeIdSpace } from './ids';
+import { ClassMirror, type ClassRow } from './class-mirror';
 import { INVOCATION_KEYS } from './invocations';
 import type { VField, VMethod, VType } from './type-registry';
 
@@ -31,8 +32,15 @@ export class NodeLink {
   /** The proxy's own ThreadStart and ThreadDeath request IDs on this node. */
   trackStartId = -1;
   trackDeathId = -1;
-  /** Raw IDs of the node's live threads, kept by the proxy's own ThreadStart/ThreadDeath requests. */
+  /** The proxy's own ClassPrepare and ClassUnload request IDs on this node. */
+  trackPrepareId = -1;
+  trackUnloadId = -1;
+  /** Raw IDs of the node's live platform threads, kept by the proxy's own ThreadStart/ThreadDeath requests. */
   readonly threads = new Set<bigint>();
+  /** Set when the node lists virtual threads in VirtualMachine.AllThreads (includevirtualthreads=y): the mirror then does not answer it. */
+  listsVirtualThreads = false;
+  /** The node's classes by signature, kept live by the proxy's own class requests. */
+  readonly classes = new ClassMirror();
   /** Threads the debugger was told about with a synthesized ThreadStart when the node joined. */
   readonly synthesizedStarts = new Set<bigint>();
   /** Set when the link has gone down. */
@@ -136,6 +144,11 @@ export class NodeLink {
       }
       this.queue.shift();
     }
+  }
+
+  /** VirtualMachine.ClassesBySignature of the node, from its class mirror when that holds the answer. */
+  async classesBySignature(signature: string): Promise<ClassRow[]> {
+    return this.classes.lookup(signature, async () => (await this.client.VirtualMachine.ClassesBySignature(signature)).classes);
   }
 
   /** Closes the connection. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { JdwpConnection } from '../client/connection';
-import { JDWP } from '../registry';
+import { JDWP, MOD_KIND } from '../registry';
 import { dialTcp, formatAddress, listenTcp, parseAddress, requireLoopback, serverAddress, type Address } from '../transport/tcp';
 import { listenWs, type WsListener } from '../transport/ws';
 import type { TlsServerFiles } from '../guard/tls';
@@ -61,6 +61,7 @@ export function parseNodeSpec(spec: string): { name: string; address: Address } 
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
+const M = MOD_KIND;
 
 /** Dial-ins that may be opening (handshake and first commands) at once; more are refused until some finish. */
 const MAX_DIAL_INS_OPENING = 64;
@@ -346,13 +347,25 @@ export class VirtualVm {
 
   private async join(link: NodeLink): Promise<void> {
     const client = link.client;
-    const [start, death] = await Promise.all([client.EventRequest.Set(K.THREAD_START, P.NONE, []), client.EventRequest.Set(K.THREAD_DEATH, P.NONE, [])]);
+    // Virtual threads come and go by the million: the mirror keeps platform threads only, where a node can filter.
+    const platformOnly = link.version.jdwpMajor >= 21 ? [{ modKind: M.PlatformThreadsOnly }] : [];
+    const [start, death, prepare, unload] = await Promise.all([
+      client.EventRequest.Set(K.THREAD_START, P.NONE, platformOnly as never),
+      client.EventRequest.Set(K.THREAD_DEATH, P.NONE, platformOnly as never),
+      client.EventRequest.Set(K.CLASS_PREPARE, P.NONE, []),
+      client.EventRequest.Set(K.CLASS_UNLOAD, P.NONE, []),
+    ]);
     link.trackStartId = start.requestID;
     link.trackDeathId = death.requestID;
+    link.trackPrepareId = prepare.requestID;
+    link.trackUnloadId = unload.requestID;
+    link.classes.watching = true;
     await this.router.watchDeath(link);
     if (this.session && !this.session.closed) await this.session.requests.nodeJoined(link);
     const { threads } = await client.VirtualMachine.AllThreads();
-    for (const t of threads) link.threads.add(t);
+    const virtual = platformOnly.length ? await Promise.all(threads.map((t) => client.ThreadReference.IsVirtual(t).then((r) => r.isVirtual, () => false))) : [];
+    link.listsVirtualThreads = virtual.includes(true);
+    threads.forEach((t, i) => virtual[i] || link.threads.add(t));
     this.log(`[fabric] node ${link.name} joined (${link.address}, slot ${link.slot}): ${link.version.vmName} ${link.version.vmVersion}, ${threads.length} threads`);
     this.router.nodeJoined(link);
     link.joined = true;

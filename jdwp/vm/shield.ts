@@ -205,7 +205,7 @@ async function objectType(cluster: Cluster, id: bigint, kind: IdKind, info: Comm
   if (slotOf(id) === 0) {
     const link = cluster.focusOrFirst();
     if (!cluster.objects.isString(id) || !link) throw refuse(kind, info, `${id} is not an object of any node`);
-    const { classes } = await link.client.VirtualMachine.ClassesBySignature(STRING_SIGNATURE);
+    const classes = await link.classesBySignature(STRING_SIGNATURE);
     if (classes.length) type = await cluster.registry.resolve(link, classes[0].typeID, { signature: STRING_SIGNATURE, tag: classes[0].refTypeTag });
   } else {
     const link = cluster.link(slotOf(id));

@@ -36,7 +36,7 @@ function versionsOf(ctx: Ctx, signature: string) {
 /** Resolves every class of the given signature on every live node. */
 async function resolveEverywhere(ctx: Ctx, signature: string): Promise<void> {
   await ctx.cluster.fanout('ClassesBySignature', async (link) => {
-    const { classes } = await link.client.VirtualMachine.ClassesBySignature(signature);
+    const classes = await link.classesBySignature(signature);
     await Promise.all(classes.map((c) => ctx.cluster.registry.resolve(link, c.typeID, { signature, tag: c.refTypeTag })));
   });
 }

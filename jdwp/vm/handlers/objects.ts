@@ -117,7 +117,7 @@ const objectReferenceType: Handler = async (ctx, info, data) => {
   if (!isProxyGroup(ctx, data)) return routeCommand(ctx, info, data);
   const link = ctx.cluster.focusOrFirst();
   if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
-  const { classes } = await link.client.VirtualMachine.ClassesBySignature('Ljava/lang/ThreadGroup;');
+  const classes = await link.classesBySignature('Ljava/lang/ThreadGroup;');
   if (!classes.length) throw new ProxyError(E.INTERNAL, 'java.lang.ThreadGroup is not loaded');
   const vtype = await ctx.cluster.registry.resolve(link, classes[0].typeID, { signature: 'Ljava/lang/ThreadGroup;', tag: classes[0].refTypeTag });
   vtype.knownToDebugger = true;

@@ -98,7 +98,7 @@ async function mergeClasses(ctx: Ctx, what: string, fetch: (link: NodeLink) => P
 
 const classesBySignature: Handler = async (ctx, info, data) => {
   const { signature } = decodeOut<{ signature: string }>(info, data);
-  const rows = await mergeClasses(ctx, info.fullName, async (link) => (await link.client.VirtualMachine.ClassesBySignature(signature)).classes, signature);
+  const rows = await mergeClasses(ctx, info.fullName, (link) => link.classesBySignature(signature), signature);
   return encodeReply(info, { classes: rows.map(({ vtype, row }) => ({ refTypeTag: vtype.tag, typeID: vtype.vid, status: row.status })) });
 };
 
@@ -137,13 +137,44 @@ const CAPABILITY_COMMAND: Readonly<Record<string, string>> = {
 
 const READ_ONLY_OFF = new Set(Object.keys(CAPABILITY_COMMAND).filter((cap) => COMMAND_RULES[CAPABILITY_COMMAND[cap]]?.readOnly));
 
+/** What every node can do, from the CapabilitiesNew each node answered as it joined (Capabilities names the first seven of its fields). */
 const capabilities: Handler = async (ctx, info) => {
-  const replies = await ctx.cluster.fanout(info.fullName, async (link) => decodeReply(info, await forward(ctx, link, info, Buffer.alloc(0))));
+  const links = ctx.cluster.live();
   const out: WireRecord = {};
   for (const f of info.spec.reply!) {
-    out[f.name] = replies.length > 0 && replies.every((r) => r.value[f.name] === true) && !(ctx.session.readOnly && READ_ONLY_OFF.has(f.name));
+    out[f.name] = links.length > 0 && links.every((l) => (l.capabilities as unknown as WireRecord)[f.name] === true) && !(ctx.session.readOnly && READ_ONLY_OFF.has(f.name));
   }
   return encodeReply(info, out);
+};
+
+/**
+ * The union of the nodes' threads, from each node's thread mirror (kept by the proxy's own ThreadStart and
+ * ThreadDeath requests, which the node sends before the thread runs and as it ends). A node that has not
+ * finished joining, or lists virtual threads, is asked.
+ */
+const allThreads: Handler = async (ctx, info, data) => {
+  const links = ctx.cluster.live();
+  const asked = links.filter((l) => !l.joined || l.listsVirtualThreads);
+  const replies = new Map<NodeLink, bigint[]>();
+  if (asked.length) {
+    const parts = await ctx.cluster.fanout(info.fullName, (link) => forward(ctx, link, info, Buffer.from(data)), asked);
+    for (const p of parts) replies.set(p.link, decodeReply<{ threads: bigint[] }>(info, p.value).threads);
+  }
+  const { facts } = ctx.cluster.translator;
+  const threads: bigint[] = [];
+  for (const link of links) {
+    const answered = replies.get(link);
+    if (answered) threads.push(...answered);
+    else if (!asked.includes(link)) {
+      for (const raw of link.threads) {
+        const id = link.ids.toVirtual(raw);
+        // Its kind, not a hand-out: the node never counted these for the debugger, so DisposeObjects must not release them.
+        facts.learn(id, 'threadID');
+        threads.push(id);
+      }
+    }
+  }
+  return encodeReply(info, { threads });
 };
 
 const disposeObjects: Handler = async (ctx, info, data) => {
@@ -240,7 +271,7 @@ export const VM_HANDLERS: Record<string, Handler> = {
   version,
   classesBySignature,
   allClasses,
-  allThreads: concatFrom('threads'),
+  allThreads,
   topLevelThreadGroups,
   dispose,
   idSizes,
