@@ -8,6 +8,7 @@ import { resolveSettings, type SessionSettings, type TargetConfig } from './conf
 import { AdapterError, AdapterErrorCode } from './errors';
 import { IdMap, RefTable } from './refs';
 import { EventDispatcher } from './events';
+import { StopSnapshots } from './stop-snapshot';
 import { ThreadModel } from './thread-model';
 
 /** A DAP frameId's meaning: one frame of one suspended thread. */
@@ -67,6 +68,8 @@ export class AdapterContext {
   readonly events: EventDispatcher;
   /** Which threads of which node run, are stopped or held, why and since when. */
   readonly model: ThreadModel;
+  /** Stopped threads' stops, each read in one command through the virtual VM. */
+  readonly snapshots = new StopSnapshots(this);
   /** Finds source files for classes. */
   sources = new SourceLocator([], []);
   /** The exception each thread last stopped on, for exceptionInfo. */

@@ -60,6 +60,7 @@ export async function connect(ctx: AdapterContext, target: TargetConfig): Promis
   const version = await vm.VirtualMachine.Version();
   ctx.vmDescription = `${version.vmName} ${version.vmVersion}`;
   ctx.fabric = await isVirtualVm(vm, version);
+  if (ctx.fabric) vm.answerer = ctx.snapshots.answer;
   ctx.output(`jdwp-fabric: connected to ${ctx.vmDescription}${ctx.fabric ? ' (virtual VM)' : ''}`);
   if (ctx.settings.requestScope) await applyRequestScope(ctx, ctx.settings.requestScope);
 }
