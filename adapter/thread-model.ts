@@ -190,7 +190,7 @@ export class ThreadModel {
     if (stop.description) event.body.description = stop.description;
     if (stop.text) event.body.text = stop.text;
     if (stop.hitBreakpointIds?.length) event.body.hitBreakpointIds = stop.hitBreakpointIds;
-    this.ctx.snapshots.take(thread);
+    this.ctx.snapshots?.take(thread);
     this.ctx.send(event);
   }
 

@@ -73,19 +73,19 @@ describe('debug adapter stop snapshots through a proxy', function () {
     assert.equal(ctx.fabric, true);
 
     // The first stop loads the types the session caches; the next two are alike but for the snapshot.
-    ctx.snapshots.enabled = false;
+    ctx.snapshots!.enabled = false;
     let stop = await countedStop(dc, (id) => showStop(dc, id));
     await dc.continueRequest({ threadId: stop.threadId });
     const plain = await countedStop(dc, (id) => showStop(dc, id));
     await dc.continueRequest({ threadId: plain.threadId });
-    ctx.snapshots.enabled = true;
+    ctx.snapshots!.enabled = true;
     stop = await countedStop(dc, (id) => showStop(dc, id));
     assert.ok(stop.commands < plain.commands, `${stop.commands} commands with the snapshot, ${plain.commands} without`);
     console.log(`      commands to the proxy at a stop: ${plain.commands} without the snapshot, ${stop.commands} with it`);
 
     // The same stop read again the ordinary way shows exactly what the snapshot showed.
-    ctx.snapshots.enabled = false;
-    ctx.snapshots.clear();
+    ctx.snapshots!.enabled = false;
+    ctx.snapshots!.clear();
     ctx.mirror.invalidateThread(stop.thread);
     const again = await showStop(dc, stop.threadId);
     assert.equal(withoutHandles(stop.value as unknown[]), withoutHandles(again));

@@ -1,10 +1,10 @@
-import type { WireRecord } from '../jdwp/codec/layout';
-import { objectTagKind, Tag } from '../jdwp/codec/tags';
-import type { Fabric_StopSnapshot_Reply } from '../jdwp/protocol/fabric-types';
-import type { ThreadID, Value } from '../jdwp/protocol/wire-types';
-import { JDWP } from '../jdwp/registry';
-import { COMMAND_RULES } from '../jdwp/vm/rules';
-import type { AdapterContext } from './context';
+import type { WireRecord } from '../codec/layout';
+import { objectTagKind, Tag } from '../codec/tags';
+import type { Fabric_StopSnapshot_Reply } from '../protocol/fabric-types';
+import type { ThreadID, Value } from '../protocol/wire-types';
+import { JDWP } from '../registry';
+import { COMMAND_RULES } from '../vm/rules';
+import type { JdwpClient } from './client';
 
 /** Frames a snapshot holds: what a call stack shows on its first page. */
 const MAX_FRAMES = 50;
@@ -22,24 +22,26 @@ interface Held {
 }
 
 /**
- * A stopped thread's stop as Fabric.StopSnapshot gave it, in one command, when the adapter talks to the virtual VM.
- * The session's client asks it before sending a command (JdwpClient.answerer): the reads the stackTrace, scopes and
- * variables handlers make at a stop (frames, caller chain, this, locals, the fields, lengths, elements and strings of
- * their objects) are answered from it, the rest goes to the VM as always. A thread's snapshot is dropped when the
- * thread resumes; every snapshot is dropped before a command that changes the target (invocations, set values).
+ * Stopped threads' stops as Fabric.StopSnapshot gives them, one command each, for a client of the virtual VM (the
+ * adapter, the CLI's trace). The client asks it before sending a command (JdwpClient.answerer): the reads a debugger
+ * makes at a stop (frames, caller chain, this, locals, the fields, lengths, elements and strings of their objects)
+ * are answered from it, the rest goes to the VM as always. A thread's snapshot is dropped when the thread resumes;
+ * every snapshot is dropped before a command that changes the target (invocations, set values).
  */
 export class StopSnapshots {
   private readonly byThread = new Map<ThreadID, Promise<Held | undefined>>();
   /** False turns snapshots off (the bench and tests compare the adapter with and without them). */
   enabled = true;
 
-  constructor(private readonly ctx: AdapterContext) {}
+  /** Answers `vm`'s commands from now on; `vm` must be the virtual VM (a plain JVM's agent crashes on the Fabric set). */
+  constructor(private readonly vm: JdwpClient) {
+    vm.answerer = this.answer;
+  }
 
-  /** Asks the virtual VM for a thread's stop, unless the target is a plain JVM. */
+  /** Asks the virtual VM for a thread's stop. */
   take(thread: ThreadID): void {
-    const vm = this.ctx.vm;
-    if (!this.enabled || !this.ctx.fabric || !vm) return;
-    const held = vm.Fabric.StopSnapshot(thread, MAX_FRAMES, MAX_CHILDREN).then(
+    if (!this.enabled) return;
+    const held = this.vm.Fabric.StopSnapshot(thread, MAX_FRAMES, MAX_CHILDREN).then(
       (snap): Held => ({ snap, objects: new Map(snap.objects.map((o) => [o.object as bigint, o])), strings: new Map(snap.strings.map((s) => [s.string as bigint, s.value])) }),
       () => undefined,
     );
