@@ -7,6 +7,7 @@ import type { NodeLink } from '../node-link';
 import { slotOf } from '../ids';
 import { VIRTUAL_SIZES } from '../translate';
 import type { Ctx, Handler } from './context';
+import { forward, vtypeOf } from './route';
 import { decodeOut, encodeReply } from './vm';
 
 const T = JDWP.Tag;
@@ -26,14 +27,17 @@ const chains = new WeakMap<NodeLink, Map<bigint, Promise<bigint[]>>>();
 
 /**
  * Reads one stop, pipelined: the stack; then the hops, `this` and the visible locals' values (the variable table
- * comes from the per-symbol cache); then each object's type, fields (cached) and values, each array's length and
- * first elements, and every string's text. Each read goes through the handler that serves the debugger's own
+ * comes from the per-symbol cache); then each object's type with the values of its declared type's fields (cached),
+ * each array's length, and each string's text; then an array's first elements, the fields of an object whose
+ * type was not the declared one, and the strings among them. Each read goes through the handler that serves the debugger's own
  * command, so the reply holds the IDs, stitching and cached data a debugger would get asking one by one.
  */
 function stopSnapshot(serve: Serve): Handler {
-  const ask = async <T = WireRecord>(ctx: Ctx, name: string, out: WireRecord): Promise<T> => {
+  /** A command's reply as the debugger would get it; with `on`, from that node (about `type`) rather than where its rule routes it. */
+  const ask = async <T = WireRecord>(ctx: Ctx, name: string, out: WireRecord, on?: { link: NodeLink; type: bigint }): Promise<T> => {
     const info = commandByName(name);
-    const reply = await serve(info)(ctx, info, info.out.encode(VIRTUAL_SIZES, out));
+    const data = info.out.encode(VIRTUAL_SIZES, out);
+    const reply = on ? await forward(ctx, on.link, info, data, vtypeOf(ctx, on.type)) : await serve(info)(ctx, info, data);
     return info.reply!.decode(reply, 0, reply.length, VIRTUAL_SIZES) as T;
   };
 
@@ -42,7 +46,7 @@ function stopSnapshot(serve: Serve): Handler {
     if (!perNode) chains.set(link, (perNode = new Map()));
     let chain = perNode.get(type);
     if (!chain) {
-      chain = ask<{ superclass: bigint }>(ctx, 'ClassType.Superclass', { clazz: type }).then(async ({ superclass }) => [type, ...(superclass ? await superChain(ctx, link, superclass) : [])]);
+      chain = ask<{ superclass: bigint }>(ctx, 'ClassType.Superclass', { clazz: type }, { link, type }).then(async ({ superclass }) => [type, ...(superclass ? await superChain(ctx, link, superclass) : [])]);
       perNode.set(type, chain);
       chain.catch(() => perNode!.delete(type));
     }
@@ -65,27 +69,42 @@ function stopSnapshot(serve: Serve): Handler {
       if (v.tag === T.STRING && id !== 0n && !texts.has(id)) texts.set(id, ask<{ stringValue: string }>(ctx, 'StringReference.Value', { stringObject: id }).then((r) => r.stringValue, () => undefined));
     };
     const children = new Map<bigint, Promise<Child | undefined>>();
-    const expand = (v: Value) => {
+    const expand = (v: Value, guess: (v: Value) => bigint | undefined) => {
       const id = v.value as bigint;
       if (!EXPANDED.has(v.tag) || id === 0n || children.has(id)) return;
-      children.set(id, child(ctx, v, maxChildren, text).catch(() => undefined));
+      children.set(id, child(ctx, v, guess(v), maxChildren, text).catch(() => undefined));
     };
-    const child = async (c: Ctx, v: Value, max: number, seen: (v: Value) => void): Promise<Child> => {
+    /**
+     * An object's type, and its fields or an array's length and first elements. The values of a guessed type's
+     * fields (the declared one) are read with the type: when the guess is right, as it mostly is, they save a round trip.
+     */
+    const child = async (c: Ctx, v: Value, guess: bigint | undefined, max: number, seen: (v: Value) => void): Promise<Child> => {
       const object = v.value as bigint;
-      const { typeID: type } = await ask<{ typeID: bigint }>(c, 'ObjectReference.ReferenceType', { object });
+      const link = c.cluster.link(slotOf(object));
+      const fieldsOf = async (type: bigint) => {
+        const ids = link ? await instanceFields(c, link, type) : [];
+        if (ids.length === 0 || ids.length > max) return [];
+        const { values } = await ask<{ values: Value[] }>(c, 'ObjectReference.GetValues', { object, fields: ids.map((fieldID) => ({ fieldID })) });
+        return ids.map((fieldID, i) => ({ fieldID, value: values[i] }));
+      };
+      const typed = ask<{ typeID: bigint }>(c, 'ObjectReference.ReferenceType', { object }).then((r) => r.typeID);
       if (v.tag === T.ARRAY) {
-        const { arrayLength } = await ask<{ arrayLength: number }>(c, 'ArrayReference.Length', { arrayObject: object });
+        const [type, { arrayLength }] = await Promise.all([typed, ask<{ arrayLength: number }>(c, 'ArrayReference.Length', { arrayObject: object })]);
         const n = Math.min(arrayLength, Math.max(0, max));
         const elements = n ? (await ask<{ values: { values: Value[] } }>(c, 'ArrayReference.GetValues', { arrayObject: object, firstIndex: 0, length: n })).values.values : [];
         elements.forEach(seen);
         return { object, type, arrayLength, fields: [], elements };
       }
-      const link = c.cluster.link(slotOf(object));
-      const ids = link ? await instanceFields(c, link, type) : [];
-      if (ids.length === 0 || ids.length > max) return { object, type, arrayLength: -1, fields: [], elements: [] };
-      const { values } = await ask<{ values: Value[] }>(c, 'ObjectReference.GetValues', { object, fields: ids.map((fieldID) => ({ fieldID })) });
-      values.forEach(seen);
-      return { object, type, arrayLength: -1, fields: ids.map((fieldID, i) => ({ fieldID, value: values[i] })), elements: [] };
+      const [type, guessed] = await Promise.all([typed, guess ? fieldsOf(guess).catch(() => undefined) : undefined]);
+      const fields = type === guess && guessed ? guessed : await fieldsOf(type);
+      fields.forEach((f) => seen(f.value));
+      return { object, type, arrayLength: -1, fields, elements: [] };
+    };
+    /** The one virtual type of a signature on the object's node, if there is exactly one. */
+    const declared = (v: Value, signature: string): bigint | undefined => {
+      const link = ctx.cluster.link(slotOf(v.value as bigint));
+      const types = link ? ctx.cluster.registry.withSignature(signature).filter((t) => t.members.has(link)) : [];
+      return types.length === 1 ? types[0].vid : undefined;
     };
 
     const [hops, thisObject, variables] = await Promise.all([
@@ -94,10 +113,13 @@ function stopSnapshot(serve: Serve): Handler {
       top ? locals(ctx, thread, top, maxChildren) : undefined,
     ]);
     const values = variables?.values ?? [];
-    for (const v of [{ tag: thisObject.tag, value: thisObject.objectID }, ...values]) {
+    const self = { tag: thisObject.tag, value: thisObject.objectID };
+    text(self);
+    expand(self, () => top?.location.classID);
+    values.forEach((v, i) => {
       text(v);
-      expand(v);
-    }
+      expand(v, () => declared(v, variables!.visible[i].signature));
+    });
     const objects = (await Promise.all(children.values())).filter((c): c is Child => c !== undefined);
     const strings = [];
     for (const [string, value] of texts) {
