@@ -4,7 +4,8 @@
 //     reply held back DELAY ms in the proxy (so the time over DELAY counts the proxy->node round trips);
 //   - the commands the adapter sent to the proxy and the proxy to the node per stop (from the previous continue:
 //     the resume, the event, holding the node and the reads of the stop);
-// then a raw client's Fabric.StopSnapshot alone: its node commands and round trips.
+// then a raw client's Fabric.StopSnapshot alone: its node commands and round trips; then the trace CLI through the
+// same proxy over a worker JVM: the time each hit holds its thread (a full capture), with and without snapshots.
 // Run: npx tsc -p . && node out/bench/stop-snapshot.js [stops per mode=8] [delayMs=20]
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +19,10 @@ import { lineLocation } from '../test/support/locations';
 import { attachAndConfigure, nextStop, startAdapter, type RecordingClient } from '../test/adapter/harness';
 import { nextEvent } from '../test/vm/chain-support';
 import { attachAfterDebugger, startProxy } from '../test/vm/support';
+import { StopSnapshots } from '../jdwp/client/stop-snapshots';
+import { parseTraceArgs } from '../cli/trace/options';
+import { runSession } from '../cli/trace/session';
+import { startWorker, workerTraceLine } from '../test/support/worker-cluster';
 import { fmt, quantile, table } from './support/stats';
 
 const STOPS = Number(process.argv[2] ?? 8);
@@ -139,6 +144,31 @@ async function rawRows(proxy: VirtualVm, node: LinkTap): Promise<(string | numbe
   return rows;
 }
 
+/** Hits of the trace CLI through the proxy: how long each held its thread, with and without snapshots (their `take` made a no-op). */
+async function cliRows(proxy: VirtualVm, node: LinkTap): Promise<(string | number)[][]> {
+  const hits = STOPS * 3;
+  const take = StopSnapshots.prototype.take;
+  const rows: (string | number)[][] = [];
+  for (const delay of [0, DELAY_MS]) {
+    for (const snapshot of [false, true]) {
+      node.delayMs = delay;
+      if (!snapshot) StopSnapshots.prototype.take = () => undefined;
+      const out: string[] = [];
+      try {
+        const args = ['--connect', `127.0.0.1:${proxy.address.port}`, '--at', `worker.OrderService:${workerTraceLine()}`, '--capture', 'order', '--stack', '5', '--max-pause', '100000', '--max-hits', String(hits + 3)];
+        await runSession(parseTraceArgs(args)!, { io: { out: (l) => out.push(l), err: () => undefined } });
+      } finally {
+        StopSnapshots.prototype.take = take;
+        node.delayMs = 0;
+      }
+      const pauses = out.map((l) => (JSON.parse(l) as { pauseMs: number }).pauseMs).slice(3);
+      const p50 = quantile(pauses, 0.5);
+      rows.push([`${snapshot ? 'with' : 'without'} snapshot${delay ? `, node ${delay} ms away` : ''}`, pauses.length, fmt(p50, 2), fmt(quantile(pauses, 0.9), 2), delay ? fmt(p50 / delay, 1) : '']);
+    }
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   console.log(`# stop snapshots: ${os.cpus().length} cpus, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const jvms: Jvm[] = [];
@@ -155,6 +185,16 @@ async function main(): Promise<void> {
       console.log(table(['command', 'runs', 'p50 ms', 'p50 / node RTT', 'proxy->node commands'], await rawRows(proxy.vm, node)));
     } finally {
       await proxy.close();
+    }
+    const worker = await startWorker('worker', 20, { workers: 1 });
+    jvms.push(worker);
+    const workerProxy = await startProxy([worker]);
+    try {
+      const node = new LinkTap(workerProxy.vm.cluster.live()[0].client.connection);
+      console.log('\ntrace CLI through the virtual VM: the time a hit holds its thread (--capture order --stack 5, locals)');
+      console.log(table(['mode', 'hits', 'pause p50 ms', 'p90', 'p50 / node RTT'], await cliRows(workerProxy.vm, node)));
+    } finally {
+      await workerProxy.close();
     }
   } finally {
     await killAll(jvms);
