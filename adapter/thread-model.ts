@@ -163,6 +163,8 @@ export class ThreadModel {
       else await this.resumeThread(s);
       return;
     }
+    // The stop's snapshot is read while the unit is being held.
+    this.ctx.snapshots?.take(thread);
     if (unit) await this.holdUnit(unit);
     if (this.ctx.ended || this.threads.get(thread) !== s || s.state !== 'deciding') return;
     // The node was let go while its unit was being held.

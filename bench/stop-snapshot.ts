@@ -3,7 +3,7 @@
 //   - `stopped` -> stackTrace + scopes + variables of the top frame answered (ms), on loopback and with every node
 //     reply held back DELAY ms in the proxy (so the time over DELAY counts the proxy->node round trips);
 //   - the commands the adapter sent to the proxy and the proxy to the node per stop (from the previous continue:
-//     the resume, the event, holding the node and the reads of the stop);
+//     the resume, the event, holding the node and the reads of the stop; the delay applies from the continue on);
 // then a raw client's Fabric.StopSnapshot alone: its node commands and round trips; then the trace CLI through the
 // same proxy over a worker JVM: the time each hit holds its thread (a full capture), with and without snapshots.
 // Run: npx tsc -p . && node out/bench/stop-snapshot.js [stops per mode=8] [delayMs=20]
@@ -78,18 +78,24 @@ async function adapterRows(proxy: VirtualVm, node: LinkTap, stopAt: { file: stri
       { label: `with snapshot, node ${DELAY_MS} ms away`, snapshot: true, delay: DELAY_MS },
     ];
     const samples = modes.map(() => [] as Sample[]);
-    // The first stop loads the types the session caches, in neither mode's figures.
-    for (let i = -1; i < STOPS * modes.length; i++) {
+    // A stop's mode is set before the thread runs into it: the adapter takes the snapshot as it decides to stop.
+    const enter = (i: number) => {
       const m = i < 0 ? modes[0] : modes[i % modes.length];
       ctx.snapshots!.enabled = m.snapshot;
       node.delayMs = m.delay;
       debuggerSide.commands = 0;
       node.commands = 0;
+    };
+    // The first stop loads the types the session caches, in neither mode's figures; it may have come already.
+    enter(-1);
+    ctx.snapshots!.clear();
+    for (let i = -1; i < STOPS * modes.length; i++) {
       const stop = await nextStop(a.dc, 60_000);
       const t0 = performance.now();
       await showStop(a.dc, stop.body.threadId!);
       const ms = performance.now() - t0;
       if (i >= 0) samples[i % modes.length].push({ ms, debuggerCommands: debuggerSide.commands, nodeCommands: node.commands });
+      enter(i + 1);
       await a.dc.continueRequest({ threadId: stop.body.threadId! });
     }
     node.delayMs = 0;

@@ -38,9 +38,9 @@ export class StopSnapshots {
     vm.answerer = this.answer;
   }
 
-  /** Asks the virtual VM for a thread's stop. */
+  /** Asks the virtual VM for a thread's stop, unless it has since the thread last resumed. */
   take(thread: ThreadID): void {
-    if (!this.enabled) return;
+    if (!this.enabled || this.byThread.has(thread)) return;
     const held = this.vm.Fabric.StopSnapshot(thread, MAX_FRAMES, MAX_CHILDREN).then(
       (snap): Held => ({ snap, objects: new Map(snap.objects.map((o) => [o.object as bigint, o])), strings: new Map(snap.strings.map((s) => [s.string as bigint, s.value])) }),
       () => undefined,
