@@ -91,4 +91,22 @@ describe('debug adapter stop snapshots through a proxy', function () {
     assert.equal(withoutHandles(stop.value as unknown[]), withoutHandles(again));
     await dc.continueRequest({ threadId: stop.threadId });
   });
+
+  it('never shows a value the snapshot held once it was changed: setting a field drops the snapshot', async () => {
+    const dc = a!.dc;
+    const ctx = a!.session().ctx;
+    ctx.snapshots!.enabled = true;
+    const stop = await nextStop(dc);
+    const threadId = stop.body.threadId!;
+    const st = await dc.stackTraceRequest({ threadId, startFrame: 0, levels: 20 });
+    const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+    const locals = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
+    const child = locals.body.variables.find((v) => v.name === 'child')!;
+    const before = await dc.variablesRequest({ variablesReference: child.variablesReference });
+    assert.equal(before.body.variables.find((v) => v.name === 'baseValue')?.value, '10');
+    await dc.setVariableRequest({ variablesReference: child.variablesReference, name: 'baseValue', value: '77' });
+    const after = await dc.variablesRequest({ variablesReference: child.variablesReference });
+    assert.equal(after.body.variables.find((v) => v.name === 'baseValue')?.value, '77');
+    await dc.continueRequest({ threadId });
+  });
 });

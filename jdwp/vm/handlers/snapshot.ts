@@ -69,42 +69,42 @@ function stopSnapshot(serve: Serve): Handler {
       if (v.tag === T.STRING && id !== 0n && !texts.has(id)) texts.set(id, ask<{ stringValue: string }>(ctx, 'StringReference.Value', { stringObject: id }).then((r) => r.stringValue, () => undefined));
     };
     const children = new Map<bigint, Promise<Child | undefined>>();
-    const expand = (v: Value, guess: (v: Value) => bigint | undefined) => {
+    const expand = (v: Value, guess: () => bigint | undefined) => {
       const id = v.value as bigint;
       if (!EXPANDED.has(v.tag) || id === 0n || children.has(id)) return;
-      children.set(id, child(ctx, v, guess(v), maxChildren, text).catch(() => undefined));
+      children.set(id, child(v, guess()).catch(() => undefined));
     };
     /**
      * An object's type, and its fields or an array's length and first elements. The values of a guessed type's
      * fields (the declared one) are read with the type: when the guess is right, as it mostly is, they save a round trip.
      */
-    const child = async (c: Ctx, v: Value, guess: bigint | undefined, max: number, seen: (v: Value) => void): Promise<Child> => {
+    const child = async (v: Value, guess: bigint | undefined): Promise<Child> => {
       const object = v.value as bigint;
-      const link = c.cluster.link(slotOf(object));
+      const link = ctx.cluster.link(slotOf(object));
       const fieldsOf = async (type: bigint) => {
-        const ids = link ? await instanceFields(c, link, type) : [];
-        if (ids.length === 0 || ids.length > max) return [];
-        const { values } = await ask<{ values: Value[] }>(c, 'ObjectReference.GetValues', { object, fields: ids.map((fieldID) => ({ fieldID })) });
+        const ids = link ? await instanceFields(ctx, link, type) : [];
+        if (ids.length === 0 || ids.length > maxChildren) return [];
+        const { values } = await ask<{ values: Value[] }>(ctx, 'ObjectReference.GetValues', { object, fields: ids.map((fieldID) => ({ fieldID })) });
         return ids.map((fieldID, i) => ({ fieldID, value: values[i] }));
       };
-      const typed = ask<{ typeID: bigint }>(c, 'ObjectReference.ReferenceType', { object }).then((r) => r.typeID);
+      const typed = ask<{ typeID: bigint }>(ctx, 'ObjectReference.ReferenceType', { object }).then((r) => r.typeID);
       if (v.tag === T.ARRAY) {
-        const [type, { arrayLength }] = await Promise.all([typed, ask<{ arrayLength: number }>(c, 'ArrayReference.Length', { arrayObject: object })]);
-        const n = Math.min(arrayLength, Math.max(0, max));
-        const elements = n ? (await ask<{ values: { values: Value[] } }>(c, 'ArrayReference.GetValues', { arrayObject: object, firstIndex: 0, length: n })).values.values : [];
-        elements.forEach(seen);
+        const [type, { arrayLength }] = await Promise.all([typed, ask<{ arrayLength: number }>(ctx, 'ArrayReference.Length', { arrayObject: object })]);
+        const n = Math.min(arrayLength, Math.max(0, maxChildren));
+        const elements = n ? (await ask<{ values: { values: Value[] } }>(ctx, 'ArrayReference.GetValues', { arrayObject: object, firstIndex: 0, length: n })).values.values : [];
+        elements.forEach(text);
         return { object, type, arrayLength, fields: [], elements };
       }
       const [type, guessed] = await Promise.all([typed, guess ? fieldsOf(guess).catch(() => undefined) : undefined]);
       const fields = type === guess && guessed ? guessed : await fieldsOf(type);
-      fields.forEach((f) => seen(f.value));
+      fields.forEach((f) => text(f.value));
       return { object, type, arrayLength: -1, fields, elements: [] };
     };
-    /** The one virtual type of a signature on the object's node, if there is exactly one. */
+    /** The one class of a signature on the object's node, if there is exactly one (an interface has no fields to guess). */
     const declared = (v: Value, signature: string): bigint | undefined => {
       const link = ctx.cluster.link(slotOf(v.value as bigint));
       const types = link ? ctx.cluster.registry.withSignature(signature).filter((t) => t.members.has(link)) : [];
-      return types.length === 1 ? types[0].vid : undefined;
+      return types.length === 1 && types[0].tag === JDWP.TypeTag.CLASS ? types[0].vid : undefined;
     };
 
     const [hops, thisObject, variables] = await Promise.all([
