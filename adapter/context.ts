@@ -1,6 +1,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { OutputEvent } from '@vscode/debugadapter';
 import type { JdwpClient } from '../jdwp/client/client';
+import type { StopSnapshots } from '../jdwp/client/stop-snapshots';
 import type { VmMirror } from '../jdwp/mirror';
 import type { FrameID, Location, ObjectID, ThreadID } from '../jdwp/protocol/wire-types';
 import { SourceLocator } from './sources';
@@ -67,6 +68,8 @@ export class AdapterContext {
   readonly events: EventDispatcher;
   /** Which threads of which node run, are stopped or held, why and since when. */
   readonly model: ThreadModel;
+  /** Through the virtual VM: stopped threads' stops, each read in one command. */
+  snapshots: StopSnapshots | undefined;
   /** Finds source files for classes. */
   sources = new SourceLocator([], []);
   /** The exception each thread last stopped on, for exceptionInfo. */

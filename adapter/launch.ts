@@ -2,6 +2,7 @@ import { isVirtualVm } from '../jdwp/client/virtual-vm';
 import { ExitedEvent } from '@vscode/debugadapter';
 import { JdwpClient } from '../jdwp/client/client';
 import { JdwpConnection } from '../jdwp/client/connection';
+import { StopSnapshots } from '../jdwp/client/stop-snapshots';
 import { startJvm } from '../jdwp/launch/java';
 import { VmMirror } from '../jdwp/mirror';
 import type { Event_Composite_Event } from '../jdwp/protocol/spec-types';
@@ -60,6 +61,7 @@ export async function connect(ctx: AdapterContext, target: TargetConfig): Promis
   const version = await vm.VirtualMachine.Version();
   ctx.vmDescription = `${version.vmName} ${version.vmVersion}`;
   ctx.fabric = await isVirtualVm(vm, version);
+  ctx.snapshots = ctx.fabric ? new StopSnapshots(vm) : undefined;
   ctx.output(`jdwp-fabric: connected to ${ctx.vmDescription}${ctx.fabric ? ' (virtual VM)' : ''}`);
   if (ctx.settings.requestScope) await applyRequestScope(ctx, ctx.settings.requestScope);
 }

@@ -163,6 +163,8 @@ export class ThreadModel {
       else await this.resumeThread(s);
       return;
     }
+    // The stop's snapshot is read while the unit is being held.
+    this.ctx.snapshots?.take(thread);
     if (unit) await this.holdUnit(unit);
     if (this.ctx.ended || this.threads.get(thread) !== s || s.state !== 'deciding') return;
     // The node was let go while its unit was being held.
@@ -190,6 +192,7 @@ export class ThreadModel {
     if (stop.description) event.body.description = stop.description;
     if (stop.text) event.body.text = stop.text;
     if (stop.hitBreakpointIds?.length) event.body.hitBreakpointIds = stop.hitBreakpointIds;
+    this.ctx.snapshots?.take(thread);
     this.ctx.send(event);
   }
 

@@ -142,7 +142,9 @@ export class HitHandler {
       stats.count(node, probe.label, 'ignored');
       return { run, worked: false };
     }
-    // One ThreadReference.Frames for the whole stack, which every later frame lookup of this hit reuses.
+    // One command for the stop through the virtual VM, and one ThreadReference.Frames for the whole stack, which
+    // every later frame lookup of this hit reuses (answered from the stop's snapshot when there is one).
+    target.snapshots?.take(ev.thread);
     target.mirror.frames(ev.thread).catch(() => undefined);
     if (probe.whenExpr) {
       let holds: boolean;

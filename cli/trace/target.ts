@@ -1,6 +1,7 @@
 import { isVirtualVm } from '../../jdwp/client/virtual-vm';
 import { connectVm, isWsTarget } from '../../jdwp/client/connect';
 import type { JdwpClient } from '../../jdwp/client/client';
+import { StopSnapshots } from '../../jdwp/client/stop-snapshots';
 import type { ThreadID } from '../../jdwp/protocol/wire-types';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
 import { VmMirror } from '../../jdwp/mirror';
@@ -30,6 +31,8 @@ export class Target {
   private readonly slots = new Map<number, NodeState>();
   private readonly threadNames = new Map<ThreadID, Promise<string>>();
   private refreshing: Promise<NodeState[]> | undefined;
+  /** Through the virtual VM: each hit's stop, read in one command (Fabric.StopSnapshot) and dropped when the thread resumes. */
+  readonly snapshots: StopSnapshots | undefined;
 
   private constructor(
     readonly vm: JdwpClient,
@@ -40,7 +43,9 @@ export class Target {
     readonly address: string,
     /** "vmName vmVersion". */
     readonly description: string,
-  ) {}
+  ) {
+    this.snapshots = fabric ? new StopSnapshots(vm) : undefined;
+  }
 
   /** Through the virtual VM, the hops of a thread's stitched stack (Fabric.CallerChain); undefined for a plain JVM. */
   get callerChain(): CallerChain | undefined {

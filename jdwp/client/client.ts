@@ -81,8 +81,16 @@ export class JdwpClient extends EventEmitter {
     return client;
   }
 
+  /** Answers a command without sending it when it resolves with a reply record (the adapter's stop snapshots); `call` asks it first. */
+  answerer?: (fullName: string, out: WireRecord) => Promise<WireRecord | undefined> | undefined;
+
   /** Calls a command by "Set.Command" name with its out record; rejects with JdwpReplyError on an error reply. */
   async call(fullName: string, out: WireRecord, options: RequestOptions & DecodeOptions = {}): Promise<any> {
+    const answered = this.answerer?.(fullName, out);
+    if (answered) {
+      const rec = await answered;
+      if (rec) return rec;
+    }
     const info = commandByName(fullName);
     const reply = await this.send(info, out, options);
     return this.decodeReply(info, reply, options);

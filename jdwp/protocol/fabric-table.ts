@@ -154,5 +154,56 @@ export const FABRIC_COMMAND_SETS: readonly CommandSetSpec[] = [
           ] } },
       ],
       errors: [] },
+    { name: 'StopSnapshot', id: 12,
+      out: [
+        { name: 'thread', kind: 'threadID' },
+        { name: 'maxFrames', kind: 'int' },
+        { name: 'maxChildren', kind: 'int' },
+      ],
+      reply: [
+        { name: 'frameCount', kind: 'int' },
+        { name: 'frames', kind: 'repeat', of:
+          { name: 'Frame', kind: 'group', fields: [
+            { name: 'frameID', kind: 'frameID' },
+            { name: 'location', kind: 'location' },
+          ] } },
+        { name: 'hops', kind: 'repeat', of:
+          { name: 'Hop', kind: 'group', fields: [
+            { name: 'firstFrame', kind: 'int' },
+            { name: 'node', kind: 'string' },
+            { name: 'thread', kind: 'threadID' },
+            { name: 'threadName', kind: 'string' },
+            { name: 'edge', kind: 'string' },
+            { name: 'label', kind: 'string' },
+          ] } },
+        { name: 'hasVariables', kind: 'boolean' },
+        { name: 'thisObject', kind: 'taggedObjectID' },
+        { name: 'locals', kind: 'repeat', of:
+          { name: 'Local', kind: 'group', fields: [
+            { name: 'name', kind: 'string' },
+            { name: 'signature', kind: 'string' },
+            { name: 'slot', kind: 'int' },
+            { name: 'value', kind: 'value' },
+          ] } },
+        { name: 'objects', kind: 'repeat', of:
+          { name: 'Child', kind: 'group', fields: [
+            { name: 'object', kind: 'objectID' },
+            { name: 'type', kind: 'referenceTypeID' },
+            { name: 'arrayLength', kind: 'int' },
+            { name: 'fields', kind: 'repeat', of:
+              { name: 'FieldValue', kind: 'group', fields: [
+                { name: 'fieldID', kind: 'fieldID' },
+                { name: 'value', kind: 'value' },
+              ] } },
+            { name: 'elements', kind: 'repeat', of:
+              { name: 'element', kind: 'value' } },
+          ] } },
+        { name: 'strings', kind: 'repeat', of:
+          { name: 'Text', kind: 'group', fields: [
+            { name: 'string', kind: 'stringID' },
+            { name: 'value', kind: 'string' },
+          ] } },
+      ],
+      errors: ['INVALID_THREAD', 'THREAD_NOT_SUSPENDED'] },
   ] },
 ];

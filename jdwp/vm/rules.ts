@@ -156,4 +156,5 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'Fabric.Edges': { rule: 'merge', handler: 'edges', note: 'every RPC edge, and on which live nodes its client and server sides are bound' },
   'Fabric.SetRequestScope': { rule: 'requests', handler: 'setRequestScope', note: 'scopes the debugger\'s breakpoints to threads serving marked requests (entry checks at every server side, ThreadOnly requests per in-scope thread)' },
   'Fabric.RequestScopeInfo': { rule: 'answer', handler: 'requestScopeInfo', note: 'the session\'s request scope and, per node, its checks, matches, in-scope threads and cost' },
+  'Fabric.StopSnapshot': { rule: 'route', handler: 'stopSnapshot', note: 'to the node of the thread: its stitched frames, the top frame\'s this and locals, one level of their children and their strings, read pipelined' },
 };

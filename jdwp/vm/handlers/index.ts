@@ -8,6 +8,7 @@ import { FRAME_HANDLERS } from './frames';
 import { OBJECT_HANDLERS } from './objects';
 import { REQUEST_HANDLERS } from './event-requests';
 import { routeCommand } from './route';
+import { snapshotHandlers } from './snapshot';
 import { VM_HANDLERS } from './vm';
 
 const E = JDWP.Error;
@@ -56,7 +57,7 @@ export function dispatchTable(rules: Readonly<Record<string, CommandRule>>, hand
   return table;
 }
 
-const DISPATCH = dispatchTable(COMMAND_RULES, [VM_HANDLERS, OBJECT_HANDLERS, REQUEST_HANDLERS, FABRIC_HANDLERS, FRAME_HANDLERS]);
+const DISPATCH = dispatchTable(COMMAND_RULES, [VM_HANDLERS, OBJECT_HANDLERS, REQUEST_HANDLERS, FABRIC_HANDLERS, FRAME_HANDLERS, snapshotHandlers(handlerFor)]);
 
 /** The handler that serves a command under its rule (the route rule's for a command without a rule, which is refused before). */
 export function handlerFor(info: CommandInfo): Handler {

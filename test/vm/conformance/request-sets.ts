@@ -14,6 +14,7 @@ import {
   invokeStatic,
   K,
   loadClass,
+  locals,
   methodOf,
   MOD,
   node,
@@ -131,6 +132,19 @@ export const REQUEST_SCENARIOS: Record<string, Scenario> = {
     // A thread that serves no RPC call has no callers (the stitch tests cover threads that do).
     assert.deepEqual(await w.vm.Fabric.CallerChain(node(w, 1).main), { hops: [] });
     await expectError(w.vm.Fabric.CallerChain((9n * 10n ** 15n) as never), 'INVALID_THREAD');
+  },
+
+  'Fabric.StopSnapshot': async (w) => {
+    // Each node's stopped main thread, read on its own node: the stack as Frames gives it and work()'s locals as
+    // GetValues gives them (test/vm/stop-snapshot.test.ts compares the objects and strings too).
+    for (const n of [1, 2]) {
+      const snap = await w.vm.Fabric.StopSnapshot(node(w, n).main, 1, 100);
+      const { frames } = await w.vm.ThreadReference.Frames(node(w, n).main, 0, -1);
+      assert.deepEqual([snap.frameCount, snap.frames], [frames.length, frames.slice(0, 1)]);
+      const byName = await locals(w, n, snap.locals.map((l) => l.name));
+      assert.deepEqual(snap.locals.map((l) => l.value), snap.locals.map((l) => byName[l.name]));
+    }
+    await expectError(w.vm.Fabric.StopSnapshot((9n * 10n ** 15n) as never, -1, 10), 'INVALID_THREAD');
   },
 
   'Fabric.Edges': async (w) => {
