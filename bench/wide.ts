@@ -1,0 +1,119 @@
+// Wide clusters behind one proxy (issue 12), side by side in one run:
+// - real bench JVMs: 1 against 50 and 100 identical nodes (all started first, so every column runs on the same
+//   loaded machine; each column is a fresh proxy process over the first N of them);
+// - stand-in nodes (bench/support/standin.ts, replaying a recording of a real JVM) in their own process, dialing in
+//   to the proxy: 1 against 1,000.
+// Each column: attach to first AllThreads, AllThreads, ClassesBySignature, a line breakpoint cold and warm, the
+// proxy's own CPU per fan-out per node and its RSS.
+// Run: npx tsc -p . && node out/bench/support/standin-record.js && node out/bench/wide.js
+//   [sizes=1,50,100] [standins=1000] [iterations=20] [recording=out/bench/standin-recording.json]
+//   (sizes "" or standins 0 skip that part)
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { relistened, type Jvm } from '../jdwp/launch/java';
+import { measureCluster, printTable, startBenchJvms, type ClusterFigures } from './fanout';
+import { ROOT, startProxyProcess } from './proxy-support';
+import { fmt } from './support/stats';
+
+const sizes = (process.argv[2] ?? '1,50,100').split(',').filter(Boolean).map(Number);
+const standins = Number(process.argv[3] ?? 1000);
+const iterations = Number(process.argv[4] ?? 20);
+const recording = process.argv[5] ?? path.join(ROOT, 'out', 'bench', 'standin-recording.json');
+/** Fan-outs per CPU figure: enough that /proc's 10 ms ticks stay below 1 % of the total. */
+const cpuRounds = (nodes: number) => Math.max(100, Math.round(30_000 / nodes));
+
+async function realColumns(): Promise<Array<{ name: string; figures: ClusterFigures }>> {
+  const max = Math.max(...sizes);
+  const t0 = Date.now();
+  const jvms = await startBenchJvms(max, 10);
+  console.log(`started ${max} bench JVMs in ${fmt((Date.now() - t0) / 1000, 1)} s`);
+  const columns = [];
+  try {
+    for (const n of sizes) {
+      const nodes = jvms.slice(0, n);
+      const since = nodes.map((j) => j.output.length);
+      const t1 = Date.now();
+      const proxy = await startProxyProcess(nodes, { joinTimeoutMs: 120_000 });
+      const joinS = (Date.now() - t1) / 1000;
+      try {
+        const figures = await measureCluster(proxy, n, iterations, cpuRounds(n));
+        columns.push({ name: `${n} JVM${n > 1 ? 's' : ''}`, figures: { 'nodes joined': n, 'all joined after (s)': joinS, ...figures } });
+      } finally {
+        await proxy.close();
+      }
+      await Promise.all(nodes.map((j: Jvm, i) => relistened(j, since[i], 30_000)));
+    }
+  } finally {
+    await Promise.all(jvms.map((j) => j.kill()));
+  }
+  return columns;
+}
+
+/** A stand-in process dialing `count` nodes in to a proxy; resolves once they have handshaken. */
+function startStandins(count: number, acceptPort: number): Promise<{ stop(): Promise<string> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'out', 'bench', 'support', 'standin.js'), recording, String(count), '--accept', `127.0.0.1:${acceptPort}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (!text.includes('standins: ')) return;
+      clearInterval(poll);
+      resolve({
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+          return /standins missed: (.*)/.exec(text)?.[1] ?? '?';
+        },
+      });
+    }, 10);
+    void exited.then(() => {
+      clearInterval(poll);
+      reject(new Error(`the stand-ins exited:\n${text}`));
+    });
+  });
+}
+
+async function standinColumns(): Promise<Array<{ name: string; figures: ClusterFigures }>> {
+  const columns = [];
+  for (const n of [1, standins]) {
+    const proxy = await startProxyProcess([], { args: ['--accept', '127.0.0.1:0'] });
+    const t1 = Date.now();
+    const fleet = await startStandins(n, proxy.acceptPort!);
+    let missed = '';
+    try {
+      await proxy.joined(n, 120_000);
+      const joinS = (Date.now() - t1) / 1000;
+      const figures = await measureCluster(proxy, n, iterations, cpuRounds(n));
+      columns.push({ name: `${n} stand-in${n > 1 ? 's' : ''}`, figures: { 'nodes joined': n, 'all joined after (s)': joinS, ...figures } });
+    } finally {
+      missed = await fleet.stop();
+      await proxy.close();
+    }
+    console.log(`${n} stand-in(s): commands without a recorded reply: ${missed}`);
+  }
+  return columns;
+}
+
+async function main(): Promise<void> {
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
+  if (sizes.length) {
+    const real = await realColumns();
+    console.log(`\nReal bench JVMs (medians of ${iterations}; cold: one run):`);
+    printTable(real);
+  }
+  if (standins > 0) {
+    const light = await standinColumns();
+    console.log(`\nStand-in nodes (medians of ${iterations}; cold: one run):`);
+    printTable(light);
+  }
+  console.log(`load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
