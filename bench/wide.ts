@@ -7,7 +7,7 @@
 // proxy's own CPU per fan-out per node and its RSS.
 // Run: npx tsc -p . && node out/bench/support/standin-record.js && node out/bench/wide.js
 //   [sizes=1,50,100] [standins=1000] [iterations=20] [recording=out/bench/standin-recording.json]
-//   (sizes "" or standins 0 skip that part)
+//   (sizes "" or standins 0 skip that part; WIDE_CPU_PROF=DIR profiles the proxy over the stand-ins)
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +20,8 @@ const sizes = (process.argv[2] ?? '1,50,100').split(',').filter(Boolean).map(Num
 const standins = Number(process.argv[3] ?? 1000);
 const iterations = Number(process.argv[4] ?? 20);
 const recording = process.argv[5] ?? path.join(ROOT, 'out', 'bench', 'standin-recording.json');
+/** WIDE_CPU_PROF=DIR: the proxy over the stand-ins writes a V8 CPU profile there (node --cpu-prof). */
+const profileDir = process.env.WIDE_CPU_PROF;
 /** Fan-outs per CPU figure: enough that /proc's 10 ms ticks stay below 1 % of the total. */
 const cpuRounds = (nodes: number) => Math.max(100, Math.round(30_000 / nodes));
 
@@ -80,7 +82,8 @@ function startStandins(count: number, acceptPort: number): Promise<{ stop(): Pro
 async function standinColumns(): Promise<Array<{ name: string; figures: ClusterFigures }>> {
   const columns = [];
   for (const n of [1, standins]) {
-    const proxy = await startProxyProcess([], { args: ['--accept', '127.0.0.1:0'] });
+    const node = profileDir && n > 1 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const proxy = await startProxyProcess([], { args: ['--accept', '127.0.0.1:0'], node });
     const t1 = Date.now();
     const fleet = await startStandins(n, proxy.acceptPort!);
     let missed = '';
