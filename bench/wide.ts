@@ -11,10 +11,13 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { JdwpConnection } from '../jdwp/client/connection';
 import { relistened, type Jvm } from '../jdwp/launch/java';
-import { measureCluster, printTable, startBenchJvms, type ClusterFigures } from './fanout';
+import { commandByName } from '../jdwp/registry';
+import { dialTcp } from '../jdwp/transport/tcp';
+import { measureCluster, printTable, startBenchJvms, timeMs, type ClusterFigures } from './fanout';
 import { ROOT, startProxyProcess } from './proxy-support';
-import { fmt } from './support/stats';
+import { fmt, quantile } from './support/stats';
 
 const sizes = (process.argv[2] ?? '1,50,100').split(',').filter(Boolean).map(Number);
 const standins = Number(process.argv[3] ?? 1000);
@@ -22,6 +25,7 @@ const iterations = Number(process.argv[4] ?? 20);
 const recording = process.argv[5] ?? path.join(ROOT, 'out', 'bench', 'standin-recording.json');
 /** WIDE_CPU_PROF=DIR: the proxy over the stand-ins writes a V8 CPU profile there (node --cpu-prof). */
 const profileDir = process.env.WIDE_CPU_PROF;
+const ID_SIZES = commandByName('VirtualMachine.IDSizes');
 /** Fan-outs per CPU figure: enough that /proc's 10 ms ticks stay below 1 % of the total. */
 const cpuRounds = (nodes: number) => Math.max(100, Math.round(30_000 / nodes));
 
@@ -101,6 +105,40 @@ async function standinColumns(): Promise<Array<{ name: string; figures: ClusterF
   return columns;
 }
 
+/**
+ * The floor under any fan-out: this process sends one raw VirtualMachine.IDSizes to each of `count` stand-ins over
+ * one JDWP connection each (the project's connection layer, no proxy) and waits for every reply. Its wall time and
+ * CPU per node per fan-out are what one TCP connection per node costs on this machine.
+ */
+async function socketFloor(count: number): Promise<{ wallMs: number; cpuUsPerNode: number }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'out', 'bench', 'support', 'standin.js'), recording, String(count), '--listen'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => (text += d.toString('utf8')));
+    while (!/standins listening: (.*)\n/.test(text)) await new Promise((r) => setTimeout(r, 20));
+    const ports = /standins listening: (.*)\n/.exec(text)![1].split(',').map(Number);
+    const connections = await Promise.all(
+      ports.map(async (port) => {
+        const c = new JdwpConnection(await dialTcp({ host: '127.0.0.1', port }), { role: 'debugger' });
+        await c.ready;
+        return c;
+      }),
+    );
+    const empty = Buffer.alloc(0);
+    const fan = () => Promise.all(connections.map((c) => c.request(ID_SIZES.set.id, ID_SIZES.spec.id, empty)));
+    const rounds = cpuRounds(count);
+    for (let i = 0; i < rounds; i++) await fan();
+    const walls: number[] = [];
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < rounds; i++) walls.push(await timeMs(fan));
+    const cpu = process.cpuUsage(cpu0);
+    for (const c of connections) c.close();
+    return { wallMs: quantile(walls, 0.5), cpuUsPerNode: (cpu.user + cpu.system) / rounds / count };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   if (sizes.length) {
@@ -112,6 +150,10 @@ async function main(): Promise<void> {
     const light = await standinColumns();
     console.log(`\nStand-in nodes (medians of ${iterations}; cold: one run):`);
     printTable(light);
+    const floor = await socketFloor(standins);
+    console.log(
+      `\nFloor, no proxy: one raw VirtualMachine.IDSizes to each of ${standins} stand-ins from this process: ${fmt(floor.wallMs, 1)} ms per fan-out (median), ${fmt(floor.cpuUsPerNode, 1)} µs CPU per node`,
+    );
   }
   console.log(`load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }

@@ -8,6 +8,7 @@ import type * as net from 'node:net';
 import { JdwpConnection } from '../../jdwp/client/connection';
 import type { CommandPacket } from '../../jdwp/codec/packet';
 import { commandById, commandByName, JDWP } from '../../jdwp/registry';
+import type { Jvm } from '../../jdwp/launch/java';
 import { dialTcp, listenTcp, serverAddress } from '../../jdwp/transport/tcp';
 import { BENCH_SIGNATURE, describeThreads, setAndClear } from '../fanout';
 import { attachRetrying, startBenchJvm, startProxyProcess } from '../proxy-support';
@@ -15,22 +16,29 @@ import type { RecordedReply, Recording } from './standin';
 
 const COMPOSITE = commandByName('Event.Composite');
 
-/** A relay between the proxy and a JVM that keeps every command, its reply, and the JVM's VMStart. */
-async function recordingRelay(jvmPort: number, recording: Recording): Promise<{ port: number; close(): void }> {
+/** A relay between the proxy and a JVM (at its current port) that keeps every command, its reply, and the JVM's VMStart. */
+async function recordingRelay(jvm: Jvm, recording: Recording): Promise<{ port: number; close(): void }> {
   const connections: JdwpConnection[] = [];
   const server = await listenTcp({ host: '127.0.0.1', port: 0 }, (inbound: net.Socket) => {
     const proxySide = new JdwpConnection(inbound, { role: 'target', label: 'relay (proxy side)' });
-    void (async () => {
-      const jvmSide = new JdwpConnection(await dialTcp({ host: '127.0.0.1', port: jvmPort }), { role: 'debugger', label: 'relay (JVM side)', requestTimeoutMs: 0 });
-      connections.push(proxySide, jvmSide);
-      await Promise.all([proxySide.ready, jvmSide.ready]);
-      jvmSide.on('command', (p: CommandPacket) => {
+    const jvmSide = dialTcp({ host: '127.0.0.1', port: jvm.port }).then((socket) => {
+      const c = new JdwpConnection(socket, { role: 'debugger', label: 'relay (JVM side)', requestTimeoutMs: 0 });
+      connections.push(proxySide, c);
+      c.on('command', (p: CommandPacket) => {
         if (p.commandSet === COMPOSITE.set.id && p.command === COMPOSITE.spec.id && p.data[5] === JDWP.EventKind.VM_START) recording.opening.push(p.data.toString('hex'));
         proxySide.sendCommand(p.commandSet, p.command, p.data);
       });
-      proxySide.on('command', (p: CommandPacket) => {
-        const out = Buffer.from(p.data);
-        jvmSide.request(p.commandSet, p.command, out).then(
+      c.on('close', () => proxySide.close());
+      proxySide.on('close', () => c.close());
+      return c.ready.then(() => c);
+    });
+    jvmSide.catch(() => proxySide.close());
+    // Commands that come while the JVM side is still opening wait for it, in order.
+    proxySide.on('command', (p: CommandPacket) => {
+      const out = Buffer.from(p.data);
+      jvmSide
+        .then((c) => c.request(p.commandSet, p.command, out))
+        .then(
           (reply) => {
             const command = commandById(p.commandSet, p.command)?.fullName ?? `${p.commandSet}/${p.command}`;
             recording.replies.push({ command, out: out.toString('hex'), errorCode: reply.errorCode, data: reply.data.toString('hex') } satisfies RecordedReply);
@@ -38,10 +46,7 @@ async function recordingRelay(jvmPort: number, recording: Recording): Promise<{ 
           },
           () => proxySide.close(),
         );
-      });
-      proxySide.on('close', () => jvmSide.close());
-      jvmSide.on('close', () => proxySide.close());
-    })().catch(() => proxySide.close());
+    });
   });
   return {
     port: serverAddress(server).port,
@@ -56,14 +61,14 @@ async function main(): Promise<void> {
   const file = process.argv[2] ?? 'out/bench/standin-recording.json';
   const jvm = await startBenchJvm('idle');
   const recording: Recording = { source: '', opening: [], replies: [] };
-  const relay = await recordingRelay(jvm.port, recording);
+  const relay = await recordingRelay(jvm, recording);
   try {
     const proxy = await startProxyProcess([{ port: relay.port }]);
     try {
       for (let session = 0; session < 2; session++) {
         const vm = await attachRetrying(proxy.port);
-        const { vmName, vmVersion } = await vm.VirtualMachine.Version();
-        recording.source = `${vmName} ${vmVersion}, bench/java/benchfix/BenchLoop idle`;
+        const { description } = await vm.VirtualMachine.Version();
+        recording.source = `${description.split('\n')[1]} running bench/java/benchfix/BenchLoop idle`;
         await vm.VirtualMachine.IDSizes();
         await vm.VirtualMachine.CapabilitiesNew();
         await describeThreads(vm);
