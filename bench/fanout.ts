@@ -2,11 +2,12 @@
 // breakpoint (cold: symbols computed on every node; warm), the proxy's CPU per fan-out and its memory. wide.ts and
 // standin-record.ts run the same operations.
 // Run: npx tsc -p . && node out/bench/fanout.js [sizes=1,10,50] [iterations=30]
+import * as fs from 'node:fs';
 import type { JdwpClient } from '../jdwp/client/client';
 import type { Jvm } from '../jdwp/launch/java';
 import type { ThreadID } from '../jdwp/protocol/wire-types';
 import { JDWP } from '../jdwp/registry';
-import { attachRetrying, benchLine, cpuMs, lineLocation, rssMiB, startBenchJvm, startProxyProcess } from './proxy-support';
+import { attachRetrying, benchLine, lineLocation, rssMiB, startBenchJvm, startProxyProcess } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 
 const K = JDWP.EventKind;
@@ -39,12 +40,21 @@ export async function describeThreads(vm: JdwpClient): Promise<void> {
   await Promise.all(threads.map((t: ThreadID) => Promise.all([vm.ThreadReference.Name(t), vm.ThreadReference.Status(t), vm.ThreadReference.ThreadGroup(t)])));
 }
 
-/** The proxy's CPU time per call of `op`, in µs, over `rounds` calls after as many warm-up calls. */
-export async function proxyCpuPerCall(pid: number, rounds: number, op: () => Promise<unknown>): Promise<number> {
+/** User and system CPU time of a process, in ms, from /proc (10 ms resolution). */
+function cpuSplitMs(pid: number): { user: number; system: number } {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return { user: Number(fields[11]) * 10, system: Number(fields[12]) * 10 };
+}
+
+/** The proxy's CPU time per call of `op`, in µs, over `rounds` calls after as many warm-up calls, and the kernel's share of it. */
+export async function proxyCpuPerCall(pid: number, rounds: number, op: () => Promise<unknown>): Promise<{ us: number; systemShare: number }> {
   for (let i = 0; i < rounds; i++) await op();
-  const cpu0 = cpuMs(pid);
+  const cpu0 = cpuSplitMs(pid);
   for (let i = 0; i < rounds; i++) await op();
-  return ((cpuMs(pid) - cpu0) * 1000) / rounds;
+  const cpu1 = cpuSplitMs(pid);
+  const user = cpu1.user - cpu0.user;
+  const system = cpu1.system - cpu0.system;
+  return { us: ((user + system) * 1000) / rounds, systemShare: system / (user + system) };
 }
 
 /** The measured figures of one cluster size. */
@@ -84,8 +94,9 @@ export async function measureCluster(proxy: { port: number; pid: number }, nodes
       'ClassesBySignature (ms)': quantile(classes, 0.5),
       'set one line breakpoint, cold (ms)': cold,
       'set one line breakpoint, warm (ms)': quantile(warm, 0.5),
-      'proxy CPU per AllThreads per node (µs)': cpuThreads / nodes,
-      'proxy CPU per ClassesBySignature per node (µs)': cpuClasses / nodes,
+      'proxy CPU per AllThreads per node (µs)': cpuThreads.us / nodes,
+      'of which in the kernel (%)': cpuThreads.systemShare * 100,
+      'proxy CPU per ClassesBySignature per node (µs)': cpuClasses.us / nodes,
       'proxy RSS (MiB)': rssMiB(proxy.pid),
     };
   } finally {

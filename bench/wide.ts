@@ -110,7 +110,7 @@ async function standinColumns(): Promise<Array<{ name: string; figures: ClusterF
  * one JDWP connection each (the project's connection layer, no proxy) and waits for every reply. Its wall time and
  * CPU per node per fan-out are what one TCP connection per node costs on this machine.
  */
-async function socketFloor(count: number): Promise<{ wallMs: number; cpuUsPerNode: number }> {
+async function socketFloor(count: number): Promise<{ wallMs: number; cpuUsPerNode: number; systemShare: number }> {
   const child = spawn(process.execPath, [path.join(ROOT, 'out', 'bench', 'support', 'standin.js'), recording, String(count), '--listen'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     let text = '';
@@ -133,7 +133,7 @@ async function socketFloor(count: number): Promise<{ wallMs: number; cpuUsPerNod
     for (let i = 0; i < rounds; i++) walls.push(await timeMs(fan));
     const cpu = process.cpuUsage(cpu0);
     for (const c of connections) c.close();
-    return { wallMs: quantile(walls, 0.5), cpuUsPerNode: (cpu.user + cpu.system) / rounds / count };
+    return { wallMs: quantile(walls, 0.5), cpuUsPerNode: (cpu.user + cpu.system) / rounds / count, systemShare: cpu.system / (cpu.user + cpu.system) };
   } finally {
     child.kill('SIGTERM');
   }
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     printTable(light);
     const floor = await socketFloor(standins);
     console.log(
-      `\nFloor, no proxy: one raw VirtualMachine.IDSizes to each of ${standins} stand-ins from this process: ${fmt(floor.wallMs, 1)} ms per fan-out (median), ${fmt(floor.cpuUsPerNode, 1)} µs CPU per node`,
+      `\nFloor, no proxy: one raw VirtualMachine.IDSizes to each of ${standins} stand-ins from this process: ${fmt(floor.wallMs, 1)} ms per fan-out (median), ${fmt(floor.cpuUsPerNode, 1)} µs CPU per node (${fmt(floor.systemShare * 100, 0)} % in the kernel)`,
     );
   }
   console.log(`load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
