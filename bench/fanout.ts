@@ -57,15 +57,20 @@ export async function proxyCpuPerCall(pid: number, rounds: number, op: () => Pro
   return { us: ((user + system) * 1000) / rounds, systemShare: system / (user + system) };
 }
 
+/** Fan-outs per CPU figure: enough that /proc's 10 ms ticks stay below 1 % of the total, and the proxy JIT-warm. */
+export function cpuRounds(nodes: number): number {
+  return Math.max(100, Math.round(30_000 / nodes));
+}
+
 /** The measured figures of one cluster size. */
 export type ClusterFigures = Record<string, number>;
 
 /**
  * Measures a proxy over `nodes` joined nodes: attach to first AllThreads (median of 5), AllThreads,
  * ClassesBySignature, a line breakpoint cold and warm (medians of `iterations`), the proxy's CPU per node per
- * fan-out (AllThreads and ClassesBySignature, `cpuRounds` each) and its RSS.
+ * fan-out (AllThreads and ClassesBySignature, `cpuRounds(nodes)` each) and its RSS.
  */
-export async function measureCluster(proxy: { port: number; pid: number }, nodes: number, iterations: number, cpuRounds: number): Promise<ClusterFigures> {
+export async function measureCluster(proxy: { port: number; pid: number }, nodes: number, iterations: number): Promise<ClusterFigures> {
   const attach: number[] = [];
   for (let i = 0; i < 5; i++) {
     let client!: JdwpClient;
@@ -86,8 +91,8 @@ export async function measureCluster(proxy: { port: number; pid: number }, nodes
     for (let i = 0; i < iterations; i++) threads.push(await timeMs(() => vm.VirtualMachine.AllThreads()));
     const classes: number[] = [];
     for (let i = 0; i < iterations; i++) classes.push(await timeMs(() => vm.VirtualMachine.ClassesBySignature(BENCH_SIGNATURE)));
-    const cpuThreads = await proxyCpuPerCall(proxy.pid, cpuRounds, () => vm.VirtualMachine.AllThreads());
-    const cpuClasses = await proxyCpuPerCall(proxy.pid, cpuRounds, () => vm.VirtualMachine.ClassesBySignature(BENCH_SIGNATURE));
+    const cpuThreads = await proxyCpuPerCall(proxy.pid, cpuRounds(nodes), () => vm.VirtualMachine.AllThreads());
+    const cpuClasses = await proxyCpuPerCall(proxy.pid, cpuRounds(nodes), () => vm.VirtualMachine.ClassesBySignature(BENCH_SIGNATURE));
     return {
       'attach to first AllThreads (ms)': quantile(attach, 0.5),
       'AllThreads (ms)': quantile(threads, 0.5),
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
     const jvms = await startBenchJvms(n);
     const proxy = await startProxyProcess(jvms);
     try {
-      columns.push({ name: `${n} node${n > 1 ? 's' : ''}`, figures: await measureCluster(proxy, n, iterations, 300) });
+      columns.push({ name: `${n} node${n > 1 ? 's' : ''}`, figures: await measureCluster(proxy, n, iterations) });
     } finally {
       await proxy.close();
       await Promise.all(jvms.map((j) => j.kill()));

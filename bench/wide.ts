@@ -15,7 +15,7 @@ import { JdwpConnection } from '../jdwp/client/connection';
 import { relistened, type Jvm } from '../jdwp/launch/java';
 import { commandByName } from '../jdwp/registry';
 import { dialTcp } from '../jdwp/transport/tcp';
-import { measureCluster, printTable, startBenchJvms, timeMs, type ClusterFigures } from './fanout';
+import { cpuRounds, measureCluster, printTable, startBenchJvms, timeMs, type ClusterFigures } from './fanout';
 import { ROOT, startProxyProcess } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 
@@ -26,8 +26,6 @@ const recording = process.argv[5] ?? path.join(ROOT, 'out', 'bench', 'standin-re
 /** WIDE_CPU_PROF=DIR: the proxy over the stand-ins writes a V8 CPU profile there (node --cpu-prof). */
 const profileDir = process.env.WIDE_CPU_PROF;
 const ID_SIZES = commandByName('VirtualMachine.IDSizes');
-/** Fan-outs per CPU figure: enough that /proc's 10 ms ticks stay below 1 % of the total. */
-const cpuRounds = (nodes: number) => Math.max(100, Math.round(30_000 / nodes));
 
 async function realColumns(): Promise<Array<{ name: string; figures: ClusterFigures }>> {
   const max = Math.max(...sizes);
@@ -43,7 +41,7 @@ async function realColumns(): Promise<Array<{ name: string; figures: ClusterFigu
       const proxy = await startProxyProcess(nodes, { joinTimeoutMs: 120_000 });
       const joinS = (Date.now() - t1) / 1000;
       try {
-        const figures = await measureCluster(proxy, n, iterations, cpuRounds(n));
+        const figures = await measureCluster(proxy, n, iterations);
         columns.push({ name: `${n} JVM${n > 1 ? 's' : ''}`, figures: { 'nodes joined': n, 'all joined after (s)': joinS, ...figures } });
       } finally {
         await proxy.close();
@@ -94,7 +92,7 @@ async function standinColumns(): Promise<Array<{ name: string; figures: ClusterF
     try {
       await proxy.joined(n, 120_000);
       const joinS = (Date.now() - t1) / 1000;
-      const figures = await measureCluster(proxy, n, iterations, cpuRounds(n));
+      const figures = await measureCluster(proxy, n, iterations);
       columns.push({ name: `${n} stand-in${n > 1 ? 's' : ''}`, figures: { 'nodes joined': n, 'all joined after (s)': joinS, ...figures } });
     } finally {
       missed = await fleet.stop();
