@@ -121,16 +121,17 @@ export async function startBenchJvms(n: number, batch = 5): Promise<Jvm[]> {
   return jvms;
 }
 
-/** Prints one table: a column per cluster, and the last column against the first. */
+/** Prints one table: a column per cluster, and each later column against the first; a row a column lacks stays empty. */
 export function printTable(columns: Array<{ name: string; figures: ClusterFigures }>): void {
-  const rows = Object.keys(columns[0].figures);
+  const rows = [...new Set(columns.flatMap((c) => Object.keys(c.figures)))];
+  const cell = (v: number | undefined, digits: number, suffix = '') => (v === undefined || Number.isNaN(v) ? '' : `${fmt(v, digits)}${suffix}`);
   const first = columns[0];
   const rest = columns.slice(1);
   console.log(`| measure | ${columns.map((c) => c.name).join(' | ')} | ${rest.map((c) => `${c.name} / ${first.name}`).join(' | ')} |`);
   console.log(`|---|${columns.map(() => '---:').join('|')}|${rest.map(() => '---:').join('|')}|`);
   for (const r of rows) {
-    const cells = columns.map((c) => fmt(c.figures[r], 1));
-    const ratios = rest.map((c) => `${fmt(c.figures[r] / first.figures[r], 2)}x`);
+    const cells = columns.map((c) => cell(c.figures[r], 1));
+    const ratios = rest.map((c) => cell(c.figures[r] / first.figures[r], 2, 'x'));
     console.log(`| ${r} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
   }
 }

@@ -7,7 +7,8 @@
 // proxy's own CPU per fan-out per node and its RSS.
 // Run: npx tsc -p . && node out/bench/support/standin-record.js && node out/bench/wide.js
 //   [sizes=1,50,100] [standins=1000] [iterations=20] [recording=out/bench/standin-recording.json]
-//   (sizes "" or standins 0 skip that part; WIDE_CPU_PROF=DIR profiles the proxy over the stand-ins)
+//   (sizes "" or standins 0 skip that part; WIDE_CPU_PROF=DIR profiles the proxy over the stand-ins;
+//   WIDE_NESTED=10x100 adds a proxy of 10 proxies of 100 stand-ins each)
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +17,7 @@ import { relistened, type Jvm } from '../jdwp/launch/java';
 import { commandByName } from '../jdwp/registry';
 import { dialTcp } from '../jdwp/transport/tcp';
 import { cpuRounds, measureCluster, printTable, startBenchJvms, timeMs, type ClusterFigures } from './fanout';
-import { ROOT, startProxyProcess } from './proxy-support';
+import { attachRetrying, cpuMs, ROOT, startProxyProcess, type ProxyProcess } from './proxy-support';
 import { fmt, quantile } from './support/stats';
 
 const sizes = (process.argv[2] ?? '1,50,100').split(',').filter(Boolean).map(Number);
@@ -137,6 +138,43 @@ async function socketFloor(count: number): Promise<{ wallMs: number; cpuUsPerNod
   }
 }
 
+/**
+ * A proxy of proxies: `regions` proxies over `perRegion` stand-ins each, and one outer proxy over those proxies
+ * (each region's proxy is a node of the outer one). CPU per node is the outer proxy's, over all regions' nodes; the
+ * extra row is every proxy's CPU together.
+ */
+async function nestedColumn(regions: number, perRegion: number): Promise<{ name: string; figures: ClusterFigures }> {
+  const inner: ProxyProcess[] = [];
+  const fleets: Array<{ stop(): Promise<string> }> = [];
+  try {
+    for (let r = 0; r < regions; r++) {
+      const proxy = await startProxyProcess([], { args: ['--accept', '127.0.0.1:0'] });
+      inner.push(proxy);
+      fleets.push(await startStandins(perRegion, proxy.acceptPort!));
+      await proxy.joined(perRegion, 120_000);
+    }
+    const outer = await startProxyProcess(inner, { joinTimeoutMs: 120_000 });
+    try {
+      const nodes = regions * perRegion;
+      const figures = await measureCluster(outer, nodes, iterations);
+      const vm = await attachRetrying(outer.port);
+      const pids = [outer.pid, ...inner.map((p) => p.pid)];
+      const total = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+      const rounds = cpuRounds(nodes);
+      const t0 = total();
+      for (let i = 0; i < rounds; i++) await vm.VirtualMachine.AllThreads();
+      figures['all proxies CPU per AllThreads per node (µs)'] = ((total() - t0) * 1000) / rounds / nodes;
+      await vm.dispose();
+      return { name: `${regions} x ${perRegion} stand-ins, nested`, figures: { 'nodes joined': nodes, ...figures } };
+    } finally {
+      await outer.close();
+    }
+  } finally {
+    for (const f of fleets) await f.stop();
+    for (const p of inner) await p.close();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`load: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   if (sizes.length) {
@@ -148,6 +186,12 @@ async function main(): Promise<void> {
     const light = await standinColumns();
     console.log(`\nStand-in nodes (medians of ${iterations}; cold: one run):`);
     printTable(light);
+    const nested = process.env.WIDE_NESTED;
+    if (nested) {
+      const [regions, perRegion] = nested.split('x').map(Number);
+      console.log(`\nA proxy of ${regions} proxies of ${perRegion} stand-ins each, against ${standins} behind one proxy:`);
+      printTable([light[light.length - 1], await nestedColumn(regions, perRegion)]);
+    }
     const floor = await socketFloor(standins);
     console.log(
       `\nFloor, no proxy: one raw VirtualMachine.IDSizes to each of ${standins} stand-ins from this process: ${fmt(floor.wallMs, 1)} ms per fan-out (median), ${fmt(floor.cpuUsPerNode, 1)} µs CPU per node (${fmt(floor.systemShare * 100, 0)} % in the kernel)`,
