@@ -540,11 +540,17 @@ export class RequestManager {
     const watches = [...this.watches.entries()];
     this.watches.clear();
     this.watchIds.clear();
+    const outs = new Map<number, Buffer>();
+    const clearWatch = (link: NodeLink, id: number) => {
+      let out = outs.get(id);
+      if (!out) outs.set(id, (out = clearOut(K.CLASS_PREPARE, id)));
+      return link.send(CLEAR.set.id, CLEAR.spec.id, out).then(() => undefined);
+    };
     await Promise.all(
       watches.flatMap(([link, map]) =>
         [...map.values()].map((p) =>
           p.then(
-            (id) => (link.down ? undefined : link.client.EventRequest.Clear(K.CLASS_PREPARE, id).then(() => undefined)),
+            (id) => (link.down ? undefined : clearWatch(link, id)),
             () => undefined,
           ).catch(() => undefined),
         ),
