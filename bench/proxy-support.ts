@@ -59,25 +59,44 @@ function portIn(pattern: RegExp, text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** A helper process, and the port it printed once it is ready. */
-async function spawnListening(args: string[], ready: (output: string) => number | undefined): Promise<{ port: number; child: ChildProcess }> {
+/** A helper process, and the port it printed once it is ready; `onLine` sees every line it prints, then and later. */
+async function spawnListening(
+  args: string[],
+  ready: (output: string) => number | undefined,
+  onLine: (line: string) => void = () => {},
+): Promise<{ port: number; child: ChildProcess; output: string }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${text}`)), 20_000);
-    const on = (d: Buffer) => {
-      text += d.toString('utf8');
-      const port = ready(text);
-      if (port !== undefined) {
-        clearTimeout(timer);
-        resolve(port);
+  let text = '';
+  let port: number | undefined;
+  const on = (stream: NodeJS.ReadableStream) => {
+    let partial = '';
+    stream.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (port === undefined) text += `${line}\n`;
+        onLine(line);
       }
-    };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${text}`)));
+    });
+  };
+  on(child.stdout!);
+  on(child.stderr!);
+  port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${text}`)), 20_000);
+    const poll = setInterval(() => {
+      const p = ready(text);
+      if (p === undefined) return;
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve(p);
+    }, 5);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      clearInterval(poll);
+      reject(new Error(`${args.join(' ')} exited with ${code}:\n${text}`));
+    });
   });
-  return { port, child };
+  return { port, child, output: text };
 }
 
 function stop(child: ChildProcess): Promise<void> {
@@ -88,12 +107,59 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A proxy process (`jdwp-fabric proxy`) over the JVMs, once every node joined. */
-export async function startProxyProcess(jvms: Jvm[]): Promise<{ port: number; pid: number; close(): Promise<void> }> {
-  const args = [path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', ...jvms.flatMap((j, i) => ['--node', `node-${i + 1}=127.0.0.1:${j.port}`])];
-  const joined = (out: string) => (out.match(/ joined /g) ?? []).length;
-  const { port, child } = await spawnListening(args, (out) => (joined(out) >= jvms.length ? portIn(/virtual VM listening on [^:]+:(\d+)/, out) : undefined));
-  return { port, pid: child.pid!, close: () => stop(child) };
+/** A proxy process: its ports and pid, and a wait for nodes to join it. */
+export interface ProxyProcess {
+  port: number;
+  /** Where nodes dial in, when started with --accept. */
+  acceptPort?: number;
+  pid: number;
+  /** Resolves once `count` nodes have joined (its log says so), or rejects after `timeoutMs`. */
+  joined(count: number, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A proxy process (`jdwp-fabric proxy`) over the JVMs (anything listening for a debugger), once every one of them
+ * joined; `extra.args` adds proxy options (--accept: nodes that dial in are waited for with `joined`), `extra.node`
+ * options of Node itself (--cpu-prof).
+ */
+export async function startProxyProcess(jvms: Array<Pick<Jvm, 'port'>>, extra: { args?: string[]; node?: string[]; joinTimeoutMs?: number } = {}): Promise<ProxyProcess> {
+  const args = [...(extra.node ?? []), path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', ...jvms.flatMap((j, i) => ['--node', `node-${i + 1}=127.0.0.1:${j.port}`]), ...(extra.args ?? [])];
+  let joins = 0;
+  let waiting: (() => void) | undefined;
+  const recent: string[] = [];
+  const { port, child, output } = await spawnListening(args, (out) => portIn(/virtual VM listening on [^:]+:(\d+)/, out), (line) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    if (line.includes(' joined (')) {
+      joins++;
+      waiting?.();
+    }
+  });
+  const proxy: ProxyProcess = {
+    port,
+    acceptPort: portIn(/nodes may dial in at [^:]+:(\d+)/, output),
+    pid: child.pid!,
+    joined: (count, timeoutMs = 30_000) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${joins} of ${count} nodes joined the proxy within ${timeoutMs} ms; its last lines:\n${recent.join('\n')}`)), timeoutMs);
+        waiting = () => {
+          if (joins < count) return;
+          clearTimeout(timer);
+          waiting = undefined;
+          resolve();
+        };
+        waiting();
+      }),
+    close: () => stop(child),
+  };
+  try {
+    await proxy.joined(jvms.length, extra.joinTimeoutMs);
+  } catch (err) {
+    await proxy.close();
+    throw err;
+  }
+  return proxy;
 }
 
 /** Attaches to a port, retrying while it refuses (a proxy still ending the previous debugger's session). */

@@ -4,13 +4,14 @@ import type { EventRequest_Set_Modifier, EventRequest_Set_Out } from '../protoco
 import type { Cluster } from './cluster';
 import { slotOf } from './ids';
 import type { NodeLink } from './node-link';
-import { ProxyError, VIRTUAL_SIZES } from './translate';
+import { ProxyError, VIRTUAL_SIZES, type IdList, type Translator } from './translate';
 import type { VType } from './type-registry';
 import { lineAt, lineTableOf } from '../mirror/lines';
 import type { RequestScopeSpec } from '../flow/scope-spec';
 import { RequestScope } from './request-scope';
 
 const SET = commandByName('EventRequest.Set');
+const CLEAR = commandByName('EventRequest.Clear');
 const E = JDWP.Error;
 const K = JDWP.EventKind;
 const M = { Count: 1, ThreadOnly: 3, ClassOnly: 4, ClassMatch: 5, ClassExclude: 6, LocationOnly: 7, ExceptionOnly: 8, FieldOnly: 9, Step: 10, InstanceOnly: 11 } as const;
@@ -47,6 +48,8 @@ export class VRequest {
    * resumes) an event of a request it does not know yet.
    */
   announced: Promise<void> | undefined;
+  /** The virtual EventRequest.Set packet and its IDs: encoded and walked once, however many nodes it is bound on. */
+  private virtualSet: { data: Buffer; ids: IdList } | undefined;
 
   constructor(
     readonly id: number,
@@ -58,6 +61,24 @@ export class VRequest {
     /** A Count modifier, counted across the cluster. */
     readonly count: number | undefined,
   ) {}
+
+  /** The EventRequest.Set out-data for a node: the virtual packet, encoded once, with the node's IDs written into a copy. */
+  outFor(link: NodeLink, translator: Translator): Buffer | Promise<Buffer> {
+    if (!this.virtualSet) {
+      const data = SET.out.encode(VIRTUAL_SIZES, { eventKind: this.eventKind, suspendPolicy: this.suspendPolicy, modifiers: this.modifiers });
+      this.virtualSet = { data, ids: translator.collect(SET.out, data) };
+    }
+    const { data, ids } = this.virtualSet;
+    return translator.packetToNode(link, SET.out, Buffer.from(data), {}, ids);
+  }
+}
+
+/** The out-data of EventRequest.Clear, one buffer per (event kind, raw request ID) for every node it is sent to. */
+function clearOut(eventKind: number, rawId: number): Buffer {
+  const data = Buffer.allocUnsafe(5);
+  data[0] = eventKind;
+  data.writeInt32BE(rawId, 1);
+  return data;
 }
 
 /** Converts a class signature to the name ClassMatch compares against. */
@@ -321,18 +342,23 @@ export class RequestManager {
     if (req.disabledOn.has(link.name) || this.scope?.adopted().includes(req)) return;
     if ((scope.kind === 'node' || scope.kind === 'type') && scope.slot !== undefined && scope.slot !== link.slot) return;
     if (scope.kind === 'symbol') return this.bindSymbol(req, link, scope);
+    // The class watch goes out with the request, not one round trip before it: both are in place once both answered.
+    const watched = scope.kind === 'type' ? this.watch(link, scope.vtype.signature) : undefined;
+    watched?.catch(() => undefined);
     if (scope.kind === 'type') {
-      await this.watch(link, scope.vtype.signature);
-      const raw = await this.cluster.registry.ensureOn(scope.vtype, link);
-      if (raw === undefined) return;
+      const raw = scope.vtype.members.get(link) ?? (await this.cluster.registry.ensureOn(scope.vtype, link));
+      if (raw === undefined) {
+        await watched;
+        return;
+      }
       const key = `${link.slot}:${raw}`;
       if (req.boundTypes.has(key)) return;
       req.boundTypes.add(key);
     }
-    const virtual = SET.out.encode(VIRTUAL_SIZES, { eventKind: req.eventKind, suspendPolicy: req.suspendPolicy, modifiers: req.modifiers });
-    const reply = await link.send(SET.set.id, SET.spec.id, this.cluster.translator.packetToNode(link, SET.out, virtual));
+    const reply = await link.send(SET.set.id, SET.spec.id, req.outFor(link, this.cluster.translator));
     if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: EventRequest.Set failed with ${reply.errorCode}`);
     this.addBinding(req, link, reply.data.readInt32BE(0));
+    await watched;
   }
 
   private addBinding(req: VRequest, link: NodeLink, rawId: number): void {
@@ -443,14 +469,14 @@ export class RequestManager {
     this.cluster.remoteSteps.stepEnded(req);
     this.scope?.dropped(req);
     const bindings = req.bindings.splice(0);
+    const outs = new Map<number, Buffer>();
     await Promise.all(
       bindings.map(({ link, rawId }) => {
         this.byRaw.get(link)?.delete(rawId);
-        if (link.down) return Promise.resolve();
-        return link.client.EventRequest.Clear(req.eventKind, rawId).then(
-          () => undefined,
-          () => undefined,
-        );
+        if (link.down) return undefined;
+        let out = outs.get(rawId);
+        if (!out) outs.set(rawId, (out = clearOut(req.eventKind, rawId)));
+        return link.send(CLEAR.set.id, CLEAR.spec.id, out).catch(() => undefined);
       }),
     );
   }
@@ -514,11 +540,17 @@ export class RequestManager {
     const watches = [...this.watches.entries()];
     this.watches.clear();
     this.watchIds.clear();
+    const outs = new Map<number, Buffer>();
+    const clearWatch = (link: NodeLink, id: number) => {
+      let out = outs.get(id);
+      if (!out) outs.set(id, (out = clearOut(K.CLASS_PREPARE, id)));
+      return link.send(CLEAR.set.id, CLEAR.spec.id, out).then(() => undefined);
+    };
     await Promise.all(
       watches.flatMap(([link, map]) =>
         [...map.values()].map((p) =>
           p.then(
-            (id) => (link.down ? undefined : link.client.EventRequest.Clear(K.CLASS_PREPARE, id).then(() => undefined)),
+            (id) => (link.down ? undefined : clearWatch(link, id)),
             () => undefined,
           ).catch(() => undefined),
         ),
