@@ -88,8 +88,8 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A proxy process (`jdwp-fabric proxy`) over the JVMs, once every node joined. */
-export async function startProxyProcess(jvms: Jvm[]): Promise<{ port: number; pid: number; close(): Promise<void> }> {
+/** A proxy process (`jdwp-fabric proxy`) over the JVMs (or anything listening for a debugger), once every node joined. */
+export async function startProxyProcess(jvms: Array<Pick<Jvm, 'port'>>): Promise<{ port: number; pid: number; close(): Promise<void> }> {
   const args = [path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', ...jvms.flatMap((j, i) => ['--node', `node-${i + 1}=127.0.0.1:${j.port}`])];
   const joined = (out: string) => (out.match(/ joined /g) ?? []).length;
   const { port, child } = await spawnListening(args, (out) => (joined(out) >= jvms.length ? portIn(/virtual VM listening on [^:]+:(\d+)/, out) : undefined));
