@@ -8,7 +8,8 @@
 //     (d) proxy beside the adapter: adapter -> proxy -> relay -> JVM
 //     (e) direct:                   adapter -> relay -> JVM
 // Every JDI run is a new JDI connection and a new proxy process, so its first stop is cold on both. The commands
-// that cross the relay are counted per phase.
+// that cross the relay are counted per phase (FAR_TRACE=1 prints when each crossed). Each JDI program first runs one
+// unmeasured session against a second JVM on loopback, so that its own class loading is not measured.
 // Run: npx tsc -p . && node out/bench/far.js [rtts=20,80] [runs=2] [warm stops=5]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -79,6 +80,17 @@ function summarize(crossings: Crossing[], from: number, to: number): { count: nu
   return { count, names };
 }
 
+/** With FAR_TRACE=1: when each command crossed, in RTTs after `from`, grouped by the half RTT. */
+function timeline(crossings: Crossing[], from: number, to: number, rtt: number): string {
+  const waves = new Map<number, string[]>();
+  for (const c of crossings) {
+    if (c.at < from || c.at > to) continue;
+    const at = Math.round(((c.at - from) / rtt) * 2) / 2;
+    waves.set(at, [...(waves.get(at) ?? []), c.name]);
+  }
+  return [...waves].map(([at, names]) => `    +${at.toFixed(1)} RTT: ${names.join(', ')}`).join('\n');
+}
+
 /** The agent's port for the next debugger: a JVM on port 0 listens on a new one after each debugger leaves. */
 class Agent {
   private since = 0;
@@ -98,11 +110,13 @@ interface JdiRun {
   warmMs: number[];
   warmHitMs: number[];
   commands: { attach: ReturnType<typeof summarize>; cold: ReturnType<typeof summarize>; warm: ReturnType<typeof summarize> };
+  /** The crossings of each phase over time (FAR_TRACE=1). */
+  trace: string;
 }
 
 /** Runs the JDI program against a port and reads its timings; `crossings` are judged by its phases. */
-async function runJdi(port: number, crossings: Crossing[]): Promise<JdiRun> {
-  const child = spawn(javaExecutable('java'), ['-Xmx64m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-cp', benchClasses(), 'farclient.FarStop', '127.0.0.1', String(port), String(LINE), String(WARM + 1)], {
+async function runJdi(port: number, warmUpPort: number, rtt: number, crossings: Crossing[]): Promise<JdiRun> {
+  const child = spawn(javaExecutable('java'), ['-Xmx64m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-cp', benchClasses(), 'farclient.FarStop', '127.0.0.1', String(port), String(LINE), String(WARM + 1), String(warmUpPort)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -125,25 +139,30 @@ async function runJdi(port: number, crossings: Crossing[]): Promise<JdiRun> {
       cold: summarize(crossings, coldStamp, coldEnd),
       warm: summarize(crossings, last[4], last[3]),
     },
+    trace: [
+      `  attach:\n${timeline(crossings, attach[1], attach[2], rtt)}`,
+      `  cold stop:\n${timeline(crossings, coldStamp, coldEnd, rtt)}`,
+      `  warm stop:\n${timeline(crossings, last[4], last[3], rtt)}`,
+    ].join('\n'),
   };
 }
 
 /** (a) JDI -> relay -> JVM. */
-async function jdiDirect(agent: Agent, rtt: number): Promise<JdiRun> {
+async function jdiDirect(agent: Agent, warmUp: Agent, rtt: number): Promise<JdiRun> {
   const { relay, crossings } = await countingRelay(await agent.port(), rtt);
   try {
-    return await runJdi(relay.port, crossings);
+    return await runJdi(relay.port, await warmUp.port(), rtt, crossings);
   } finally {
     await relay.close();
   }
 }
 
 /** (b) JDI -> proxy -> relay -> JVM, a new proxy process per run (its symbol cache starts empty). */
-async function jdiProxyNear(agent: Agent, rtt: number): Promise<JdiRun> {
+async function jdiProxyNear(agent: Agent, warmUp: Agent, rtt: number): Promise<JdiRun> {
   const { relay, crossings } = await countingRelay(await agent.port(), rtt);
   const proxy = await startProxyProcess([{ port: relay.port }]);
   try {
-    return await runJdi(proxy.port, crossings);
+    return await runJdi(proxy.port, await warmUp.port(), rtt, crossings);
   } finally {
     await proxy.close();
     await relay.close();
@@ -236,15 +255,16 @@ const verdict = (ms: number, rtt: number, target: number) => `≤ ${target} RTT:
 async function main(): Promise<void> {
   console.log(`# far-link benchmark: ${os.cpus().length} cpus, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`# RTTs ${RTTS.join(', ')} ms; ${RUNS} JDI runs per case (each a new JDI connection and proxy), ${WARM} warm stops per run`);
-  const jvm = await startJvm({ classPath: [benchClasses()], mainClass: 'farfix.FarLoop', args: ['5'], vmArgs: BENCH_JVM_FLAGS });
+  const [jvm, warmUpJvm] = await Promise.all([0, 1].map(() => startJvm({ classPath: [benchClasses()], mainClass: 'farfix.FarLoop', args: ['5'], vmArgs: BENCH_JVM_FLAGS })));
   const agent = new Agent(jvm);
+  const warmUp = new Agent(warmUpJvm);
   try {
     for (const rtt of RTTS) {
       const direct: JdiRun[] = [];
       const near: JdiRun[] = [];
       for (let r = 0; r < RUNS; r++) {
-        direct.push(await jdiDirect(agent, rtt));
-        near.push(await jdiProxyNear(agent, rtt));
+        direct.push(await jdiDirect(agent, warmUp, rtt));
+        near.push(await jdiProxyNear(agent, warmUp, rtt));
       }
       const pick = (runs: JdiRun[], f: (r: JdiRun) => number) => med(runs.map(f));
       const rows: Array<[string, (r: JdiRun) => number, number]> = [
@@ -271,6 +291,7 @@ async function main(): Promise<void> {
         console.log(`- ${name}, attach (${c.attach.count}): ${c.attach.names}`);
         console.log(`- ${name}, cold stop (${c.cold.count}): ${c.cold.names}`);
         console.log(`- ${name}, warm stop (${c.warm.count}): ${c.warm.names}`);
+        if (process.env.FAR_TRACE) console.log(runs[0].trace);
       }
 
       const adapterRows: (string | number)[][] = [];
@@ -292,7 +313,7 @@ async function main(): Promise<void> {
       console.log(adapterCommands.join('\n'));
     }
   } finally {
-    await jvm.kill();
+    await Promise.all([jvm.kill(), warmUpJvm.kill()]);
   }
 }
 

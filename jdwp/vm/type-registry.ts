@@ -1,9 +1,21 @@
 import type { ReferenceTypeID } from '../protocol/wire-types';
-import { JDWP } from '../registry';
+import { JDWP, type CommandInfo } from '../registry';
 import type { NodeLink } from './node-link';
-import { computeSymbol, type MethodRow, type SymbolFacts } from './symbols';
+import type { ReferenceType_Fields_Reply } from '../protocol/spec-types';
+import { computeSymbol, methodRows, type MethodRow, type SymbolFacts } from './symbols';
+
+/** A field row as ReferenceType.Fields gives it. */
+type FieldRow = ReferenceType_Fields_Reply['declared'][number];
 
 const ACC_INTERFACE = 0x200;
+
+/** The replies that list a type's members, and which. */
+const MEMBER_REPLIES: Readonly<Record<string, 'fields' | 'methods'>> = {
+  'ReferenceType.Fields': 'fields',
+  'ReferenceType.FieldsWithGeneric': 'fields',
+  'ReferenceType.Methods': 'methods',
+  'ReferenceType.MethodsWithGeneric': 'methods',
+};
 
 /** A method of a virtual type; its ID maps to one raw method ID per node, by name and signature. */
 export class VMethod {
@@ -93,11 +105,23 @@ export class TypeRegistry {
     return p;
   }
 
+  /**
+   * A type's symbol in as few round trips as the protocol allows. A type seen without its signature (a frame's
+   * location, an object's type) is asked for its signature, modifiers, methods and fields in one flight: its members
+   * are what the debugger asks next, and a user class needs its methods for the hash. The constant pool and every
+   * method's bytecodes then go together. So a JDK type costs one round trip, a user class two.
+   */
   private async resolveNew(node: NodeLink, raw: bigint, hint?: { signature?: string; tag?: number }): Promise<VType> {
     const type = raw as ReferenceTypeID;
     let signature = hint?.signature;
     let tag = hint?.tag;
+    let methods: Promise<MethodRow[] | undefined> | undefined;
+    let fields: Promise<FieldRow[] | undefined> | undefined;
     if (signature === undefined || tag === undefined) {
+      if (signature === undefined) {
+        methods = methodRows(node, type);
+        fields = node.client.ReferenceType.Fields(type).then((r) => r.declared, () => undefined);
+      }
       const [sig, mods] = await Promise.all([
         signature === undefined ? node.client.ReferenceType.Signature(type).then((r) => r.signature) : Promise.resolve(signature),
         tag === undefined ? node.client.ReferenceType.Modifiers(type).then((r) => r.modBits) : Promise.resolve(0),
@@ -107,13 +131,22 @@ export class TypeRegistry {
         tag = sig.startsWith('[') ? JDWP.TypeTag.ARRAY : mods & ACC_INTERFACE ? JDWP.TypeTag.INTERFACE : JDWP.TypeTag.CLASS;
       }
     }
-    const facts = await computeSymbol(node, raw, signature, async (elementSig) => {
-      const { classes } = await node.client.VirtualMachine.ClassesBySignature(elementSig);
-      if (classes.length !== 1) return undefined;
-      return (await this.resolve(node, classes[0].typeID, { signature: elementSig, tag: classes[0].refTypeTag })).symbolHash;
-    });
+    const facts = await computeSymbol(
+      node,
+      raw,
+      signature,
+      async (elementSig) => {
+        const { classes } = await node.client.VirtualMachine.ClassesBySignature(elementSig);
+        if (classes.length !== 1) return undefined;
+        return (await this.resolve(node, classes[0].typeID, { signature: elementSig, tag: classes[0].refTypeTag })).symbolHash;
+      },
+      methods,
+    );
     const vtype = this.intern(node, raw, signature, tag, facts);
-    if (facts.methods) this.mapMethods(vtype, node, facts.methods);
+    const rows = facts.methods ?? (await methods);
+    if (rows) this.mapMethods(vtype, node, rows);
+    const fieldRows = await fields;
+    if (fieldRows) this.mapFields(vtype, node, raw, fieldRows);
     return vtype;
   }
 
@@ -175,6 +208,19 @@ export class TypeRegistry {
     return p;
   }
 
+  /**
+   * Maps the members a node's reply to ReferenceType.Fields or Methods (or their WithGeneric forms) lists, before
+   * the reply is translated, so that its IDs need no second request. Once per type and node.
+   */
+  learnMembers(node: NodeLink, info: CommandInfo, vtype: VType, data: Buffer): void {
+    const kind = MEMBER_REPLIES[info.fullName];
+    const raw = vtype.members.get(node);
+    if (!kind || raw === undefined || (kind === 'fields' ? vtype.fieldLoads : vtype.methodLoads).has(node)) return;
+    const { declared } = info.reply!.decode(data, 0, data.length, node.client.sizes) as unknown as { declared: Array<FieldRow & MethodRow> };
+    if (kind === 'fields') this.mapFields(vtype, node, raw, declared);
+    else this.mapMethods(vtype, node, declared);
+  }
+
   /** Makes sure the methods of a virtual type are mapped on a node (after its symbol is known there). */
   methodsOn(vtype: VType, node: NodeLink, reload = false): Promise<void> {
     const raw = vtype.members.get(node);
@@ -191,19 +237,24 @@ export class TypeRegistry {
     if (raw === undefined) return Promise.resolve();
     return this.loadOnce(vtype.fieldLoads, node, false, async () => {
       const { declared } = await node.client.ReferenceType.Fields(raw as ReferenceTypeID);
-      vtype.fields ??= declared.map((f) => {
-        const vf = new VField(this.nextFieldId++, vtype, f.name, f.signature, f.modBits);
-        this.fields.set(vf.vid, vf);
-        vtype.fieldsByKey.set(f.name + f.signature, vf);
-        return vf;
-      });
-      for (const f of declared) {
-        const vf = vtype.fieldsByKey.get(f.name + f.signature);
-        if (!vf) continue;
-        vf.raw.set(node, f.fieldID);
-        node.fields.set(`${raw}:${f.fieldID}`, vf);
-      }
+      this.mapFields(vtype, node, raw, declared);
     });
+  }
+
+  private mapFields(vtype: VType, node: NodeLink, raw: bigint, rows: FieldRow[]): void {
+    vtype.fields ??= rows.map((f) => {
+      const vf = new VField(this.nextFieldId++, vtype, f.name, f.signature, f.modBits);
+      this.fields.set(vf.vid, vf);
+      vtype.fieldsByKey.set(f.name + f.signature, vf);
+      return vf;
+    });
+    for (const f of rows) {
+      const vf = vtype.fieldsByKey.get(f.name + f.signature);
+      if (!vf) continue;
+      vf.raw.set(node, f.fieldID);
+      node.fields.set(`${raw}:${f.fieldID}`, vf);
+    }
+    if (!vtype.fieldLoads.has(node)) vtype.fieldLoads.set(node, Promise.resolve());
   }
 
   /** Drops cached facts of a type whose class was redefined. */

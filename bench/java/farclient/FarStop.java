@@ -14,7 +14,7 @@ import java.util.*;
  * (each frame's method and line), the top frame's visible variables and their values, the fields of `this` and of
  * the local `order`, every String value, and order.toString() by invocation; then resume.
  *
- * Args: HOST PORT LINE STOPS. Prints (times are System.currentTimeMillis, the clock the bench reads too):
+ * Args: HOST PORT LINE STOPS [WARM-UP PORT]. Prints (times are System.currentTimeMillis, the clock the bench reads too):
  *   ATTACH startMs endMs
  *   STOP n eventMs endMs stampMs    (eventMs: the event reached JDI; stampMs: the target's clock just before the hit)
  */
@@ -24,7 +24,13 @@ public class FarStop {
         int port = Integer.parseInt(args[1]);
         int line = Integer.parseInt(args[2]);
         int stops = Integer.parseInt(args[3]);
+        // One unmeasured session on loopback first, so that JDI's own classes are loaded and compiled: the measured
+        // session then costs what the link and the target cost, not this JVM's start.
+        if (args.length > 4) session(host, Integer.parseInt(args[4]), line, 1, false);
+        session(host, port, line, stops, true);
+    }
 
+    static void session(String host, int port, int line, int stops, boolean report) throws Exception {
         AttachingConnector socket = Bootstrap.virtualMachineManager().attachingConnectors().stream()
                 .filter(c -> c.name().equals("com.sun.jdi.SocketAttach")).findFirst().orElseThrow();
         Map<String, Connector.Argument> cargs = socket.defaultArguments();
@@ -37,13 +43,12 @@ public class FarStop {
         List<ThreadReference> threads = vm.allThreads();
         long attachEnd = System.currentTimeMillis();
         if (threads.isEmpty()) throw new IllegalStateException("no threads");
-        System.out.println("ATTACH " + attachStart + " " + attachEnd);
+        if (report) System.out.println("ATTACH " + attachStart + " " + attachEnd);
 
         ReferenceType loop = vm.classesByName("farfix.FarLoop").get(0);
         BreakpointRequest bp = vm.eventRequestManager().createBreakpointRequest(loop.locationsOfLine(line).get(0));
         bp.setSuspendPolicy(EventRequest.SUSPEND_ALL);
         bp.enable();
-        System.out.println("ARMED");
 
         EventQueue queue = vm.eventQueue();
         for (int n = 0; n < stops; ) {
@@ -58,7 +63,7 @@ public class FarStop {
             }
             long stamp = showStop(hit.thread());
             long end = System.currentTimeMillis();
-            System.out.println("STOP " + n + " " + eventAt + " " + end + " " + stamp);
+            if (report) System.out.println("STOP " + n + " " + eventAt + " " + end + " " + stamp);
             n++;
             set.resume();
         }

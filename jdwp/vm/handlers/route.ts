@@ -103,6 +103,7 @@ export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data:
   const reply = await link.send(info.set.id, info.spec.id, prepared, cluster.options.requestTimeoutMs || undefined);
   if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: ${info.fullName} answered error ${reply.errorCode}`);
   if (!info.reply) return Buffer.alloc(0);
+  if (vtype) cluster.registry.learnMembers(link, info, vtype, reply.data);
   return cluster.translator.packetToVirtual(link, info.reply, reply.data, { contextType: vtype?.members.get(link), announce: true });
 }
 
