@@ -66,7 +66,7 @@ async function rawData(node: NodeLink, info: CommandInfo, out: Record<string, un
 }
 
 /** The declared methods of a type as rows, or undefined when the node refuses (a class not yet prepared). */
-export function methodRows(node: NodeLink, type: ReferenceTypeID): Promise<MethodRow[] | undefined> {
+function methodRows(node: NodeLink, type: ReferenceTypeID): Promise<MethodRow[] | undefined> {
   return node.client.ReferenceType.Methods(type).then(
     (r) => r.declared.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits })),
     () => undefined,

@@ -1,11 +1,8 @@
 import type { ReferenceTypeID } from '../protocol/wire-types';
 import { JDWP, type CommandInfo } from '../registry';
 import type { NodeLink } from './node-link';
-import type { ReferenceType_Fields_Reply } from '../protocol/spec-types';
-import { computeSymbol, methodRows, type MethodRow, type SymbolFacts } from './symbols';
-
-/** A field row as ReferenceType.Fields gives it. */
-type FieldRow = ReferenceType_Fields_Reply['declared'][number];
+import { computeSymbol, type MethodRow, type SymbolFacts } from './symbols';
+import { TypeAhead, type FieldRow, type ReplySink } from './type-ahead';
 
 const ACC_INTERFACE = 0x200;
 
@@ -70,6 +67,11 @@ export class VType {
   }
 }
 
+/** The reply cache's key of a command about a virtual type, by its virtual out data. */
+export function replyKey(vtypeId: bigint, info: CommandInfo, data: Buffer): string {
+  return `${vtypeId}:${info.key}:${data.toString('latin1')}`;
+}
+
 /** Logs a line. */
 export type Logger = (line: string) => void;
 
@@ -86,6 +88,8 @@ export class TypeRegistry {
   readonly fields = new Map<bigint, VField>();
   /** Replies of commands whose answer is fixed per symbol, keyed by command and virtual out data. */
   readonly replyCache = new Map<string, Buffer>();
+  /** Counts redefinitions: replies fetched ahead across one are not kept. */
+  private epoch = 0;
   private nextTypeId = 1n;
   private nextMethodId = 1n;
   private nextFieldId = 1n;
@@ -106,24 +110,20 @@ export class TypeRegistry {
   }
 
   /**
-   * A type's symbol in as few round trips as the protocol allows. A type seen without its signature (a frame's
-   * location, an object's type) is asked for its signature, modifiers, methods and fields in one flight: its members
-   * are what the debugger asks next, and a user class needs its methods for the hash. The constant pool and every
-   * method's bytecodes then go together. So a JDK type costs one round trip, a user class two.
+   * A type's symbol in as few round trips as the protocol allows. A type met without its signature (a frame's
+   * location, an object's type) is asked for its signature, modifiers, members and the rest of its immutable data in
+   * one flight (TypeAhead): that is what the debugger asks next, and a user class needs its methods for the hash.
+   * The constant pool and every method's bytecodes then go together. So a JDK type costs one round trip, a user
+   * class two, and the debugger's own questions about the type are answered from the reply cache.
    */
   private async resolveNew(node: NodeLink, raw: bigint, hint?: { signature?: string; tag?: number }): Promise<VType> {
     const type = raw as ReferenceTypeID;
     let signature = hint?.signature;
     let tag = hint?.tag;
-    let methods: Promise<MethodRow[] | undefined> | undefined;
-    let fields: Promise<FieldRow[] | undefined> | undefined;
+    const ahead = signature === undefined ? new TypeAhead(node, raw) : undefined;
     if (signature === undefined || tag === undefined) {
-      if (signature === undefined) {
-        methods = methodRows(node, type);
-        fields = node.client.ReferenceType.Fields(type).then((r) => r.declared, () => undefined);
-      }
       const [sig, mods] = await Promise.all([
-        signature === undefined ? node.client.ReferenceType.Signature(type).then((r) => r.signature) : Promise.resolve(signature),
+        ahead ? ahead.signature : Promise.resolve(signature!),
         tag === undefined ? node.client.ReferenceType.Modifiers(type).then((r) => r.modBits) : Promise.resolve(0),
       ]);
       signature = sig;
@@ -131,6 +131,7 @@ export class TypeRegistry {
         tag = sig.startsWith('[') ? JDWP.TypeTag.ARRAY : mods & ACC_INTERFACE ? JDWP.TypeTag.INTERFACE : JDWP.TypeTag.CLASS;
       }
     }
+    const epoch = this.epoch;
     const facts = await computeSymbol(
       node,
       raw,
@@ -140,13 +141,23 @@ export class TypeRegistry {
         if (classes.length !== 1) return undefined;
         return (await this.resolve(node, classes[0].typeID, { signature: elementSig, tag: classes[0].refTypeTag })).symbolHash;
       },
-      methods,
+      ahead?.methods,
     );
     const vtype = this.intern(node, raw, signature, tag, facts);
-    const rows = facts.methods ?? (await methods);
+    const rows = facts.methods ?? (await ahead?.methods);
     if (rows) this.mapMethods(vtype, node, rows);
-    const fieldRows = await fields;
+    const fieldRows = await ahead?.fields;
     if (fieldRows) this.mapFields(vtype, node, raw, fieldRows);
+    if (ahead) {
+      const sink: ReplySink = {
+        key: replyKey,
+        keep: (key, reply) => {
+          if (this.epoch === epoch && !this.replyCache.has(key)) this.replyCache.set(key, reply);
+        },
+      };
+      const ids = { vid: vtype.vid, method: (m: bigint) => node.methods.get(m)?.vid, field: (f: bigint) => node.fields.get(`${raw}:${f}`)?.vid };
+      void ahead.keepReplies(ids, sink).catch(() => undefined);
+    }
     return vtype;
   }
 
@@ -259,6 +270,7 @@ export class TypeRegistry {
 
   /** Drops cached facts of a type whose class was redefined. */
   redefined(vtype: VType): void {
+    this.epoch++;
     for (const key of [...this.replyCache.keys()]) if (key.startsWith(`${vtype.vid}:`)) this.replyCache.delete(key);
     vtype.methodLoads.clear();
   }

@@ -4,7 +4,7 @@ import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';
 import { isRefType, livesOnNode } from '../../protocol/kinds';
 import { invalidIdError, ProxyError, type IdList, type ToNodeOptions } from '../translate';
-import type { VType } from '../type-registry';
+import { replyKey, type VType } from '../type-registry';
 import type { Ctx } from './context';
 
 const E = JDWP.Error;
@@ -110,7 +110,7 @@ export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data:
 /** The route rule: the node of the command's IDs; replies fixed per symbol are cached. */
 export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
   const { link, vtype, ids } = await pickNode(ctx, info, data);
-  const key = vtype && CACHED.has(info.fullName) ? `${vtype.vid}:${info.key}:${data.toString('latin1')}` : undefined;
+  const key = vtype && CACHED.has(info.fullName) ? replyKey(vtype.vid, info, data) : undefined;
   if (key) {
     const hit = ctx.cluster.registry.replyCache.get(key);
     if (hit) return hit;
