@@ -50,6 +50,8 @@ export class VType {
   knownToDebugger = false;
   readonly methodLoads = new Map<NodeLink, Promise<void>>();
   readonly fieldLoads = new Map<NodeLink, Promise<void>>();
+  /** Nodes asked for this type's immutable data ahead (TypeAhead). */
+  readonly aheadOn = new Set<NodeLink>();
 
   constructor(
     readonly vid: bigint,
@@ -120,6 +122,7 @@ export class TypeRegistry {
     const type = raw as ReferenceTypeID;
     let signature = hint?.signature;
     let tag = hint?.tag;
+    const epoch = this.epoch;
     const ahead = signature === undefined ? new TypeAhead(node, raw) : undefined;
     if (signature === undefined || tag === undefined) {
       const [sig, mods] = await Promise.all([
@@ -131,7 +134,6 @@ export class TypeRegistry {
         tag = sig.startsWith('[') ? JDWP.TypeTag.ARRAY : mods & ACC_INTERFACE ? JDWP.TypeTag.INTERFACE : JDWP.TypeTag.CLASS;
       }
     }
-    const epoch = this.epoch;
     const facts = await computeSymbol(
       node,
       raw,
@@ -148,17 +150,41 @@ export class TypeRegistry {
     if (rows) this.mapMethods(vtype, node, rows);
     const fieldRows = await ahead?.fields;
     if (fieldRows) this.mapFields(vtype, node, raw, fieldRows);
-    if (ahead) {
-      const sink: ReplySink = {
-        key: replyKey,
-        keep: (key, reply) => {
-          if (this.epoch === epoch && !this.replyCache.has(key)) this.replyCache.set(key, reply);
-        },
-      };
-      const ids = { vid: vtype.vid, method: (m: bigint) => node.methods.get(m)?.vid, field: (f: bigint) => node.fields.get(`${raw}:${f}`)?.vid };
-      void ahead.keepReplies(ids, sink).catch(() => undefined);
-    }
+    if (ahead) this.keepAhead(vtype, node, ahead, epoch);
     return vtype;
+  }
+
+  /**
+   * Fetches ahead the immutable data of a type the debugger has started asking about (its first cached command
+   * that missed), on the node that answers it: its next questions about the type are then answered at once.
+   */
+  fetchAhead(vtype: VType, node: NodeLink): void {
+    const raw = vtype.members.get(node);
+    if (raw === undefined || vtype.aheadOn.has(node)) return;
+    vtype.aheadOn.add(node);
+    const epoch = this.epoch;
+    const ahead = new TypeAhead(node, raw);
+    void Promise.all([ahead.methods, ahead.fields])
+      .then(([methods, fields]) => {
+        if (methods && !vtype.methodLoads.has(node)) this.mapMethods(vtype, node, methods);
+        if (fields && !vtype.fieldLoads.has(node)) this.mapFields(vtype, node, raw, fields);
+        this.keepAhead(vtype, node, ahead, epoch);
+      })
+      .catch(() => undefined);
+  }
+
+  /** Keeps the replies a TypeAhead fetched in the reply cache, unless the type is redefined meanwhile. */
+  private keepAhead(vtype: VType, node: NodeLink, ahead: TypeAhead, epoch: number): void {
+    vtype.aheadOn.add(node);
+    const raw = vtype.members.get(node);
+    const sink: ReplySink = {
+      key: replyKey,
+      keep: (key, reply) => {
+        if (this.epoch === epoch && !this.replyCache.has(key)) this.replyCache.set(key, reply);
+      },
+    };
+    const ids = { vid: vtype.vid, method: (m: bigint) => node.methods.get(m)?.vid, field: (f: bigint) => node.fields.get(`${raw}:${f}`)?.vid };
+    void ahead.keepReplies(ids, sink).catch(() => undefined);
   }
 
   private intern(node: NodeLink, raw: bigint, signature: string, tag: number, facts: SymbolFacts): VType {
@@ -271,6 +297,7 @@ export class TypeRegistry {
   /** Drops cached facts of a type whose class was redefined. */
   redefined(vtype: VType): void {
     this.epoch++;
+    vtype.aheadOn.clear();
     for (const key of [...this.replyCache.keys()]) if (key.startsWith(`${vtype.vid}:`)) this.replyCache.delete(key);
     vtype.methodLoads.clear();
   }
@@ -281,6 +308,7 @@ export class TypeRegistry {
       vtype.members.delete(node);
       vtype.methodLoads.delete(node);
       vtype.fieldLoads.delete(node);
+      vtype.aheadOn.delete(node);
     }
   }
 }

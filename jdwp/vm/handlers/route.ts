@@ -114,6 +114,7 @@ export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): P
   if (key) {
     const hit = ctx.cluster.registry.replyCache.get(key);
     if (hit) return hit;
+    ctx.cluster.registry.fetchAhead(vtype!, link);
   }
   const out = await forward(ctx, link, info, data, vtype, undefined, ids);
   if (key) ctx.cluster.registry.replyCache.set(key, Buffer.from(out));
