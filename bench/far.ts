@@ -10,7 +10,7 @@
 // Every JDI run is a new JDI connection and a new proxy process, so its first stop is cold on both. The commands
 // that cross the relay are counted per phase (FAR_TRACE=1 prints when each crossed). Each JDI program first runs one
 // unmeasured session against a second JVM on loopback, so that its own class loading is not measured.
-// Run: npx tsc -p . && node out/bench/far.js [rtts=20,80] [runs=2] [warm stops=5]
+// Run: npx tsc -p . && node out/bench/far.js [rtts=20,80] [runs=2] [warm stops=3]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -26,7 +26,7 @@ import { fmt, quantile, table } from './support/stats';
 
 const RTTS = (process.argv[2] ?? '20,80').split(',').map(Number);
 const RUNS = Number(process.argv[3] ?? 2);
-const WARM = Number(process.argv[4] ?? 5);
+const WARM = Number(process.argv[4] ?? 3);
 
 const SOURCE = path.join(ROOT, 'bench', 'java', 'farfix', 'FarLoop.java');
 const LINE = lineOfMarker('FAR_LINE');
@@ -67,17 +67,30 @@ async function countingRelay(targetPort: number, rttMs: number): Promise<{ relay
   return { relay, crossings };
 }
 
-/** "Name×n, ..." for the commands that crossed within [from, to]. */
-function summarize(crossings: Crossing[], from: number, to: number): { count: number; names: string } {
+/** What crossed the link within [from, to]: how many commands, in how many waves, and which. */
+interface Crossed {
+  count: number;
+  /** Serial round trips: groups of commands sent within half an RTT of the group's first. Robust under load. */
+  waves: number;
+  names: string;
+}
+
+function summarize(crossings: Crossing[], from: number, to: number, rtt: number): Crossed {
   const counts = new Map<string, number>();
   let count = 0;
+  let waves = 0;
+  let waveStart = -Infinity;
   for (const c of crossings) {
     if (c.at < from || c.at > to) continue;
     count++;
     counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
+    if (c.at - waveStart >= rtt / 2) {
+      waves++;
+      waveStart = c.at;
+    }
   }
   const names = [...counts].sort((a, b) => b[1] - a[1]).map(([n, k]) => (k > 1 ? `${n}×${k}` : n)).join(', ');
-  return { count, names };
+  return { count, waves, names };
 }
 
 /** With FAR_TRACE=1: when each command crossed, in RTTs after `from`, grouped by the half RTT. */
@@ -109,7 +122,7 @@ interface JdiRun {
   coldHitMs: number;
   warmMs: number[];
   warmHitMs: number[];
-  commands: { attach: ReturnType<typeof summarize>; cold: ReturnType<typeof summarize>; warm: ReturnType<typeof summarize> };
+  commands: { attach: Crossed; cold: Crossed; warm: Crossed };
   /** The crossings of each phase over time (FAR_TRACE=1). */
   trace: string;
 }
@@ -135,9 +148,9 @@ async function runJdi(port: number, warmUpPort: number, rtt: number, crossings: 
     warmMs: stops.slice(1).map((s) => s[3] - s[2]),
     warmHitMs: stops.slice(1).map((s) => s[3] - s[4]),
     commands: {
-      attach: summarize(crossings, attach[1], attach[2]),
-      cold: summarize(crossings, coldStamp, coldEnd),
-      warm: summarize(crossings, last[4], last[3]),
+      attach: summarize(crossings, attach[1], attach[2], rtt),
+      cold: summarize(crossings, coldStamp, coldEnd, rtt),
+      warm: summarize(crossings, last[4], last[3], rtt),
     },
     trace: [
       `  attach:\n${timeline(crossings, attach[1], attach[2], rtt)}`,
@@ -175,11 +188,13 @@ interface AdapterRun {
   coldHitMs: number;
   warmMs: number[];
   warmHitMs: number[];
-  commands: { cold: ReturnType<typeof summarize>; warm: ReturnType<typeof summarize> };
+  commands: { cold: Crossed; warm: Crossed };
+  /** The crossings of the first and last stop over time (FAR_TRACE=1). */
+  trace: string;
 }
 
 /** The adapter attached to `port`: `stopped` -> stackTrace, scopes, variables of the top frame, per stop. */
-async function runAdapter(port: number, crossings: Crossing[]): Promise<AdapterRun> {
+async function runAdapter(port: number, rtt: number, crossings: Crossing[]): Promise<AdapterRun> {
   const a = await startAdapter();
   try {
     a.dc.defaultTimeout = 60_000;
@@ -208,7 +223,8 @@ async function runAdapter(port: number, crossings: Crossing[]): Promise<AdapterR
       coldHitMs: shown[0].hitMs,
       warmMs: shown.slice(1).map((s) => s.ms),
       warmHitMs: shown.slice(1).map((s) => s.hitMs),
-      commands: { cold: summarize(crossings, shown[0].from, shown[0].to), warm: summarize(crossings, last.from, last.to) },
+      commands: { cold: summarize(crossings, shown[0].from, shown[0].to, rtt), warm: summarize(crossings, last.from, last.to, rtt) },
+      trace: [`  first stop:\n${timeline(crossings, shown[0].from, shown[0].to, rtt)}`, `  last stop:\n${timeline(crossings, last.from, last.to, rtt)}`].join('\n'),
     };
   } finally {
     await a.close();
@@ -223,7 +239,7 @@ async function adapterCase(kind: AdapterCase, agent: Agent, rtt: number): Promis
   if (kind === 'e') {
     const { relay, crossings } = await countingRelay(jvmPort, rtt);
     try {
-      return await runAdapter(relay.port, crossings);
+      return await runAdapter(relay.port, rtt, crossings);
     } finally {
       await relay.close();
     }
@@ -232,7 +248,7 @@ async function adapterCase(kind: AdapterCase, agent: Agent, rtt: number): Promis
     const { relay, crossings } = await countingRelay(jvmPort, rtt);
     const proxy = await startProxyProcess([{ port: relay.port }]);
     try {
-      return await runAdapter(proxy.port, crossings);
+      return await runAdapter(proxy.port, rtt, crossings);
     } finally {
       await proxy.close();
       await relay.close();
@@ -241,7 +257,7 @@ async function adapterCase(kind: AdapterCase, agent: Agent, rtt: number): Promis
   const proxy = await startProxyProcess([{ port: jvmPort }]);
   const { relay, crossings } = await countingRelay(proxy.port, rtt);
   try {
-    return await runAdapter(relay.port, crossings);
+    return await runAdapter(relay.port, rtt, crossings);
   } finally {
     await relay.close();
     await proxy.close();
@@ -285,6 +301,14 @@ async function main(): Promise<void> {
           }),
         ),
       );
+      const waves = (runs: JdiRun[], phase: 'attach' | 'cold' | 'warm') => med(runs.map((r) => r.commands[phase].waves));
+      console.log(`\nSerial round trips over the far link (commands sent within RTT/2 of each other count once), median of runs:\n`);
+      console.log(
+        table(
+          ['phase', 'direct', 'proxy beside the debugger'],
+          (['attach', 'cold', 'warm'] as const).map((phase) => [phase, waves(direct, phase), waves(near, phase)]),
+        ),
+      );
       console.log('\nCommands over the far link (first run):');
       for (const [name, runs] of [['direct', direct], ['proxy', near]] as const) {
         const c = runs[0].commands;
@@ -304,11 +328,19 @@ async function main(): Promise<void> {
       for (const [kind, label, target] of cases) {
         const r = await adapterCase(kind, agent, rtt);
         const warm = med(r.warmMs);
-        adapterRows.push([label, inRtt(r.coldMs, rtt), inRtt(warm, rtt), inRtt(med(r.warmHitMs), rtt), target === undefined ? '' : verdict(warm, rtt, target)]);
+        adapterRows.push([
+          label,
+          inRtt(r.coldMs, rtt),
+          inRtt(warm, rtt),
+          inRtt(med(r.warmHitMs), rtt),
+          `${r.commands.cold.waves} / ${r.commands.warm.waves}`,
+          target === undefined ? '' : verdict(warm, rtt, target),
+        ]);
         adapterCommands.push(`- ${kind}, cold (${r.commands.cold.count}): ${r.commands.cold.names}`, `- ${kind}, warm (${r.commands.warm.count}): ${r.commands.warm.names}`);
+        if (process.env.FAR_TRACE) adapterCommands.push(r.trace);
       }
       console.log(`\n## RTT ${rtt} ms: our adapter, \`stopped\` -> variables of the top frame, ms (RTTs)\n`);
-      console.log(table(['placement', 'first stop', 'warm stop, median', 'warm, hit -> shown', 'target (warm)'], adapterRows));
+      console.log(table(['placement', 'first stop', 'warm stop, median', 'warm, hit -> shown', 'serial round trips, first / last stop', 'target (warm)'], adapterRows));
       console.log('\nCommands over the far link:');
       console.log(adapterCommands.join('\n'));
     }
