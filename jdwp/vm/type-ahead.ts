@@ -101,7 +101,8 @@ export class TypeAhead {
             }),
           ),
     );
-    // Nothing waits on the tables until keep(): a node that fails them fails nothing else.
+    // Nothing may wait on these (fetchAhead does not need the signature): a node that fails them fails nothing else.
+    this.signature.catch(() => undefined);
     this.tables.catch(() => undefined);
   }
 
