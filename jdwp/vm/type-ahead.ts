@@ -6,6 +6,7 @@ import type { MethodRow } from './symbols';
 
 const SIGNATURE_WITH_GENERIC = commandByName('ReferenceType.SignatureWithGeneric');
 const SOURCE_FILE = commandByName('ReferenceType.SourceFile');
+const SOURCE_DEBUG_EXTENSION = commandByName('ReferenceType.SourceDebugExtension');
 const METHODS_WITH_GENERIC = commandByName('ReferenceType.MethodsWithGeneric');
 const FIELDS_WITH_GENERIC = commandByName('ReferenceType.FieldsWithGeneric');
 const LINE_TABLE = commandByName('Method.LineTable');
@@ -28,6 +29,14 @@ export interface ReplySink {
   key(vtypeId: bigint, info: CommandInfo, data: Buffer): string;
   /** Keeps a virtual reply, unless the type changed (was redefined) since the flight left. */
   keep(key: string, reply: Buffer): void;
+  /** Keeps an error the node answered, if it is fixed per symbol (ABSENT_INFORMATION, NATIVE_METHOD). */
+  keepError(key: string, errorCode: number): void;
+}
+
+/** A node's answer: its reply data, or its JDWP error (no source file, a native method's tables). */
+interface Answer {
+  data?: Buffer;
+  errorCode?: number;
 }
 
 /** How the type's IDs read once it is interned: its virtual ID and its members' virtual IDs. */
@@ -37,11 +46,11 @@ export interface VirtualIds {
   field(raw: bigint): bigint | undefined;
 }
 
-/** A node's raw reply data, or undefined on a JDWP error (no source file, a native method's tables). */
-function rawReply(node: NodeLink, info: CommandInfo, out: object): Promise<Buffer | undefined> {
+/** A node's raw answer; nothing when the link failed. */
+function rawReply(node: NodeLink, info: CommandInfo, out: object): Promise<Answer> {
   return node.client.send(info, out as WireRecord).then(
-    (r) => (r.errorCode === 0 ? r.data : undefined),
-    () => undefined,
+    (r) => (r.errorCode === 0 ? { data: r.data } : { errorCode: r.errorCode }),
+    () => ({}),
   );
 }
 
@@ -58,15 +67,16 @@ function idBytes(...ids: bigint[]): Buffer {
 /**
  * What the proxy asks, in one flight, of a type it meets without its signature (a frame's location, an object's
  * type): its signature, source file, methods and fields, with generics, as a debugger that meets the type asks next;
- * then, as soon as the methods are known, every method's line and variable tables. The replies are kept as the
+ * with its source debug extension; then, as soon as the methods are known, every method's line and variable tables. The replies are kept as the
  * debugger's would be, so its questions about the type are answered without crossing the link.
  */
 export class TypeAhead {
-  private readonly signatureReply: Promise<Buffer | undefined>;
-  private readonly sourceFile: Promise<Buffer | undefined>;
-  private readonly methodsReply: Promise<Buffer | undefined>;
-  private readonly fieldsReply: Promise<Buffer | undefined>;
-  private readonly tables: Promise<Array<{ methodID: bigint; lines?: Buffer; variables?: Buffer }>>;
+  private readonly signatureReply: Promise<Answer>;
+  private readonly sourceFile: Promise<Answer>;
+  private readonly sourceDebugExtension: Promise<Answer>;
+  private readonly methodsReply: Promise<Answer>;
+  private readonly fieldsReply: Promise<Answer>;
+  private readonly tables: Promise<Array<{ methodID: bigint; lines: Answer; variables: Answer }>>;
   /** The type's signature. */
   readonly signature: Promise<string>;
   /** Its declared methods, or undefined when the node refused (a class not yet prepared). */
@@ -81,13 +91,14 @@ export class TypeAhead {
     const refType = raw as ReferenceTypeID;
     this.signatureReply = rawReply(node, SIGNATURE_WITH_GENERIC, { refType });
     this.sourceFile = rawReply(node, SOURCE_FILE, { refType });
+    this.sourceDebugExtension = rawReply(node, SOURCE_DEBUG_EXTENSION, { refType });
     this.methodsReply = rawReply(node, METHODS_WITH_GENERIC, { refType });
     this.fieldsReply = rawReply(node, FIELDS_WITH_GENERIC, { refType });
-    this.signature = this.signatureReply.then((d) =>
+    this.signature = this.signatureReply.then(({ data: d }) =>
       d ? decode<{ signature: string }>(node, SIGNATURE_WITH_GENERIC, d).signature : node.client.ReferenceType.Signature(refType).then((r) => r.signature),
     );
-    this.methods = this.methodsReply.then((d) => (d ? decode<{ declared: MethodRow[] }>(node, METHODS_WITH_GENERIC, d).declared : undefined));
-    this.fields = this.fieldsReply.then((d) => (d ? decode<{ declared: FieldRow[] }>(node, FIELDS_WITH_GENERIC, d).declared : undefined));
+    this.methods = this.methodsReply.then(({ data: d }) => (d ? decode<{ declared: MethodRow[] }>(node, METHODS_WITH_GENERIC, d).declared : undefined));
+    this.fields = this.fieldsReply.then(({ data: d }) => (d ? decode<{ declared: FieldRow[] }>(node, FIELDS_WITH_GENERIC, d).declared : undefined));
     this.tables = this.methods.then((rows) =>
       !rows || rows.length > METHOD_TABLES_LIMIT
         ? []
@@ -109,12 +120,17 @@ export class TypeAhead {
   /** Keeps every reply as the debugger would get it, once the type's virtual IDs are known. */
   async keepReplies(ids: VirtualIds, sink: ReplySink): Promise<void> {
     const type = idBytes(ids.vid);
-    const keep = (info: CommandInfo, data: Buffer, reply: Buffer | undefined) => reply && sink.keep(sink.key(ids.vid, info, data), reply);
+    const keep = (info: CommandInfo, data: Buffer, answer: Answer) => {
+      const key = sink.key(ids.vid, info, data);
+      if (answer.data) sink.keep(key, answer.data);
+      else if (answer.errorCode !== undefined) sink.keepError(key, answer.errorCode);
+    };
     // Signatures, source files, line and variable tables carry no IDs: the node's reply is the virtual one.
     keep(SIGNATURE_WITH_GENERIC, type, await this.signatureReply);
     keep(SOURCE_FILE, type, await this.sourceFile);
-    keep(METHODS_WITH_GENERIC, type, this.withVirtualIds(METHODS_WITH_GENERIC, await this.methodsReply, 'methodID', ids.method));
-    keep(FIELDS_WITH_GENERIC, type, this.withVirtualIds(FIELDS_WITH_GENERIC, await this.fieldsReply, 'fieldID', ids.field));
+    keep(SOURCE_DEBUG_EXTENSION, type, await this.sourceDebugExtension);
+    keep(METHODS_WITH_GENERIC, type, { data: this.withVirtualIds(METHODS_WITH_GENERIC, (await this.methodsReply).data, 'methodID', ids.method) });
+    keep(FIELDS_WITH_GENERIC, type, { data: this.withVirtualIds(FIELDS_WITH_GENERIC, (await this.fieldsReply).data, 'fieldID', ids.field) });
     for (const t of await this.tables.catch(() => [])) {
       const method = ids.method(t.methodID);
       if (method === undefined) continue;

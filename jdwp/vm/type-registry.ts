@@ -69,6 +69,9 @@ export class VType {
   }
 }
 
+/** Errors that a class's bytes decide: no such attribute (source file, debug extension, tables), a native method. */
+const SYMBOL_ERRORS = new Set<number>([JDWP.Error.ABSENT_INFORMATION, JDWP.Error.NATIVE_METHOD]);
+
 /** The reply cache's key of a command about a virtual type, by its virtual out data. */
 export function replyKey(vtypeId: bigint, info: CommandInfo, data: Buffer): string {
   return `${vtypeId}:${info.key}:${data.toString('latin1')}`;
@@ -90,6 +93,8 @@ export class TypeRegistry {
   readonly fields = new Map<bigint, VField>();
   /** Replies of commands whose answer is fixed per symbol, keyed by command and virtual out data. */
   readonly replyCache = new Map<string, Buffer>();
+  /** Errors of those commands that are fixed per symbol (ABSENT_INFORMATION, NATIVE_METHOD), keyed alike. */
+  readonly errorCache = new Map<string, number>();
   /** Counts redefinitions: replies fetched ahead across one are not kept. */
   private epoch = 0;
   private nextTypeId = 1n;
@@ -182,9 +187,17 @@ export class TypeRegistry {
       keep: (key, reply) => {
         if (this.epoch === epoch && !this.replyCache.has(key)) this.replyCache.set(key, reply);
       },
+      keepError: (key, errorCode) => {
+        if (this.epoch === epoch) this.keepError(key, errorCode);
+      },
     };
     const ids = { vid: vtype.vid, method: (m: bigint) => node.methods.get(m)?.vid, field: (f: bigint) => node.fields.get(`${raw}:${f}`)?.vid };
     void ahead.keepReplies(ids, sink).catch(() => undefined);
+  }
+
+  /** Remembers that a cached command about a symbol answers an error, when that error is a fact of the class. */
+  keepError(key: string, errorCode: number): void {
+    if (SYMBOL_ERRORS.has(errorCode)) this.errorCache.set(key, errorCode);
   }
 
   private intern(node: NodeLink, raw: bigint, signature: string, tag: number, facts: SymbolFacts): VType {
@@ -298,7 +311,7 @@ export class TypeRegistry {
   redefined(vtype: VType): void {
     this.epoch++;
     vtype.aheadOn.clear();
-    for (const key of [...this.replyCache.keys()]) if (key.startsWith(`${vtype.vid}:`)) this.replyCache.delete(key);
+    for (const cache of [this.replyCache, this.errorCache]) for (const key of [...cache.keys()]) if (key.startsWith(`${vtype.vid}:`)) cache.delete(key);
     vtype.methodLoads.clear();
   }
 

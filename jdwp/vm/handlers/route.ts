@@ -114,9 +114,17 @@ export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): P
   if (key) {
     const hit = ctx.cluster.registry.replyCache.get(key);
     if (hit) return hit;
+    const error = ctx.cluster.registry.errorCache.get(key);
+    if (error !== undefined) throw new ProxyError(error, `${info.fullName} answers error ${error} for this symbol`);
     ctx.cluster.registry.fetchAhead(vtype!, link);
   }
-  const out = await forward(ctx, link, info, data, vtype, undefined, ids);
+  let out: Buffer;
+  try {
+    out = await forward(ctx, link, info, data, vtype, undefined, ids);
+  } catch (err) {
+    if (key && err instanceof ProxyError) ctx.cluster.registry.keepError(key, err.errorCode);
+    throw err;
+  }
   if (key) ctx.cluster.registry.replyCache.set(key, Buffer.from(out));
   return out;
 }
