@@ -215,13 +215,19 @@ async function objectType(cluster: Cluster, id: bigint, kind: IdKind, info: Comm
     type = await cluster.registry.resolve(link, typeID, { tag: refTypeTag });
   }
   if (!type) throw refuse(kind, info, `the type of ${id} is not known`);
+  learnObjectType(cluster, id, type);
+  return type;
+}
+
+/** Remembers an object's type, as a node gave it (to the shield, or to the debugger's ObjectReference.ReferenceType). */
+export function learnObjectType(cluster: Cluster, id: bigint, type: VType): void {
+  const l = learned(cluster);
   if (l.objectTypes.size >= OBJECT_TYPE_LIMIT) l.objectTypes.delete(l.objectTypes.keys().next().value as bigint);
   l.objectTypes.set(id, type);
   if (type.signature === CLASS_SIGNATURE) cluster.translator.facts.learn(id, 'classObjectID');
   else if (type.signature === STRING_SIGNATURE) cluster.translator.facts.learn(id, 'stringID');
   else if (type.signature === MODULE_SIGNATURE) cluster.translator.facts.learn(id, 'moduleID');
   else if (type.signature.startsWith('[')) cluster.translator.facts.learn(id, 'arrayID');
-  return type;
 }
 
 /** A type's supertypes (itself, its superclasses, every interface it implements), asked of a node that runs it. */
@@ -237,14 +243,13 @@ async function supertypes(cluster: Cluster, vtype: VType): Promise<Set<VType>> {
       const t = queue.pop()!;
       const raw = t.members.get(link) ?? (await cluster.registry.ensureOn(t, link));
       if (raw === undefined) continue;
-      const next: bigint[] = [];
-      if (t.tag !== JDWP.TypeTag.INTERFACE) {
-        const { superclass } = await link.client.ClassType.Superclass(raw as never);
-        if (superclass) next.push(superclass);
-      }
-      if (t.tag !== JDWP.TypeTag.ARRAY) next.push(...(await link.client.ReferenceType.Interfaces(raw as ReferenceTypeID)).interfaces);
-      for (const n of next) {
-        const s = await cluster.registry.resolve(link, n);
+      // The superclass and the interfaces together, and their types together: one round trip per level.
+      const [superclass, interfaces] = await Promise.all([
+        t.tag !== JDWP.TypeTag.INTERFACE ? link.client.ClassType.Superclass(raw as never).then((r) => r.superclass) : undefined,
+        t.tag !== JDWP.TypeTag.ARRAY ? link.client.ReferenceType.Interfaces(raw as ReferenceTypeID).then((r) => r.interfaces) : [],
+      ]);
+      const next = superclass ? [superclass, ...interfaces] : interfaces;
+      for (const s of await Promise.all(next.map((n) => cluster.registry.resolve(link, n)))) {
         if (!all.has(s)) {
           all.add(s);
           queue.push(s);
@@ -266,7 +271,8 @@ async function learnFor(cluster: Cluster, info: CommandInfo, ids: IdList, i: num
   }
   let owner = contextAt(l, info, ids, i, cluster);
   if (owner === null) owner = await objectType(cluster, ids.values[0], 'objectID', info);
-  if (owner) await supertypes(cluster, owner);
+  // Knowing the object's type may be enough (a field of its own class): walk its supertypes only if not.
+  if (owner && checkFrom(cluster, info, ids, i) === i) await supertypes(cluster, owner);
 }
 
 /**

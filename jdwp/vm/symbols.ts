@@ -65,16 +65,26 @@ async function rawData(node: NodeLink, info: CommandInfo, out: Record<string, un
   return reply.errorCode === 0 ? reply.data : Buffer.alloc(0);
 }
 
+/** The declared methods of a type as rows, or undefined when the node refuses (a class not yet prepared). */
+function methodRows(node: NodeLink, type: ReferenceTypeID): Promise<MethodRow[] | undefined> {
+  return node.client.ReferenceType.Methods(type).then(
+    (r) => r.declared.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits })),
+    () => undefined,
+  );
+}
+
 /**
  * The symbol of a loaded type: SHA-256 over its signature, its constant pool, and each method's name, signature,
- * modifiers and bytecodes, every request pipelined. JDK classes on a node of an identical build take the fast path.
- * Arrays take their element type's symbol (`elementHash` resolves it on the same node).
+ * modifiers and bytecodes. JDK classes on a node of an identical build take the fast path. Arrays take their
+ * element type's symbol (`elementHash` resolves it on the same node). `methods`, when the caller has already asked
+ * for them, saves a round trip: the constant pool and every method's bytecodes then go out together.
  */
 export async function computeSymbol(
   node: NodeLink,
   raw: bigint,
   signature: string,
   elementHash: (elementSignature: string) => Promise<string | undefined>,
+  methods?: Promise<MethodRow[] | undefined>,
 ): Promise<SymbolFacts> {
   if (signature.startsWith('[')) {
     const element = arrayElementSignature(signature);
@@ -85,10 +95,11 @@ export async function computeSymbol(
   }
   if (isJdkSignature(signature)) return { hash: hashParts(['jdk-build', node.build, signature]), basis: 'jdk-build' };
   const type = raw as ReferenceTypeID;
-  const [pool, methods] = await Promise.all([rawData(node, CONSTANT_POOL, { refType: type }), node.client.ReferenceType.Methods(type)]);
-  const rows: MethodRow[] = methods.declared.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits }));
+  const pool = rawData(node, CONSTANT_POOL, { refType: type });
+  // Without the rows, ask for them beside the pool; if the node refused them, ask again so that its error surfaces.
+  const rows = (await (methods ?? methodRows(node, type))) ?? (await node.client.ReferenceType.Methods(type)).declared;
   const codes = await Promise.all(rows.map((m) => rawData(node, BYTECODES, { refType: type, methodID: m.methodID })));
-  const parts: Array<string | Buffer> = [signature, pool];
+  const parts: Array<string | Buffer> = [signature, await pool];
   rows.forEach((m, i) => parts.push(m.name, m.signature, String(m.modBits), codes[i]));
-  return { hash: hashParts(parts), basis: 'content', methods: rows };
+  return { hash: hashParts(parts), basis: 'content', methods: rows.map((m) => ({ methodID: m.methodID, name: m.name, signature: m.signature, modBits: m.modBits })) };
 }

@@ -198,7 +198,7 @@ export class Translator {
       } else if (kind === 'methodID') {
         if (!node.methods.has(raw)) {
           const owner = context;
-          pending.push(this.registry.resolve(node, owner).then((vt) => this.registry.methodsOn(vt, node, vt.methodLoads.has(node))));
+          pending.push(this.registry.resolve(node, owner).then((vt) => (node.methods.has(raw) ? undefined : this.registry.methodsOn(vt, node, vt.methodLoads.has(node)))));
         }
       } else if (kind === 'fieldID') {
         if (!node.fields.has(`${context}:${raw}`)) {

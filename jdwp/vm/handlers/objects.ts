@@ -7,6 +7,7 @@ import { ProxyError, VIRTUAL_SIZES } from '../translate';
 import type { Handler } from './context';
 import { forward, pickNode, routeCommand, vtypeOf } from './route';
 import { slotOf } from '../ids';
+import { learnObjectType } from '../shield';
 import { decodeOut, encodeReply } from './vm';
 
 const E = JDWP.Error;
@@ -114,7 +115,14 @@ function isProxyGroup(ctx: Parameters<Handler>[0], data: Buffer): boolean {
 }
 
 const objectReferenceType: Handler = async (ctx, info, data) => {
-  if (!isProxyGroup(ctx, data)) return routeCommand(ctx, info, data);
+  if (!isProxyGroup(ctx, data)) {
+    // The shield checks the object's fields next (ObjectReference.GetValues): it need not ask the node again.
+    const object = subjectOf(data);
+    const reply = await routeCommand(ctx, info, data);
+    const vtype = ctx.cluster.registry.byId.get(readIdAt(reply, 1, VIRTUAL_SIZES.referenceTypeIDSize));
+    if (vtype) learnObjectType(ctx.cluster, object, vtype);
+    return reply;
+  }
   const link = ctx.cluster.focusOrFirst();
   if (!link) throw new ProxyError(E.VM_DEAD, 'no live node');
   const classes = await link.classesBySignature('Ljava/lang/ThreadGroup;');

@@ -4,7 +4,7 @@ import { COMMAND_RULES } from '../rules';
 import type { NodeLink } from '../node-link';
 import { isRefType, livesOnNode } from '../../protocol/kinds';
 import { invalidIdError, ProxyError, type IdList, type ToNodeOptions } from '../translate';
-import type { VType } from '../type-registry';
+import { replyKey, type VType } from '../type-registry';
 import type { Ctx } from './context';
 
 const E = JDWP.Error;
@@ -103,18 +103,28 @@ export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data:
   const reply = await link.send(info.set.id, info.spec.id, prepared, cluster.options.requestTimeoutMs || undefined);
   if (reply.errorCode !== 0) throw new ProxyError(reply.errorCode, `${link.name}: ${info.fullName} answered error ${reply.errorCode}`);
   if (!info.reply) return Buffer.alloc(0);
+  if (vtype) cluster.registry.learnMembers(link, info, vtype, reply.data);
   return cluster.translator.packetToVirtual(link, info.reply, reply.data, { contextType: vtype?.members.get(link), announce: true });
 }
 
 /** The route rule: the node of the command's IDs; replies fixed per symbol are cached. */
 export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
   const { link, vtype, ids } = await pickNode(ctx, info, data);
-  const key = vtype && CACHED.has(info.fullName) ? `${vtype.vid}:${info.key}:${data.toString('latin1')}` : undefined;
+  const key = vtype && CACHED.has(info.fullName) ? replyKey(vtype.vid, info, data) : undefined;
   if (key) {
     const hit = ctx.cluster.registry.replyCache.get(key);
     if (hit) return hit;
+    const error = ctx.cluster.registry.errorCache.get(key);
+    if (error !== undefined) throw new ProxyError(error, `${info.fullName} answers error ${error} for this symbol`);
+    ctx.cluster.registry.fetchAhead(vtype!, link);
   }
-  const out = await forward(ctx, link, info, data, vtype, undefined, ids);
+  let out: Buffer;
+  try {
+    out = await forward(ctx, link, info, data, vtype, undefined, ids);
+  } catch (err) {
+    if (key && err instanceof ProxyError) ctx.cluster.registry.keepError(key, err.errorCode);
+    throw err;
+  }
   if (key) ctx.cluster.registry.replyCache.set(key, Buffer.from(out));
   return out;
 }
