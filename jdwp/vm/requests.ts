@@ -16,6 +16,17 @@ const E = JDWP.Error;
 const K = JDWP.EventKind;
 const M = { Count: 1, ThreadOnly: 3, ClassOnly: 4, ClassMatch: 5, ClassExclude: 6, LocationOnly: 7, ExceptionOnly: 8, FieldOnly: 9, Step: 10, InstanceOnly: 11 } as const;
 
+/** Event kinds a debugger watches the VM's life with, which a node never refuses. */
+const PASSIVE_KINDS = new Set<number>([K.CLASS_PREPARE, K.CLASS_UNLOAD, K.THREAD_START, K.THREAD_DEATH]);
+
+/**
+ * A request that suspends nothing, of a kind a node never refuses, narrowed only by class patterns (JDI's own
+ * ClassPrepare and ClassUnload requests as it attaches): binding it cannot fail, so it need not be waited for.
+ */
+function passiveWatch(out: EventRequest_Set_Out): boolean {
+  return out.suspendPolicy === JDWP.SuspendPolicy.NONE && PASSIVE_KINDS.has(out.eventKind) && out.modifiers.every((m) => m.modKind === M.ClassMatch || m.modKind === M.ClassExclude);
+}
+
 /**
  * Where a request applies: every node, one node, the nodes that run a type (of them only `slot`, when a thread or
  * instance filter pins one), or the nodes that run a symbol.
@@ -165,6 +176,12 @@ export class RequestManager {
     try {
       if (vtype && out.eventKind === K.BREAKPOINT) req.lineKey = await this.lineKeyOf(vtype, modifiers, out.suspendPolicy);
       this.hold(req);
+      if (passiveWatch(out)) {
+        // Nothing a node could refuse, and nothing it suspends: answered now, bound behind the reply. The Set is
+        // written to every node before the reply, so any later command of the debugger reaches a node after it.
+        void this.bindEverywhere(req).then((errors) => errors.forEach((e) => this.cluster.options.log(`[fabric] request ${req.id} not set on a node: ${e.message}`)));
+        return req.id;
+      }
       if (this.scope?.applies(req)) {
         await this.scope.adopt(req);
         return req.id;
