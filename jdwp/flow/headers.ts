@@ -67,7 +67,7 @@ async function httpFieldsLookup(mirror: VmMirror, fields: Map<string, Value>, na
 }
 
 /** Java's String.hashCode, spread as HashMap spreads it. */
-function hashMapHash(key: string): number {
+export function hashMapHash(key: string): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
   return h ^ (h >>> 16);
@@ -91,7 +91,7 @@ async function hashMapGet(mirror: VmMirror, map: ObjectID, key: string): Promise
 }
 
 /** The JDK server's Headers keep names with the first letter upper case and the rest lower case. */
-function jdkHeadersKey(name: string): string {
+export function jdkHeadersKey(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1).toLowerCase();
 }
 

@@ -5,18 +5,26 @@
  * session's requests are set on that node for that thread alone (JDWP's ThreadOnly), so threads out of scope
  * never suspend at them: the filter runs in the JVM's own agent.
  *
- * The cost on other requests is the entry check: a breakpoint of the proxy's own at each server side's entry,
- * whose thread is held for one read of the mark. The time threads are held for checks is measured per node;
- * past the budget (a share of one core, 1 % by default) the node's checks are switched off with a log line,
- * and its requests stay out of scope. The application is never touched.
+ * Where a server side declares a mark field (a field the application writes only for marked requests) that
+ * carries the scope's kind of mark, the scope watches writes of that field (a ModificationWatchpoint): the value
+ * written is the mark, and other requests are never stopped. Elsewhere the cost on other requests is the entry
+ * check: a breakpoint of the proxy's own at each server side's entry, whose thread is held for one read of the
+ * mark. The time threads are held for checks and watches is measured per node; past the budget (a share of one
+ * core, 1 % by default) the node's checks are switched off with a log line, and its requests stay out of scope.
+ * The application is never touched.
  */
-import type { ThreadID } from '../protocol/wire-types';
+import type { ClassID, FieldID, Location, MethodID, ReferenceTypeID, StringID, ThreadID } from '../protocol/wire-types';
 import type { RequestScopeSpec } from '../flow/scope-spec';
-import { baggageEntry, traceIdOf } from '../flow/scope-spec';
+import { baggageEntry, markMatches, parseMarkKind, scopeReadsMark, traceIdOf } from '../flow/scope-spec';
+import type { EdgeSide, MarkField } from '../flow/edges';
+import { Tag } from '../codec/tags';
+import { FabricErrorCode } from '../errors';
+import { nameToSignature } from '../mirror/names';
 import { JDWP, MOD_KIND } from '../registry';
-import type { Event_Composite_Events } from '../protocol/spec-types';
+import type { Event_Composite_Events, Event_Composite_Events_ClassPrepare, Event_Composite_Events_FieldModification } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
-import { holdsAt, readHeader, sitesOf, type EdgeSite } from './edge-sites';
+import { holdsAt, readHeader, sitesOf, sitesOn, type EdgeSite } from './edge-sites';
+import { jdkServerHeader, readsJdkServer } from './header-path';
 import type { NodeLink } from './node-link';
 import type { OwnRequest } from './own-requests';
 import type { RequestManager, VRequest } from './requests';
@@ -44,21 +52,32 @@ const WINDOW_MS = 1_000;
 /** How often nodes are looked at for server sides still to check (a class loaded later, a node that joined). */
 const REARM_MS = 2_000;
 
+/** The frame a thread is in scope within: a server side's, or the method that wrote a mark field around one. */
+interface Anchor {
+  classID: ClassID;
+  methodID: MethodID;
+  /** The thread's frame count with this frame on top: its exit is the exit at this depth. */
+  depth: number;
+}
+
 /** One thread serving an in-scope request. */
 interface InScope {
   link: NodeLink;
   thread: bigint;
   vthread: bigint;
-  /** The thread's frame count at the server side's entry: its exit is the exit at this depth. */
-  depth: number;
+  anchor: Anchor;
   exit?: OwnRequest;
   bindings: Array<{ req: VRequest; rawId: number }>;
 }
 
-/** Per node: its entry checks and what they cost. */
+/** Per node: its entry checks and mark watches, and what they cost. */
 interface NodeChecks {
+  /** Entry checks, mark field watchpoints and the ClassPrepare watches of mark classes not loaded yet. */
   checks: OwnRequest[];
+  /** Server sites (class:method) checked or watched. */
   armed: Set<string>;
+  /** Per mark field: whether it is watched (or will be, once its class loads); false when it does not resolve. */
+  marks: Map<string, Promise<boolean>>;
   windowStart: number;
   spentMs: number;
   total: number;
@@ -133,7 +152,7 @@ export class RequestScope {
   async arm(link: NodeLink): Promise<void> {
     if (this.closed) return;
     let n = this.nodes.get(link);
-    if (!n) this.nodes.set(link, (n = { checks: [], armed: new Set(), windowStart: Date.now(), spentMs: 0, total: 0, matched: 0, off: false, lastShare: 0 }));
+    if (!n) this.nodes.set(link, (n = { checks: [], armed: new Set(), marks: new Map(), windowStart: Date.now(), spentMs: 0, total: 0, matched: 0, off: false, lastShare: 0 }));
     if (n.off) return;
     const sites = await sitesOf(link, this.cluster.options.edges, 'server').catch(() => [] as EdgeSite[]);
     const node = n;
@@ -142,11 +161,104 @@ export class RequestScope {
         .filter((s) => !node.armed.has(`${s.entry.classID}:${s.entry.methodID}`))
         .map(async (site) => {
           node.armed.add(`${site.entry.classID}:${site.entry.methodID}`);
-          const own = await this.cluster.own.place(link, K.BREAKPOINT, [{ modKind: M.LocationOnly, loc: site.entry }] as never, (l, ev) => this.entered(l, ev, site));
-          if (this.closed || node.off) await this.cluster.own.clear(own);
-          else node.checks.push(own);
+          const mark = this.markOf(site.edge.server);
+          if (mark && (await this.watchMark(link, node, mark))) return;
+          await this.keep(node, await this.cluster.own.place(link, K.BREAKPOINT, [{ modKind: M.LocationOnly, loc: site.entry }] as never, (l, ev) => this.entered(l, ev, site)));
         }),
     );
+  }
+
+  private async keep(n: NodeChecks, own: OwnRequest): Promise<void> {
+    if (this.closed || n.off) await this.cluster.own.clear(own);
+    else n.checks.push(own);
+  }
+
+  /** A server side's mark field, when it carries this scope's kind of mark. */
+  private markOf(side: EdgeSide): MarkField | undefined {
+    const kind = side.mark && parseMarkKind(side.mark.carries);
+    return kind && scopeReadsMark(this.spec, kind) ? side.mark : undefined;
+  }
+
+  /**
+   * Watches writes of a mark field on a node (once per field): now when its class is loaded, else when it loads
+   * (a ClassPrepare watch holds the loading thread until the watchpoint is set). False when the field does not
+   * resolve there: the node's server sides are then checked at their entries.
+   */
+  private watchMark(link: NodeLink, n: NodeChecks, mark: MarkField): Promise<boolean> {
+    let p = n.marks.get(mark.field);
+    if (!p) {
+      const dot = mark.field.lastIndexOf('.');
+      const className = mark.field.slice(0, dot);
+      p = (async () => {
+        const { classes } = await link.client.VirtualMachine.ClassesBySignature(nameToSignature(className));
+        if (!classes.length) {
+          await this.keep(n, await this.cluster.own.place(link, K.CLASS_PREPARE, [{ modKind: M.ClassMatch, classPattern: className }] as never, async (l, ev) => {
+            if (await this.watchField(l, n, mark, (ev as Event_Composite_Events_ClassPrepare).typeID)) return;
+            // The class has no such field: its sites fall back to entry checks.
+            n.marks.set(mark.field, Promise.resolve(false));
+            for (const site of await sitesOf(l, this.cluster.options.edges, 'server')) if (site.edge.server.mark === mark) n.armed.delete(`${site.entry.classID}:${site.entry.methodID}`);
+            await this.arm(l);
+          }));
+          return true;
+        }
+        return (await Promise.all(classes.map((c) => this.watchField(link, n, mark, c.typeID)))).every(Boolean);
+      })().catch(() => false);
+      n.marks.set(mark.field, p);
+    }
+    return p;
+  }
+
+  private async watchField(link: NodeLink, n: NodeChecks, mark: MarkField, typeID: ReferenceTypeID): Promise<boolean> {
+    const name = mark.field.slice(mark.field.lastIndexOf('.') + 1);
+    const { declared } = await link.client.ReferenceType.Fields(typeID);
+    const field = declared.find((f) => f.name === name);
+    if (!field || field.signature !== 'Ljava/lang/String;') {
+      this.cluster.options.log(
+        `[fabric] error ${FabricErrorCode.MARK_FIELD_UNBOUND}: node ${link.name}: mark field ${mark.field} ${field ? `is a ${field.signature}, not a String` : 'is not declared by its class'}; ` +
+          `the request scope checks its server sides at their entries there`,
+      );
+      return false;
+    }
+    const modifiers = [{ modKind: M.FieldOnly, declaring: typeID, fieldID: field.fieldID as FieldID }];
+    await this.keep(n, await this.cluster.own.place(link, K.FIELD_MODIFICATION, modifiers as never, (l, ev) => this.written(l, ev as Event_Composite_Events_FieldModification)));
+    return true;
+  }
+
+  /**
+   * A mark field was written: when the value is this scope's mark, the writing thread enters the scope, within the
+   * outermost server side on its stack, or else within the method that wrote it (a filter around the handler).
+   */
+  private async written(link: NodeLink, ev: Event_Composite_Events_FieldModification): Promise<void> {
+    const started = performance.now();
+    const vthread = ev.thread as bigint;
+    const thread = link.ids.toRaw(vthread);
+    const n = this.nodes.get(link);
+    try {
+      const value = ev.valueToBe;
+      const stringID = value.tag === Tag.STRING && value.value !== 0n ? link.ids.toRaw(value.value as bigint) : undefined;
+      if (thread === undefined || this.closed) return;
+      if (n) n.total++;
+      if (stringID === undefined) return;
+      const [{ stringValue }, { frames }] = await Promise.all([
+        link.client.StringReference.Value(stringID as StringID),
+        link.client.ThreadReference.Frames(thread as ThreadID, 0, -1),
+      ]);
+      if (!markMatches(this.spec, stringValue)) return;
+      if (n) n.matched++;
+      const servers = await sitesOn(link, this.cluster.options.edges);
+      let at = 0;
+      for (let i = frames.length - 1; i > 0 && !at; i--) if (servers.get(frames[i].location.methodID as unknown as bigint)?.some((s) => s.side === 'server')) at = i;
+      const top: Location = frames[at].location;
+      const anchor: Anchor = { classID: top.classID, methodID: top.methodID, depth: frames.length - at };
+      const prior = this.threads.get(`${link.slot}:${thread}`);
+      if (prior) {
+        if (anchor.depth > prior.anchor.depth) return;
+        await this.leave(prior);
+      }
+      await this.enter(link, thread, vthread, anchor);
+    } finally {
+      if (n) this.account(link, n, performance.now() - started);
+    }
   }
 
   /** A request entered a server side: when it carries the mark, its thread enters the scope. */
@@ -165,39 +277,46 @@ export class RequestScope {
         // A call nested in the one in scope stays in scope; an entry at the same depth or above is the thread's
         // next request, so the previous one has ended (its exit event may not have come: HotSpot does not always
         // report the exit of a frame that ran compiled when the watch was placed).
-        if ((await depth()) > prior.depth) return;
+        if ((await depth()) > prior.anchor.depth) return;
         await this.leave(prior);
       }
       if (n) n.total++;
       if (!(await this.marked(link, thread, site))) return;
       if (n) n.matched++;
-      const s: InScope = { link, thread, vthread, depth: await depth(), bindings: [] };
-      this.threads.set(`${link.slot}:${thread}`, s);
-      s.exit = await this.cluster.own.place(link, K.METHOD_EXIT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.ClassOnly, clazz: site.entry.classID }] as never, async (l, exitEv) => {
-        const method = this.cluster.registry.methods.get((exitEv as { location: { methodID: bigint } }).location.methodID)?.raw.get(l);
-        if (method !== (site.entry.methodID as unknown as bigint)) return;
-        const { frameCount: now } = await l.client.ThreadReference.FrameCount(thread as ThreadID);
-        if (now === s.depth) await this.leave(s);
-      });
-      await Promise.all([...this.scoped].map((req) => this.bindFor(s, req)));
+      await this.enter(link, thread, vthread, { classID: site.entry.classID, methodID: site.entry.methodID, depth: await depth() });
     } finally {
       if (n) this.account(link, n, performance.now() - started);
     }
+  }
+
+  /** A thread enters the scope: the session's requests are armed for it, and it leaves when its anchor frame returns. */
+  private async enter(link: NodeLink, thread: bigint, vthread: bigint, anchor: Anchor): Promise<void> {
+    const s: InScope = { link, thread, vthread, anchor, bindings: [] };
+    this.threads.set(`${link.slot}:${thread}`, s);
+    s.exit = await this.cluster.own.place(link, K.METHOD_EXIT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.ClassOnly, clazz: anchor.classID }] as never, async (l, exitEv) => {
+      const method = this.cluster.registry.methods.get((exitEv as { location: { methodID: bigint } }).location.methodID)?.raw.get(l);
+      if (method !== (anchor.methodID as unknown as bigint)) return;
+      const { frameCount: now } = await l.client.ThreadReference.FrameCount(thread as ThreadID);
+      if (now === anchor.depth) await this.leave(s);
+    });
+    await Promise.all([...this.scoped].map((req) => this.bindFor(s, req)));
   }
 
   /** True when the request a thread serves carries the scope's mark. */
   private async marked(link: NodeLink, thread: bigint, site: EdgeSite): Promise<boolean> {
     const spec = this.spec;
     const side = site.edge.server;
+    // The JDK server's headers are read along their fixed field path; other servers' by the general reader.
+    const header = async (name: string) => (readsJdkServer(side) ? await jdkServerHeader(link, thread, name) : undefined) ?? { value: await readHeader(link, thread, 0, side, name) };
     switch (spec.kind) {
       case 'header':
-        return (await readHeader(link, thread, 0, side, spec.name)) === spec.value;
+        return (await header(spec.name)).value === spec.value;
       case 'baggage': {
-        const baggage = await readHeader(link, thread, 0, side, 'baggage');
+        const baggage = (await header('baggage')).value;
         return baggage !== undefined && baggageEntry(baggage, spec.key) === spec.value;
       }
       case 'trace': {
-        const traceparent = await readHeader(link, thread, 0, side, 'traceparent');
+        const traceparent = (await header('traceparent')).value;
         return traceparent !== undefined && traceIdOf(traceparent) === spec.traceId;
       }
       case 'expr':
