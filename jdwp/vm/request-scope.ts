@@ -6,14 +6,14 @@
  * never suspend at them: the filter runs in the JVM's own agent.
  *
  * Where a server side declares a mark field (a field the application writes only for marked requests) that
- * carries the scope's kind of mark, the scope watches writes of that field (a ModificationWatchpoint): the value
- * written is the mark, and other requests are never stopped. Elsewhere the cost on other requests is the entry
+ * carries the scope's kind of mark, the scope watches writes of that field with breakpoints just after them: the
+ * value written is the mark, and other requests are never stopped. Elsewhere the cost on other requests is the entry
  * check: a breakpoint of the proxy's own at each server side's entry, whose thread is held for one read of the
  * mark. The time threads are held for checks and watches is measured per node; past the budget (a share of one
  * core, 1 % by default) the node's checks are switched off with a log line, and its requests stay out of scope.
  * The application is never touched.
  */
-import type { ClassID, FieldID, Location, MethodID, ReferenceTypeID, StringID, ThreadID } from '../protocol/wire-types';
+import type { ClassID, Location, MethodID, ReferenceTypeID, StringID, ThreadID } from '../protocol/wire-types';
 import type { RequestScopeSpec } from '../flow/scope-spec';
 import { baggageEntry, markMatches, parseMarkKind, scopeReadsMark, traceIdOf } from '../flow/scope-spec';
 import type { EdgeSide, MarkField } from '../flow/edges';
@@ -21,9 +21,10 @@ import { Tag } from '../codec/tags';
 import { FabricErrorCode } from '../errors';
 import { nameToSignature } from '../mirror/names';
 import { JDWP, MOD_KIND } from '../registry';
-import type { Event_Composite_Events, Event_Composite_Events_ClassPrepare, Event_Composite_Events_FieldModification } from '../protocol/spec-types';
+import type { Event_Composite_Events, Event_Composite_Events_ClassPrepare } from '../protocol/spec-types';
 import type { Cluster } from './cluster';
 import { holdsAt, readHeader, sitesOf, sitesOn, type EdgeSite } from './edge-sites';
+import { fieldWrites } from './field-writes';
 import { jdkServerHeader, readsJdkServer } from './header-path';
 import type { NodeLink } from './node-link';
 import type { OwnRequest } from './own-requests';
@@ -180,9 +181,10 @@ export class RequestScope {
   }
 
   /**
-   * Watches writes of a mark field on a node (once per field): now when its class is loaded, else when it loads
-   * (a ClassPrepare watch holds the loading thread until the watchpoint is set). False when the field does not
-   * resolve there: the node's server sides are then checked at their entries.
+   * Watches writes of a mark field on a node (once per field), with a breakpoint after each write by its class's
+   * methods: now when its class is loaded, else when it loads (a ClassPrepare watch holds the loading thread until
+   * the breakpoints are set). False when the field does not resolve there: the node's server sides are then
+   * checked at their entries.
    */
   private watchMark(link: NodeLink, n: NodeChecks, mark: MarkField): Promise<boolean> {
     let p = n.marks.get(mark.field);
@@ -209,40 +211,49 @@ export class RequestScope {
   }
 
   private async watchField(link: NodeLink, n: NodeChecks, mark: MarkField, typeID: ReferenceTypeID): Promise<boolean> {
-    const name = mark.field.slice(mark.field.lastIndexOf('.') + 1);
+    const dot = mark.field.lastIndexOf('.');
+    const name = mark.field.slice(dot + 1);
     const { declared } = await link.client.ReferenceType.Fields(typeID);
     const field = declared.find((f) => f.name === name);
-    if (!field || field.signature !== 'Ljava/lang/String;') {
-      this.cluster.options.log(
-        `[fabric] error ${FabricErrorCode.MARK_FIELD_UNBOUND}: node ${link.name}: mark field ${mark.field} ${field ? `is a ${field.signature}, not a String` : 'is not declared by its class'}; ` +
-          `the request scope checks its server sides at their entries there`,
-      );
+    const writes = field?.signature === 'Ljava/lang/String;' ? await fieldWrites(link, typeID, mark.field.slice(0, dot).replace(/\./g, '/'), name) : undefined;
+    if (!writes?.fromLocals.length || writes.others) {
+      const why = !field
+        ? 'is not declared by its class'
+        : !writes
+          ? `is a ${field.signature}, not a String`
+          : writes.others
+            ? `is written by its class from ${writes.others} expression(s) other than a local variable`
+            : 'is written by no method of its class';
+      this.cluster.options.log(`[fabric] error ${FabricErrorCode.MARK_FIELD_UNBOUND}: node ${link.name}: mark field ${mark.field} ${why}; the request scope checks its server sides at their entries there`);
       return false;
     }
-    const modifiers = [{ modKind: M.FieldOnly, declaring: typeID, fieldID: field.fieldID as FieldID }];
-    await this.keep(n, await this.cluster.own.place(link, K.FIELD_MODIFICATION, modifiers as never, (l, ev) => this.written(l, ev as Event_Composite_Events_FieldModification)));
+    await Promise.all(
+      writes.fromLocals.map(async (w) => {
+        const loc = { typeTag: JDWP.TypeTag.CLASS, classID: typeID as unknown as ClassID, methodID: w.methodID, index: BigInt(w.index) };
+        const own = await this.cluster.own.place(link, K.BREAKPOINT, [{ modKind: M.LocationOnly, loc }] as never, (l, ev) => this.written(l, ev, w.slot));
+        await this.keep(n, own);
+      }),
+    );
     return true;
   }
 
   /**
-   * A mark field was written: when the value is this scope's mark, the writing thread enters the scope, within the
-   * outermost server side on its stack, or else within the method that wrote it (a filter around the handler).
+   * A thread is about to write a mark field from a local variable: when the value is this scope's mark, it enters
+   * the scope, within the outermost server side on its stack, or else within the method that writes it (a filter
+   * around the handler).
    */
-  private async written(link: NodeLink, ev: Event_Composite_Events_FieldModification): Promise<void> {
+  private async written(link: NodeLink, ev: Event_Composite_Events, slot: number): Promise<void> {
     const started = performance.now();
-    const vthread = ev.thread as bigint;
+    const vthread = (ev as { thread: bigint }).thread;
     const thread = link.ids.toRaw(vthread);
     const n = this.nodes.get(link);
     try {
-      const value = ev.valueToBe;
-      const stringID = value.tag === Tag.STRING && value.value !== 0n ? link.ids.toRaw(value.value as bigint) : undefined;
       if (thread === undefined || this.closed) return;
       if (n) n.total++;
-      if (stringID === undefined) return;
-      const [{ stringValue }, { frames }] = await Promise.all([
-        link.client.StringReference.Value(stringID as StringID),
-        link.client.ThreadReference.Frames(thread as ThreadID, 0, -1),
-      ]);
+      const { frames } = await link.client.ThreadReference.Frames(thread as ThreadID, 0, -1);
+      const [value] = (await link.client.StackFrame.GetValues(thread as ThreadID, frames[0].frameID, [{ slot, sigbyte: Tag.OBJECT }])).values;
+      if (value?.tag !== Tag.STRING || !value.value) return;
+      const { stringValue } = await link.client.StringReference.Value(value.value as StringID);
       if (!markMatches(this.spec, stringValue)) return;
       if (n) n.matched++;
       const servers = await sitesOn(link, this.cluster.options.edges);
