@@ -40,7 +40,6 @@ const paths = new WeakMap<NodeLink, { at: number; fields: Promise<PathFields | u
 
 /** True for a server side this path reads: the JDK server's, with the exchange as its key. */
 export function readsJdkServer(side: EdgeSide): boolean {
-  if (process.env.NOFAST) return false;
   return side.method === SERVER_METHOD && side.key.trim() === EXCHANGE_KEY;
 }
 

@@ -86,6 +86,8 @@ interface NodeChecks {
   off: boolean;
   /** The share of a core the last full window cost. */
   lastShare: number;
+  /** The time checks and watches held threads, in all. */
+  heldMs: number;
 }
 
 /** What a scope reports per node (Fabric.RequestScopeInfo, the CLI and the adapter). */
@@ -96,6 +98,8 @@ export interface ScopeNodeReport {
   inScope: number;
   costPermille: number;
   off: boolean;
+  /** The time checks and watches held threads there, in all (ms). */
+  heldMs: number;
 }
 
 /** One session's request scope. */
@@ -153,7 +157,7 @@ export class RequestScope {
   async arm(link: NodeLink): Promise<void> {
     if (this.closed) return;
     let n = this.nodes.get(link);
-    if (!n) this.nodes.set(link, (n = { checks: [], armed: new Set(), marks: new Map(), windowStart: Date.now(), spentMs: 0, total: 0, matched: 0, off: false, lastShare: 0 }));
+    if (!n) this.nodes.set(link, (n = { checks: [], armed: new Set(), marks: new Map(), windowStart: Date.now(), spentMs: 0, total: 0, matched: 0, off: false, lastShare: 0, heldMs: 0 }));
     if (n.off) return;
     const sites = await sitesOf(link, this.cluster.options.edges, 'server').catch(() => [] as EdgeSite[]);
     const node = n;
@@ -351,6 +355,7 @@ export class RequestScope {
       if (n.lastShare > this.cluster.options.scopeBudget && !n.off) void this.switchOff(link, n);
     }
     n.spentMs += ms;
+    n.heldMs += ms;
   }
 
   private async switchOff(link: NodeLink, n: NodeChecks): Promise<void> {
@@ -373,6 +378,7 @@ export class RequestScope {
         inScope: [...this.threads.values()].filter((s) => s.link === link).length,
         costPermille: Math.round((n?.lastShare ?? 0) * 1000),
         off: n?.off ?? false,
+        heldMs: n?.heldMs ?? 0,
       };
     });
   }
