@@ -56,13 +56,14 @@ describe('request scopes with a mark field (the demo flow and its DebugMark filt
     const vm = await JdwpClient.attach(parseAddress(flow.proxyAddress!));
     const mirror = new VmMirror(vm);
     try {
-      await vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
+      // Set before the scope, so that the scope takes them off the nodes and gives them back when it ends.
       const requests = await Promise.all(
         (['DEMO_BREAKPOINT', 'DEMO_STOCK'] as const).map(async (m) => {
           const { className, line } = demoMarker(m);
           return vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, className, line) }]);
         }),
       );
+      await vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
       const hits = collectHits(vm, mirror);
       const plainOnly = await load(flow, 2_000, 0);
       let info = await vm.Fabric.RequestScopeInfo();
@@ -72,7 +73,7 @@ describe('request scopes with a mark field (the demo flow and its DebugMark filt
 
       const results = await load(flow, 6_000, 10);
       const marked = results.filter((r) => r.marked).length;
-      assert.ok(marked >= 20 && results.length - marked >= 200, `${marked} marked of ${results.length}`);
+      assert.ok(marked >= 15 && results.length - marked >= 150, `${marked} marked of ${results.length}`);
       for (let i = 0; i < 100 && hits.length < 2 * marked; i++) await sleep(50);
       assert.ok(hits.every((h) => h.header === 'alice'), `only marked requests stopped: ${JSON.stringify(hits.filter((h) => h.header !== 'alice'))}`);
       assert.equal(hits.filter((h) => h.node.startsWith('orders')).length, marked, 'each marked request stopped once in orders');
@@ -82,6 +83,8 @@ describe('request scopes with a mark field (the demo flow and its DebugMark filt
       assert.ok(!log.some((l) => /error 1072/.test(l)), log.join('\n'));
       await vm.Fabric.SetRequestScope('');
       assert.equal(flow.proxy!.cluster.own.count(), 0, 'no watch, no exit watch left');
+      const unscoped = requests.map((r) => flow.proxy!.session!.requests.requests.get(r.requestID)!.bindings.length);
+      assert.deepEqual(unscoped, [1, 1], 'unscoped again: each breakpoint is set on the node that runs its class');
       for (const r of requests) await vm.EventRequest.Clear(K.BREAKPOINT, r.requestID);
     } finally {
       await vm.dispose();
