@@ -1,15 +1,16 @@
 /**
  * Request-scoped debugging. A session with a scope arms its breakpoints (and exception, method and field
  * requests) only for threads that serve an in-scope request: a thread enters the scope at a server side of an
- * RPC edge whose request carries the scope's mark, and leaves it when that server side returns. Meanwhile the
- * session's requests are set on that node for that thread alone (JDWP's ThreadOnly), so threads out of scope
- * never suspend at them: the filter runs in the JVM's own agent.
+ * RPC edge whose request carries the scope's mark (or writes a mark field), and leaves it when that server side
+ * (or the method that wrote the field before it) returns. Meanwhile the session's requests are set on that node
+ * for that thread alone (JDWP's ThreadOnly), so threads out of scope never suspend at them: the filter runs in
+ * the JVM's own agent.
  *
  * Where a server side declares a mark field (a field the application writes only for marked requests) that
- * carries the scope's kind of mark, the scope watches writes of that field with breakpoints just after them: the
- * value written is the mark, and other requests are never stopped. Elsewhere the cost on other requests is the entry
- * check: a breakpoint of the proxy's own at each server side's entry, whose thread is held for one read of the
- * mark. The time threads are held for checks and watches is measured per node; past the budget (a share of one
+ * carries the scope's kind of mark, the scope watches the writes of that field with breakpoints at them
+ * (field-writes.ts): the value written is the mark, and other requests are never stopped. Elsewhere the cost on
+ * other requests is the entry check: a breakpoint of the proxy's own at each server side's entry, whose thread is
+ * held for one read of the mark (header-path.ts on the JDK's server). The time threads are held for checks and watches is measured per node; past the budget (a share of one
  * core, 1 % by default) the node's checks are switched off with a log line, and its requests stay out of scope.
  * The application is never touched.
  */
@@ -86,7 +87,7 @@ interface NodeChecks {
   off: boolean;
   /** The share of a core the last full window cost. */
   lastShare: number;
-  /** The time checks and watches held threads, in all. */
+  /** The time checks and mark watches held threads until they decided, in all. */
   heldMs: number;
 }
 
@@ -98,7 +99,7 @@ export interface ScopeNodeReport {
   inScope: number;
   costPermille: number;
   off: boolean;
-  /** The time checks and watches held threads there, in all (ms). */
+  /** The time checks and mark watches held threads there until they decided, in all (ms). */
   heldMs: number;
 }
 
@@ -153,7 +154,7 @@ export class RequestScope {
     this.timer.unref();
   }
 
-  /** Places entry checks at the server sides found on a node and not checked yet. */
+  /** Places entry checks (or mark field watches) at the server sides found on a node and not checked yet. */
   async arm(link: NodeLink): Promise<void> {
     if (this.closed) return;
     let n = this.nodes.get(link);
@@ -185,7 +186,7 @@ export class RequestScope {
   }
 
   /**
-   * Watches writes of a mark field on a node (once per field), with a breakpoint after each write by its class's
+   * Watches writes of a mark field on a node (once per field), with a breakpoint at each write by its class's
    * methods: now when its class is loaded, else when it loads (a ClassPrepare watch holds the loading thread until
    * the breakpoints are set). False when the field does not resolve there: the node's server sides are then
    * checked at their entries.
@@ -247,12 +248,12 @@ export class RequestScope {
    * around the handler).
    */
   private async written(link: NodeLink, ev: Event_Composite_Events, slot: number): Promise<void> {
-    const started = performance.now();
     const vthread = (ev as { thread: bigint }).thread;
     const thread = link.ids.toRaw(vthread);
-    const n = this.nodes.get(link);
+    const checked = this.checkTimer(link, performance.now());
     try {
       if (thread === undefined || this.closed) return;
+      const n = this.nodes.get(link);
       if (n) n.total++;
       const { frames } = await link.client.ThreadReference.Frames(thread as ThreadID, 0, -1);
       const [value] = (await link.client.StackFrame.GetValues(thread as ThreadID, frames[0].frameID, [{ slot, sigbyte: Tag.OBJECT }])).values;
@@ -260,6 +261,7 @@ export class RequestScope {
       const { stringValue } = await link.client.StringReference.Value(value.value as StringID);
       if (!markMatches(this.spec, stringValue)) return;
       if (n) n.matched++;
+      checked();
       const servers = await sitesOn(link, this.cluster.options.edges);
       let at = 0;
       for (let i = frames.length - 1; i > 0 && !at; i--) if (servers.get(frames[i].location.methodID as unknown as bigint)?.some((s) => s.side === 'server')) at = i;
@@ -272,13 +274,27 @@ export class RequestScope {
       }
       await this.enter(link, thread, vthread, anchor);
     } finally {
-      if (n) this.account(link, n, performance.now() - started);
+      checked();
     }
+  }
+
+  /**
+   * Starts timing one check on a node; the function returned ends it (once) and counts its time against the
+   * budget. Arming a marked request's thread comes after it: that is the marked request's cost, not the check's.
+   */
+  private checkTimer(link: NodeLink, started: number): () => void {
+    let done = false;
+    return () => {
+      const n = this.nodes.get(link);
+      if (done || !n) return;
+      done = true;
+      this.account(link, n, performance.now() - started);
+    };
   }
 
   /** A request entered a server side: when it carries the mark, its thread enters the scope. */
   private async entered(link: NodeLink, ev: Event_Composite_Events, site: EdgeSite): Promise<void> {
-    const started = performance.now();
+    const checked = this.checkTimer(link, performance.now());
     const vthread = (ev as { thread: bigint }).thread;
     const thread = link.ids.toRaw(vthread);
     const n = this.nodes.get(link);
@@ -298,9 +314,10 @@ export class RequestScope {
       if (n) n.total++;
       if (!(await this.marked(link, thread, site))) return;
       if (n) n.matched++;
+      checked();
       await this.enter(link, thread, vthread, { classID: site.entry.classID, methodID: site.entry.methodID, depth: await depth() });
     } finally {
-      if (n) this.account(link, n, performance.now() - started);
+      checked();
     }
   }
 
