@@ -69,6 +69,8 @@ interface InScope {
   vthread: bigint;
   anchor: Anchor;
   exit?: OwnRequest;
+  /** For a thread a mark field put in scope: its next entry of the anchor method (no entry check sees it). */
+  next?: OwnRequest;
   bindings: Array<{ req: VRequest; rawId: number }>;
 }
 
@@ -272,7 +274,7 @@ export class RequestScope {
         if (anchor.depth > prior.anchor.depth) return;
         await this.leave(prior);
       }
-      await this.enter(link, thread, vthread, anchor);
+      await this.enter(link, thread, vthread, anchor, true);
     } finally {
       checked();
     }
@@ -321,10 +323,22 @@ export class RequestScope {
     }
   }
 
-  /** A thread enters the scope: the session's requests are armed for it, and it leaves when its anchor frame returns. */
-  private async enter(link: NodeLink, thread: bigint, vthread: bigint, anchor: Anchor): Promise<void> {
+  /**
+   * A thread enters the scope: the session's requests are armed for it, and it leaves when its anchor frame
+   * returns. With `watchNext` (a thread put in scope by a mark field, which no entry check sees again), it also
+   * leaves when it next enters the anchor method at the same depth or above: the exit of a frame that ran compiled
+   * is not always reported.
+   */
+  private async enter(link: NodeLink, thread: bigint, vthread: bigint, anchor: Anchor, watchNext = false): Promise<void> {
     const s: InScope = { link, thread, vthread, anchor, bindings: [] };
     this.threads.set(`${link.slot}:${thread}`, s);
+    if (watchNext) {
+      const loc = { typeTag: JDWP.TypeTag.CLASS, classID: anchor.classID, methodID: anchor.methodID, index: 0n };
+      s.next = await this.cluster.own.place(link, K.BREAKPOINT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.LocationOnly, loc }] as never, async (l) => {
+        const { frameCount: now } = await l.client.ThreadReference.FrameCount(thread as ThreadID);
+        if (now <= anchor.depth && this.threads.get(`${link.slot}:${thread}`) === s) await this.leave(s);
+      });
+    }
     s.exit = await this.cluster.own.place(link, K.METHOD_EXIT, [{ modKind: M.ThreadOnly, thread }, { modKind: M.ClassOnly, clazz: anchor.classID }] as never, async (l, exitEv) => {
       const method = this.cluster.registry.methods.get((exitEv as { location: { methodID: bigint } }).location.methodID)?.raw.get(l);
       if (method !== (anchor.methodID as unknown as bigint)) return;
@@ -360,7 +374,8 @@ export class RequestScope {
   private async leave(s: InScope): Promise<void> {
     this.threads.delete(`${s.link.slot}:${s.thread}`);
     const bindings = s.bindings.splice(0);
-    await Promise.all([...bindings.map((b) => this.requests.unbindRaw(b.req, s.link, b.rawId)), s.exit ? this.cluster.own.clear(s.exit) : undefined]);
+    const own = [s.exit, s.next].filter((o): o is OwnRequest => o !== undefined);
+    await Promise.all([...bindings.map((b) => this.requests.unbindRaw(b.req, s.link, b.rawId)), ...own.map((o) => this.cluster.own.clear(o))]);
   }
 
   private account(link: NodeLink, n: NodeChecks, ms: number): void {
