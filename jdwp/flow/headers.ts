@@ -106,6 +106,11 @@ export async function headerByFields(mirror: VmMirror, object: ObjectID, name: s
   const wanted = name.toLowerCase();
   const type = await mirror.typeOfObject(object);
   if (type.name === 'java.lang.String') return mirror.stringValue(object);
+  if (type.name === 'sun.net.httpserver.UnmodifiableHeaders') {
+    // It wraps the Headers it was made of (its own inherited map is empty from JDK 18 on).
+    const wrapped = idOf((await readFields(mirror, object, ['headers'])).get('headers'));
+    if (wrapped !== 0n) return headerByFields(mirror, wrapped, name, depth + 1);
+  }
   if (type.name === 'com.sun.net.httpserver.Headers' || type.name === 'sun.net.httpserver.UnmodifiableHeaders') {
     const map = idOf((await readFields(mirror, object, ['map'])).get('map'));
     if (map !== 0n && (await mirror.typeOfObject(map)).name === 'java.util.HashMap') return firstOf(mirror, await hashMapGet(mirror, map, jdkHeadersKey(name)));

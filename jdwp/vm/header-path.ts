@@ -2,7 +2,8 @@
  * A request header read along the fixed field path of the JDK's HTTP server, in a thread stopped at the entry of
  * its server side (`AuthFilter.doFilter(HttpExchange, Chain)`): HttpExchangeImpl.impl, ExchangeImpl.reqHdrs,
  * UnmodifiableHeaders.headers, Headers.map, then the one HashMap bucket of the header, and its LinkedList's first
- * item. The path's field IDs are resolved once per node and no object's type is asked, so a check reads 8
+ * item (JDK 17; from JDK 18 or so the LinkedList is wrapped in an unmodifiable list, one read more, learned per
+ * node). The path's field IDs are resolved once per node and no object's type is asked, so a check reads 8
  * commands when the header is absent (the usual unmarked request) and 12 when it is present, each on the answer
  * of the one before. Any other shape (another JDK's classes, a wrapped exchange) gives undefined: the general
  * reader (headers.ts) then reads it.
@@ -30,13 +31,18 @@ const PATH_FIELDS = {
   'Ljava/util/LinkedList$Node;': ['item'],
 } as const;
 
-type FieldName = (typeof PATH_FIELDS)[keyof typeof PATH_FIELDS][number];
-type PathFields = Record<FieldName, { fieldID: FieldID }>;
+/** The list a JDK that wraps header values wraps them in, and its field that holds the LinkedList. */
+const WRAPPER = 'Ljava/util/Collections$UnmodifiableList;';
+
+type FieldName = (typeof PATH_FIELDS)[keyof typeof PATH_FIELDS][number] | 'list';
+type PathFields = Record<Exclude<FieldName, 'list'>, { fieldID: FieldID }> & { list?: { fieldID: FieldID } };
 
 /** How long a node whose path could not be resolved (a class not loaded yet) waits before it is tried again. */
 const RETRY_MS = 2_000;
 
 const paths = new WeakMap<NodeLink, { at: number; fields: Promise<PathFields | undefined> }>();
+/** Per node, whether its JDK wraps header value lists (learned at the first header found there). */
+const wrapsLists = new WeakMap<NodeLink, boolean>();
 
 /** True for a server side this path reads: the JDK server's, with the exchange as its key. */
 export function readsJdkServer(side: EdgeSide): boolean {
@@ -45,7 +51,7 @@ export function readsJdkServer(side: EdgeSide): boolean {
 
 async function resolve(link: NodeLink): Promise<PathFields | undefined> {
   const found = await Promise.all(
-    Object.entries(PATH_FIELDS).map(async ([signature, names]) => {
+    [...Object.entries(PATH_FIELDS), [WRAPPER, ['list']] as const].map(async ([signature, names]) => {
       const { classes } = await link.client.VirtualMachine.ClassesBySignature(signature);
       if (classes.length !== 1) return undefined;
       const { declared } = await link.client.ReferenceType.Fields(classes[0].typeID as ReferenceTypeID);
@@ -53,7 +59,9 @@ async function resolve(link: NodeLink): Promise<PathFields | undefined> {
       return fields.every(Boolean) ? fields.map((f, i) => [names[i], { fieldID: f!.fieldID }] as const) : undefined;
     }),
   );
-  return found.every(Boolean) ? (Object.fromEntries(found.flat() as Array<readonly [string, { fieldID: FieldID }]>) as PathFields) : undefined;
+  const wrapper = found.pop();
+  if (!found.every(Boolean)) return undefined;
+  return Object.fromEntries([...found, wrapper ?? []].flat() as Array<readonly [string, { fieldID: FieldID }]>) as PathFields;
 }
 
 function pathOf(link: NodeLink): Promise<PathFields | undefined> {
@@ -76,8 +84,23 @@ export async function jdkServerHeader(link: NodeLink, thread: bigint, name: stri
   const path = await pathOf(link);
   if (!path) return undefined;
   const c = link.client;
-  const get = async (object: ObjectID, ...names: FieldName[]) => (await c.ObjectReference.GetValues(object, names.map((n) => path[n]))).values;
+  const get = async (object: ObjectID, ...names: FieldName[]) => (await c.ObjectReference.GetValues(object, names.map((n) => path[n]!))).values;
   const absent = { value: undefined };
+  const firstNode = async (list: ObjectID): Promise<Value> => {
+    const wraps = wrapsLists.get(link);
+    if (wraps !== true) {
+      try {
+        const [first] = await get(list, 'first');
+        wrapsLists.set(link, false);
+        return first;
+      } catch (err) {
+        if (wraps === false || !path.list) throw err;
+      }
+    }
+    const [first] = await get(idOf((await get(list, 'list'))[0]), 'first');
+    wrapsLists.set(link, true);
+    return first;
+  };
   try {
     const t = thread as ThreadID;
     const { frames } = await c.ThreadReference.Frames(t, 0, 1);
@@ -100,7 +123,7 @@ export async function jdkServerHeader(link: NodeLink, thread: bigint, name: stri
       const [h, k, v, next] = await get(node, 'hash', 'key', 'value', 'next');
       if (h.value === hash) {
         // The key's text is read with the list's first node: the same hash is nearly always the same key.
-        const [{ stringValue }, [first]] = await Promise.all([c.StringReference.Value(idOf(k) as StringID), get(idOf(v), 'first')]);
+        const [{ stringValue }, first] = await Promise.all([c.StringReference.Value(idOf(k) as StringID), firstNode(idOf(v))]);
         if (stringValue === key) {
           if (idOf(first) === 0n) return absent;
           const [item] = await get(idOf(first), 'item');

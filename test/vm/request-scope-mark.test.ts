@@ -67,13 +67,13 @@ describe('request scopes with a mark field (the demo flow and its DebugMark filt
       const hits = collectHits(vm, mirror);
       const plainOnly = await load(flow, 2_000, 0);
       let info = await vm.Fabric.RequestScopeInfo();
-      assert.ok(plainOnly.length >= 50, `${plainOnly.length} requests`);
+      assert.ok(plainOnly.length >= 30, `${plainOnly.length} requests`);
       assert.deepEqual(info.nodes.map((n) => [n.node, n.checks]), info.nodes.map((n) => [n.node, 0]), 'unmarked requests are never checked');
       assert.equal(hits.length, 0, `nor stopped: ${JSON.stringify(hits)}`);
 
       const results = await load(flow, 6_000, 10);
       const marked = results.filter((r) => r.marked).length;
-      assert.ok(marked >= 15 && results.length - marked >= 150, `${marked} marked of ${results.length}`);
+      assert.ok(marked >= 10 && results.length - marked >= 100, `${marked} marked of ${results.length}`);
       for (let i = 0; i < 100 && hits.length < 2 * marked; i++) await sleep(50);
       assert.ok(hits.every((h) => h.header === 'alice'), `only marked requests stopped: ${JSON.stringify(hits.filter((h) => h.header !== 'alice'))}`);
       assert.equal(hits.filter((h) => h.node.startsWith('orders')).length, marked, 'each marked request stopped once in orders');
