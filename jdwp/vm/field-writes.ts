@@ -7,7 +7,7 @@
  * as it is set.)
  */
 import type { MethodID, ReferenceTypeID } from '../protocol/wire-types';
-import type { NodeLink } from './node-link';
+import type { JdwpClient } from '../client/client';
 
 /** One write of the field: the method, the put's index, and the local variable slot whose value it writes. */
 export interface FieldWrite {
@@ -116,8 +116,7 @@ const OPERAND_BYTES: number[] = (() => {
  * counts as from a local when the instruction just before the put loads a local and the put is no jump target
  * (so that load is what put the value on the stack).
  */
-export async function fieldWrites(link: NodeLink, typeID: ReferenceTypeID, className: string, fieldName: string): Promise<FieldWrites> {
-  const c = link.client;
+export async function fieldWrites(c: JdwpClient, typeID: ReferenceTypeID, className: string, fieldName: string): Promise<FieldWrites> {
   const [{ count, bytes }, { declared }] = await Promise.all([c.ReferenceType.ConstantPool(typeID), c.ReferenceType.Methods(typeID)]);
   const refs = fieldRefs(count, bytes, className, fieldName);
   const result: FieldWrites = { fromLocals: [], others: 0 };

@@ -222,7 +222,7 @@ export class RequestScope {
     const name = mark.field.slice(dot + 1);
     const { declared } = await link.client.ReferenceType.Fields(typeID);
     const field = declared.find((f) => f.name === name);
-    const writes = field?.signature === 'Ljava/lang/String;' ? await fieldWrites(link, typeID, mark.field.slice(0, dot).replace(/\./g, '/'), name) : undefined;
+    const writes = field?.signature === 'Ljava/lang/String;' ? await fieldWrites(link.client, typeID, mark.field.slice(0, dot).replace(/\./g, '/'), name) : undefined;
     if (!writes?.fromLocals.length || writes.others) {
       const why = !field
         ? 'is not declared by its class'
