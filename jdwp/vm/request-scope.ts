@@ -202,7 +202,9 @@ export class RequestScope {
         const { classes } = await link.client.VirtualMachine.ClassesBySignature(nameToSignature(className));
         if (!classes.length) {
           await this.keep(n, await this.cluster.own.place(link, K.CLASS_PREPARE, [{ modKind: M.ClassMatch, classPattern: className }] as never, async (l, ev) => {
-            if (await this.watchField(l, n, mark, (ev as Event_Composite_Events_ClassPrepare).typeID)) return;
+            // The event comes with the virtual type: the field is looked up in the node's own.
+            const raw = this.cluster.registry.byId.get((ev as Event_Composite_Events_ClassPrepare).typeID as unknown as bigint)?.members.get(l);
+            if (raw !== undefined && (await this.watchField(l, n, mark, raw as unknown as ReferenceTypeID))) return;
             // The class has no such field: its sites fall back to entry checks.
             n.marks.set(mark.field, Promise.resolve(false));
             for (const site of await sitesOf(l, this.cluster.options.edges, 'server')) if (site.edge.server.mark === mark) n.armed.delete(`${site.entry.classID}:${site.entry.methodID}`);

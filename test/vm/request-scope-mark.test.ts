@@ -8,13 +8,16 @@ import { demoEdges, demoMarker, httpPort, startFlowCluster, type FlowCluster } f
 import { LoadGenerator, type LoadResult } from '../../cli/load';
 import { JdwpClient } from '../../jdwp/client/client';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
-import { parseEdges, type RpcEdge } from '../../jdwp/flow/edges';
+import { edgeSet, parseEdges, type RpcEdge } from '../../jdwp/flow/edges';
 import { SMALL_JVM_FLAGS, startJvm, type Jvm } from '../../jdwp/launch/java';
 import { VmMirror } from '../../jdwp/mirror/vm-mirror';
 import { JDWP } from '../../jdwp/registry';
 import { parseAddress } from '../../jdwp/transport/tcp';
+import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
+import type { ThreadID } from '../../jdwp/protocol/wire-types';
+import { killAll, lineOf, startFixture } from '../support/fixtures';
 import { collectHits } from './scope-support';
-import { sleep } from './support';
+import { attachAfterDebugger, sleep, startProxy, type ProxyUnderTest } from './support';
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
@@ -165,6 +168,62 @@ describe('request scopes with a mark field that does not resolve', function () {
       for (let i = 0; i < 3; i++) assert.equal(await order(flow.nodes[0].url, false), 200);
       const [node] = (await vm.Fabric.RequestScopeInfo()).nodes;
       assert.equal(node.checks, 3, 'each request was checked at the entry');
+    } finally {
+      await vm.dispose();
+    }
+  });
+});
+
+describe('request scopes with a mark field whose class loads later (markfix.Marks)', function () {
+  this.timeout(120_000);
+  const jvms: Jvm[] = [];
+  let proxy: ProxyUnderTest | undefined;
+
+  after(async () => {
+    await proxy?.close().catch(() => undefined);
+    await killAll(jvms);
+  });
+
+  it('watches the field once its class prepares, and puts in scope only the requests written with the mark', async () => {
+    const jvm = await startFixture(jvms, 'markfix.Marks');
+    const url = `http://127.0.0.1:${await httpPort(jvm)}/`;
+    const edges = edgeSet(
+      parseEdges([
+        {
+          name: 'markfix',
+          client: { method: 'markfix.Marks.call', key: 'arg0' },
+          server: { method: 'markfix.Marks.serve', key: 'arg0', mark: { field: 'markfix.Marks$Late.session', carries: 'header:X-Debug-Session' } },
+        },
+      ]),
+      false,
+    );
+    proxy = await startProxy([jvm], { scopeBudget: 10, edges });
+    const vm = await attachAfterDebugger(proxy.vm);
+    const stops: string[] = [];
+    vm.on('event', (e: Event_Composite_Event) => {
+      for (const ev of e.events) {
+        if (ev.eventKind !== K.BREAKPOINT) continue;
+        const thread = (ev as { thread: ThreadID }).thread;
+        void vm.ThreadReference.Name(thread).then(({ threadName }) => {
+          stops.push(threadName);
+          return vm.ThreadReference.Resume(thread);
+        });
+      }
+    });
+    const get = async (who: string) => {
+      const res = await fetch(`${url}?${who}`);
+      return res.text();
+    };
+    try {
+      assert.equal((await vm.VirtualMachine.ClassesBySignature('Lmarkfix/Marks$Late;')).classes.length, 0, 'not loaded yet');
+      await vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
+      await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'markfix.Marks', lineOf('markfix/Marks.java', 'MARK_SERVED')) }]);
+      assert.equal(await get('bob'), 'served bob');
+      assert.equal(await get('alice'), 'served alice');
+      assert.equal(await get('carol'), 'served carol');
+      assert.equal(stops.length, 1, JSON.stringify(stops));
+      const [node] = (await vm.Fabric.RequestScopeInfo()).nodes;
+      assert.deepEqual([node.checks, node.matched, node.inScope], [3, 1, 0], 'each write checked once its class loaded, the marked one in scope until serve returned');
     } finally {
       await vm.dispose();
     }
