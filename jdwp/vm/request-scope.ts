@@ -259,18 +259,19 @@ export class RequestScope {
       if (thread === undefined || this.closed) return;
       const n = this.nodes.get(link);
       if (n) n.total++;
-      const { frames } = await link.client.ThreadReference.Frames(thread as ThreadID, 0, -1);
-      const [value] = (await link.client.StackFrame.GetValues(thread as ThreadID, frames[0].frameID, [{ slot, sigbyte: Tag.OBJECT }])).values;
+      const [top] = (await link.client.ThreadReference.Frames(thread as ThreadID, 0, 1)).frames;
+      const [value] = (await link.client.StackFrame.GetValues(thread as ThreadID, top.frameID, [{ slot, sigbyte: Tag.OBJECT }])).values;
       if (value?.tag !== Tag.STRING || !value.value) return;
       const { stringValue } = await link.client.StringReference.Value(value.value as StringID);
       if (!markMatches(this.spec, stringValue)) return;
       if (n) n.matched++;
       checked();
+      const { frames } = await link.client.ThreadReference.Frames(thread as ThreadID, 0, -1);
       const servers = await sitesOn(link, this.cluster.options.edges);
       let at = 0;
       for (let i = frames.length - 1; i > 0 && !at; i--) if (servers.get(frames[i].location.methodID as unknown as bigint)?.some((s) => s.side === 'server')) at = i;
-      const top: Location = frames[at].location;
-      const anchor: Anchor = { classID: top.classID, methodID: top.methodID, depth: frames.length - at };
+      const { classID, methodID }: Location = frames[at].location;
+      const anchor: Anchor = { classID, methodID, depth: frames.length - at };
       const prior = this.threads.get(`${link.slot}:${thread}`);
       if (prior) {
         if (anchor.depth > prior.anchor.depth) return;
