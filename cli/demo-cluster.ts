@@ -6,12 +6,21 @@ import { compileJava, startJvm, SMALL_JVM_FLAGS, type Jvm } from '../jdwp/launch
 import { formatAddress } from '../jdwp/transport/tcp';
 import { VirtualVm } from '../jdwp/vm/server';
 import type { ClusterOptions } from '../jdwp/vm/cluster';
+import { edgeSet, loadEdges, type RpcEdge } from '../jdwp/flow/edges';
 
 /** The project root (this file runs from out/cli). */
 const ROOT = path.resolve(__dirname, '..', '..');
 
 /** Where the demo services' sources live. */
 export const DEMO_SOURCES = path.join(ROOT, 'demo', 'src');
+
+/** The demo's edges: the JDK's HTTP edge, whose server side names the mark field of the demo's DebugMark filter. */
+export const DEMO_EDGES = path.join(ROOT, 'demo', 'edges.json');
+
+/** The edges a proxy over the demo uses: demo/edges.json alone (it restates the JDK HTTP preset, with the mark field). */
+export function demoEdges(): RpcEdge[] {
+  return edgeSet(loadEdges(DEMO_EDGES), false);
+}
 
 /** The demo's services, downstream last: gateway calls orders, orders calls inventory. */
 export const DEMO_SERVICES = ['gateway', 'orders', 'inventory'] as const;

@@ -1,5 +1,5 @@
 import { num, parseArgs, usageOf, UsageError, type CommandDecl } from './args';
-import { demoMarker, startFlowCluster } from './demo-cluster';
+import { demoEdges, demoMarker, startFlowCluster } from './demo-cluster';
 import { ExitCode } from './exit-codes';
 import { LoadGenerator } from './load';
 
@@ -58,7 +58,7 @@ export async function demo(argv: string[]): Promise<number> {
     throw err;
   }
   console.log(`Starting the demo flow (gateway -> orders -> inventory), ${perService} JVMs per service, and the virtual VM...`);
-  const cluster = await startFlowCluster({ perService, port, dialIn, log: (line) => console.log(line) });
+  const cluster = await startFlowCluster({ perService, port, dialIn, proxy: { edges: demoEdges() }, log: (line) => console.log(line) });
   const proxy = cluster.proxy!;
   const at = cluster.proxyAddress!;
   const { host, port: proxyPort } = proxy.address;

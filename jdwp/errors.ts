@@ -52,6 +52,8 @@ export const FabricErrorCode = {
   EDGES_INVALID: 1070,
   /** A request scope (--request-scope, Fabric.SetRequestScope, requestScope, trace --request) is malformed. */
   SCOPE_INVALID: 1071,
+  /** An edge's mark field does not resolve on a node (no such String field in its class); the node checks entries instead. */
+  MARK_FIELD_UNBOUND: 1072,
 } as const;
 
 /** The numbered code of a FabricError. */

@@ -6,6 +6,18 @@
 import * as fs from 'node:fs';
 import { FabricError, FabricErrorCode } from '../errors';
 import { nameToSignature } from '../mirror/names';
+import { parseMarkKind } from './scope-spec';
+
+/**
+ * A field the application or its framework writes only for requests that carry a mark, with the mark's value (a
+ * String): a request scope watches it instead of checking every request at the server side's entry.
+ */
+export interface MarkField {
+  /** `pkg.Class.field`, static or instance (nested classes with `$`); a String field. */
+  field: string;
+  /** Which mark it holds: `header:NAME` (that header's value), `baggage:KEY` (that entry's value) or `trace` (the trace-id). */
+  carries: string;
+}
 
 /** One side of an edge: a method and how to read the call's key in its frame. */
 export interface EdgeSide {
@@ -21,6 +33,8 @@ export interface EdgeSide {
   key: string;
   /** The header that carries the key when `key` gives headers (default `traceparent`, the W3C trace context). */
   header?: string;
+  /** Server sides only: a field written for marked requests alone, while this side runs or by a method around it. */
+  mark?: MarkField;
 }
 
 /** An RPC edge: a client side, a server side, and the label of a hop (a template in the client's frame). */
@@ -79,15 +93,26 @@ function invalid(where: string, message: string): FabricError {
 
 const METHOD_NAME = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/;
 
-function sideOf(value: unknown, where: string): EdgeSide {
+function markOf(value: unknown, where: string): MarkField {
+  if (!value || typeof value !== 'object') throw invalid(where, 'must be an object with "field" and "carries"');
+  const v = value as Record<string, unknown>;
+  for (const k of Object.keys(v)) if (!['field', 'carries'].includes(k)) throw invalid(where, `unknown property "${k}"`);
+  if (typeof v.field !== 'string' || !METHOD_NAME.test(v.field)) throw invalid(`${where}.field`, 'must be "package.Class.field"');
+  if (typeof v.carries !== 'string' || !parseMarkKind(v.carries)) throw invalid(`${where}.carries`, 'must be "header:NAME", "baggage:KEY" or "trace"');
+  return { field: v.field, carries: v.carries };
+}
+
+function sideOf(value: unknown, where: string, server: boolean): EdgeSide {
   if (!value || typeof value !== 'object') throw invalid(where, 'must be an object with "method" and "key"');
   const v = value as Record<string, unknown>;
-  for (const k of Object.keys(v)) if (!['method', 'signature', 'key', 'header'].includes(k)) throw invalid(where, `unknown property "${k}"`);
+  if (!server && v.mark !== undefined) throw invalid(`${where}.mark`, 'a mark field belongs to a server side');
+  for (const k of Object.keys(v)) if (!['method', 'signature', 'key', 'header', 'mark'].includes(k)) throw invalid(where, `unknown property "${k}"`);
   if (typeof v.method !== 'string' || !METHOD_NAME.test(v.method)) throw invalid(`${where}.method`, 'must be "package.Class.method"');
   if (typeof v.key !== 'string' || !v.key.trim()) throw invalid(`${where}.key`, 'must be an expression');
   if (v.signature !== undefined && (typeof v.signature !== 'string' || !v.signature.startsWith('('))) throw invalid(`${where}.signature`, 'must be a JNI method signature such as "(Ljava/lang/String;)V"');
   if (v.header !== undefined && (typeof v.header !== 'string' || !v.header)) throw invalid(`${where}.header`, 'must be a header name');
-  return { method: v.method, key: v.key, ...(v.signature ? { signature: v.signature as string } : {}), ...(v.header ? { header: v.header as string } : {}) };
+  const mark = v.mark === undefined ? undefined : markOf(v.mark, `${where}.mark`);
+  return { method: v.method, key: v.key, ...(v.signature ? { signature: v.signature as string } : {}), ...(v.header ? { header: v.header as string } : {}), ...(mark ? { mark } : {}) };
 }
 
 /** Checks edges given as JSON data (an array, or an object with an "edges" array); throws EDGES_INVALID naming the bad part. */
@@ -104,7 +129,7 @@ export function parseEdges(data: unknown, source = 'edges'): RpcEdge[] {
     if (names.has(v.name)) throw invalid(`${where}.name`, `"${v.name}" is declared twice`);
     names.add(v.name);
     if (v.label !== undefined && typeof v.label !== 'string') throw invalid(`${where}.label`, 'must be a template string');
-    return { name: v.name, client: sideOf(v.client, `${where}.client`), server: sideOf(v.server, `${where}.server`), ...(v.label ? { label: v.label as string } : {}) };
+    return { name: v.name, client: sideOf(v.client, `${where}.client`, false), server: sideOf(v.server, `${where}.server`, true), ...(v.label ? { label: v.label as string } : {}) };
   });
 }
 

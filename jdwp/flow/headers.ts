@@ -67,7 +67,7 @@ async function httpFieldsLookup(mirror: VmMirror, fields: Map<string, Value>, na
 }
 
 /** Java's String.hashCode, spread as HashMap spreads it. */
-function hashMapHash(key: string): number {
+export function hashMapHash(key: string): number {
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (Math.imul(31, h) + key.charCodeAt(i)) | 0;
   return h ^ (h >>> 16);
@@ -91,7 +91,7 @@ async function hashMapGet(mirror: VmMirror, map: ObjectID, key: string): Promise
 }
 
 /** The JDK server's Headers keep names with the first letter upper case and the rest lower case. */
-function jdkHeadersKey(name: string): string {
+export function jdkHeadersKey(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1).toLowerCase();
 }
 
@@ -106,6 +106,11 @@ export async function headerByFields(mirror: VmMirror, object: ObjectID, name: s
   const wanted = name.toLowerCase();
   const type = await mirror.typeOfObject(object);
   if (type.name === 'java.lang.String') return mirror.stringValue(object);
+  if (type.name === 'sun.net.httpserver.UnmodifiableHeaders') {
+    // It wraps the Headers it was made of (its own inherited map is empty from JDK 18 on).
+    const wrapped = idOf((await readFields(mirror, object, ['headers'])).get('headers'));
+    if (wrapped !== 0n) return headerByFields(mirror, wrapped, name, depth + 1);
+  }
   if (type.name === 'com.sun.net.httpserver.Headers' || type.name === 'sun.net.httpserver.UnmodifiableHeaders') {
     const map = idOf((await readFields(mirror, object, ['map'])).get('map'));
     if (map !== 0n && (await mirror.typeOfObject(map)).name === 'java.util.HashMap') return firstOf(mirror, await hashMapGet(mirror, map, jdkHeadersKey(name)));

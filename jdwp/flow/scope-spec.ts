@@ -79,3 +79,34 @@ export function traceIdOf(traceparent: string): string | undefined {
   const parts = traceparent.trim().toLowerCase().split('-');
   return parts.length >= 4 && /^[0-9a-f]{32}$/.test(parts[1]) ? parts[1] : undefined;
 }
+
+/** Which mark a mark field holds: a header's value, a baggage entry's value, or the trace-id of the traceparent. */
+export type MarkKind = { kind: 'header'; name: string } | { kind: 'baggage'; key: string } | { kind: 'trace' };
+
+/** Parses what a mark field carries (`header:NAME`, `baggage:KEY` or `trace`); undefined when it is none of them. */
+export function parseMarkKind(text: string): MarkKind | undefined {
+  const colon = text.indexOf(':');
+  const kind = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const name = colon < 0 ? '' : text.slice(colon + 1).trim();
+  if (kind === 'trace') return colon < 0 ? { kind } : undefined;
+  if (!name) return undefined;
+  if (kind === 'header') return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) ? { kind, name } : undefined;
+  if (kind === 'baggage') return { kind, key: name };
+  return undefined;
+}
+
+/**
+ * True when a scope can be told from a mark field of this kind: a scope of the same header (case-insensitive), the
+ * same baggage key, or a trace-id for a field that carries it. An expression scope never can.
+ */
+export function scopeReadsMark(spec: RequestScopeSpec, mark: MarkKind): boolean {
+  if (spec.kind === 'header') return mark.kind === 'header' && mark.name.toLowerCase() === spec.name.toLowerCase();
+  if (spec.kind === 'baggage') return mark.kind === 'baggage' && mark.key === spec.key;
+  return spec.kind === 'trace' && mark.kind === 'trace';
+}
+
+/** True when the value a mark field was given is this scope's mark (for a scope that scopeReadsMark). */
+export function markMatches(spec: RequestScopeSpec, value: string): boolean {
+  if (spec.kind === 'trace') return value.trim().toLowerCase() === spec.traceId;
+  return spec.kind !== 'expr' && value === spec.value;
+}

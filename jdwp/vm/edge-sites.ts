@@ -28,7 +28,8 @@ interface NodeSites {
   byMethod: Map<bigint, EdgeSite[]>;
 }
 
-const sitesByLink = new WeakMap<NodeLink, Promise<NodeSites>>();
+/** Per edge set (the cluster's, unless it is replaced) and node, the sites looked up. */
+const sitesByEdges = new WeakMap<readonly RpcEdge[], WeakMap<NodeLink, Promise<NodeSites>>>();
 const mirrors = new WeakMap<NodeLink, VmMirror>();
 
 /** The proxy's own JDI-like view of one node, over the node's raw IDs (never shown to a debugger). */
@@ -71,6 +72,8 @@ async function lookUp(link: NodeLink, edges: readonly RpcEdge[]): Promise<NodeSi
 
 /** The edge sides found on a node, by raw method ID. */
 export async function sitesOn(link: NodeLink, edges: readonly RpcEdge[]): Promise<Map<bigint, EdgeSite[]>> {
+  let sitesByLink = sitesByEdges.get(edges);
+  if (!sitesByLink) sitesByEdges.set(edges, (sitesByLink = new WeakMap()));
   const known = sitesByLink.get(link);
   if (known) {
     const s = await known.catch(() => undefined);

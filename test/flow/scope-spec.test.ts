@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { FabricError, FabricErrorCode } from '../../jdwp/errors';
-import { baggageEntry, parseRequestScope, traceIdOf } from '../../jdwp/flow/scope-spec';
+import { baggageEntry, markMatches, parseMarkKind, parseRequestScope, scopeReadsMark, traceIdOf } from '../../jdwp/flow/scope-spec';
 
 function refused(text: string): string {
   try {
@@ -39,5 +39,22 @@ describe('request scope specs', () => {
     assert.equal(baggageEntry('user=alice', 'nobody'), undefined);
     assert.equal(traceIdOf('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'), '4bf92f3577b34da6a3ce929d0e0e4736');
     assert.equal(traceIdOf('garbage'), undefined);
+  });
+
+  it('parses what a mark field carries, and tells which scopes it serves', () => {
+    assert.deepEqual(parseMarkKind('header:X-Debug-Session'), { kind: 'header', name: 'X-Debug-Session' });
+    assert.deepEqual(parseMarkKind('baggage:user'), { kind: 'baggage', key: 'user' });
+    assert.deepEqual(parseMarkKind('trace'), { kind: 'trace' });
+    for (const bad of ['header:', 'header:bad name', 'trace:1234', 'cookie:x', 'expr:a == 1', '']) assert.equal(parseMarkKind(bad), undefined, bad);
+    const header = parseMarkKind('header:x-debug-session')!;
+    assert.ok(scopeReadsMark(parseRequestScope('header:X-Debug-Session=alice'), header), 'header names compare case-insensitively');
+    assert.ok(!scopeReadsMark(parseRequestScope('header:X-Tenant=alice'), header));
+    assert.ok(!scopeReadsMark(parseRequestScope('baggage:user=alice'), header));
+    assert.ok(!scopeReadsMark(parseRequestScope('expr:true'), header));
+    assert.ok(scopeReadsMark(parseRequestScope('baggage:user=alice'), parseMarkKind('baggage:user')!));
+    assert.ok(scopeReadsMark(parseRequestScope('trace:4bf92f3577b34da6a3ce929d0e0e4736'), parseMarkKind('trace')!));
+    assert.ok(markMatches(parseRequestScope('header:X-Debug-Session=alice'), 'alice'));
+    assert.ok(!markMatches(parseRequestScope('header:X-Debug-Session=alice'), 'Alice'));
+    assert.ok(markMatches(parseRequestScope('trace:4bf92f3577b34da6a3ce929d0e0e4736'), '4BF92F3577B34DA6A3CE929D0E0E4736'));
   });
 });

@@ -6,26 +6,15 @@ import { lineLocation } from '../support/locations';
 import { demoMarker, startFlowCluster, type FlowCluster } from '../../cli/demo-cluster';
 import { LoadGenerator, quantile, type LoadResult } from '../../cli/load';
 import { JdwpClient } from '../../jdwp/client/client';
-import type { ObjectID, ThreadID } from '../../jdwp/protocol/wire-types';
-import { headerByFields } from '../../jdwp/flow/headers';
 import { VmMirror } from '../../jdwp/mirror/vm-mirror';
 import { JDWP } from '../../jdwp/registry';
-import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import { JdwpReplyError } from '../../jdwp/errors';
 import { parseAddress } from '../../jdwp/transport/tcp';
+import { collectHits } from './scope-support';
 import { sleep } from './support';
 
 const K = JDWP.EventKind;
 const P = JDWP.SuspendPolicy;
-
-/** The X-Debug-Session header of the request a stopped handler thread serves (its `exchange` argument). */
-async function sessionHeader(mirror: VmMirror, thread: ThreadID): Promise<string | undefined> {
-  mirror.invalidateThread(thread);
-  const frame = await mirror.frameAt(thread, 0);
-  const vars = (await mirror.visibleVariables(frame.location))!.filter((v) => v.name === 'exchange');
-  const [exchange] = await mirror.localValues(frame, vars);
-  return headerByFields(mirror, exchange.value as ObjectID, 'X-Debug-Session');
-}
 
 describe('request-scoped debugging (virtual VM, demo flow under load)', function () {
   this.timeout(180_000);
@@ -44,25 +33,13 @@ describe('request-scoped debugging (virtual VM, demo flow under load)', function
     const vm = await JdwpClient.attach(parseAddress(flow.proxyAddress!));
     const mirror = new VmMirror(vm);
     const results: LoadResult[] = [];
-    const hits: Array<{ node: string; header: string | undefined }> = [];
     try {
       await vm.Fabric.SetRequestScope('header:X-Debug-Session=alice');
       const orders = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'demo.Orders', demoMarker('DEMO_BREAKPOINT').line) }]);
       const inventory = await vm.EventRequest.Set(K.BREAKPOINT, P.EVENT_THREAD, [{ modKind: 7, loc: await lineLocation(vm, 'demo.Inventory', demoMarker('DEMO_STOCK').line) }]);
       const scoped = flow.proxy!.session!.requests.requests.get(orders.requestID)!;
       assert.equal(scoped.bindings.length, 0, 'armed on no node until a marked request comes');
-      vm.on('event', (e: Event_Composite_Event) => {
-        for (const ev of e.events) {
-          if (ev.eventKind !== K.BREAKPOINT) continue;
-          const thread = (ev as { thread: ThreadID }).thread;
-          void (async () => {
-            const { threadName } = await vm.ThreadReference.Name(thread);
-            hits.push({ node: /^\[([^\]]+)\]/.exec(threadName)![1], header: await sessionHeader(mirror, thread) });
-            mirror.invalidateThread(thread);
-            await vm.ThreadReference.Resume(thread);
-          })().catch((err: Error) => hits.push({ node: '?', header: `error: ${err.message}` }));
-        }
-      });
+      const hits = collectHits(vm, mirror);
       const load = LoadGenerator.start({ targets: flow.gatewayUrls, rate: 50, concurrency: 50, markEvery: 10, onResult: (r) => results.push(r) });
       await sleep(6_000);
       load.stop();

@@ -41,11 +41,11 @@ final class Node {
                 : Arrays.stream(System.getProperty("demo.downstream", "").split(",")).filter(s -> !s.isEmpty()).toList();
     }
 
-    /** Serves `handler` at `path` and prints "listening on PORT" once ready. */
+    /** Serves `handler` at `path`, behind the DebugMark filter, and prints "listening on PORT" once ready. */
     void serve(String path, HttpHandler handler) throws IOException {
         AtomicInteger threads = new AtomicInteger();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
-        server.createContext(path, handler);
+        server.createContext(path, handler).getFilters().add(new DebugMark());
         server.setExecutor(Executors.newCachedThreadPool(r -> new Thread(r, "http-handler-" + threads.incrementAndGet())));
         server.start();
         System.out.println("listening on " + server.getAddress().getPort());
