@@ -432,8 +432,6 @@ export class RequestScope {
     await Promise.all([...checks.map((c) => this.cluster.own.clear(c)), ...[...this.threads.values()].map((s) => this.leave(s))]);
     const adopted = [...this.scoped];
     this.scoped.clear();
-    // They were taken off every node when adopted: the types they were bound on are to be bound anew.
-    for (const req of adopted) req.boundTypes.clear();
     return adopted;
   }
 }

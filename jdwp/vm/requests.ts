@@ -486,6 +486,8 @@ export class RequestManager {
     this.cluster.remoteSteps.stepEnded(req);
     this.scope?.dropped(req);
     const bindings = req.bindings.splice(0);
+    // Bound nowhere now: binding it again (a scope that ends hands it back) binds every type anew.
+    req.boundTypes.clear();
     const outs = new Map<number, Buffer>();
     await Promise.all(
       bindings.map(({ link, rawId }) => {
