@@ -8,6 +8,7 @@ import { DEFAULT_MAX_PACKET_SIZE } from '../codec/framer';
 import { FabricError, FabricErrorCode } from '../errors';
 import { NodeIdSpace } from './ids';
 import { INVOCATION_KEYS } from './invocations';
+import { ReplyStore } from './reply-store';
 import type { VField, VMethod, VType } from './type-registry';
 
 /** How long a node has to complete the JDWP handshake and answer the commands that open a link. */
@@ -41,6 +42,8 @@ export class NodeLink {
   joined = false;
   /** Set once the link's slot went back to the pool. */
   slotReleased = false;
+  /** Replies fetched ahead at a stop; every command to the node passes it, and a kept read is answered from it. */
+  readonly store: ReplyStore;
 
   private constructor(
     readonly slot: number,
@@ -52,6 +55,7 @@ export class NodeLink {
   ) {
     this.ids = new NodeIdSpace(slot);
     this.build = `${version.vmName}|${version.vmVersion}|${version.description}`;
+    this.store = new ReplyStore(client.connection, client.sizes);
   }
 
   /**

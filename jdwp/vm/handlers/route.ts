@@ -109,7 +109,7 @@ export async function forward(ctx: Ctx, link: NodeLink, info: CommandInfo, data:
 /** The route rule: the node of the command's IDs; replies fixed per symbol are cached. */
 export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): Promise<Buffer> {
   const { link, vtype, ids } = await pickNode(ctx, info, data);
-  const key = vtype && CACHED.has(info.fullName) ? `${vtype.vid}:${info.key}:${data.toString('latin1')}` : undefined;
+  const key = vtype && CACHED.has(info.fullName) ? cachedReplyKey(vtype, info, data) : undefined;
   if (key) {
     const hit = ctx.cluster.registry.replyCache.get(key);
     if (hit) return hit;
@@ -117,6 +117,11 @@ export async function routeCommand(ctx: Ctx, info: CommandInfo, data: Buffer): P
   const out = await forward(ctx, link, info, data, vtype, undefined, ids);
   if (key) ctx.cluster.registry.replyCache.set(key, Buffer.from(out));
   return out;
+}
+
+/** The key in the registry's reply cache of a route-cached command on a type, by its virtual out data. */
+export function cachedReplyKey(vtype: VType, info: CommandInfo, data: Buffer): string {
+  return `${vtype.vid}:${info.key}:${data.toString('latin1')}`;
 }
 
 /** True for commands whose replies are cached per symbol. */
