@@ -6,10 +6,12 @@ import { commandByName, JDWP, type CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { cachedReplyKey } from './handlers/route';
 import type { NodeLink } from './node-link';
+import type { VMethod } from './type-registry';
 import { VIRTUAL_SIZES } from './translate';
 
 const P = JDWP.SuspendPolicy;
 const ACC_STATIC = 0x8;
+const ACC_NATIVE = 0x100;
 
 const FRAMES = commandByName('ThreadReference.Frames');
 const FRAME_COUNT = commandByName('ThreadReference.FrameCount');
@@ -49,6 +51,9 @@ interface Budget {
  * them. Never invokes. How long each reply is kept is its command's reply life in the rules table.
  */
 export class FetchAhead {
+  /** Methods without a variable table (compiled without -g, or abstract): not asked again at every stop. */
+  private readonly noTable = new WeakSet<VMethod>();
+
   constructor(private readonly cluster: Cluster) {}
 
   /** A thread (virtual ID) of a node stopped and the debugger is told so, with the event set's suspend policy. */
@@ -63,7 +68,8 @@ export class FetchAhead {
 
   private async stack(link: NodeLink, thread: bigint, depth: number): Promise<void> {
     const frames = this.fetch(link, FRAMES, { thread, startFrame: 0, length: -1 });
-    void this.fetch(link, FRAME_COUNT, { thread }).catch(() => undefined);
+    // With stitching on, the proxy counts frames from the stack it reads whole.
+    if (!this.cluster.options.stitch) void this.fetch(link, FRAME_COUNT, { thread }).catch(() => undefined);
     const reply = decoded<{ frames: Frame[] }>(link, FRAMES, await frames);
     if (!reply) return;
     const budget: Budget = { objects: OBJECTS_PER_FRAME * depth, strings: STRINGS_PER_FRAME * depth, seen: new Set() };
@@ -71,8 +77,10 @@ export class FetchAhead {
   }
 
   private async frame(link: NodeLink, thread: bigint, frame: Frame, budget: Budget): Promise<void> {
-    const self = this.fetch(link, THIS_OBJECT, { thread, frame: frame.frameID });
-    const table = await this.variables(link, frame.location.classID, frame.location.methodID);
+    const method = await this.method(link, frame.location.classID, frame.location.methodID);
+    if (!method || method.modBits & ACC_NATIVE) return;
+    const self = method.modBits & ACC_STATIC ? undefined : this.fetch(link, THIS_OBJECT, { thread, frame: frame.frameID });
+    const table = await this.variables(link, method);
     const at = frame.location.index;
     const slots = (table?.slots ?? [])
       .filter((v) => v.name !== 'this' && v.codeIndex <= at && at < v.codeIndex + BigInt(v.length))
@@ -80,7 +88,7 @@ export class FetchAhead {
       .map((v) => ({ slot: v.slot, sigbyte: v.signature.charCodeAt(0) }));
     const values = slots.length ? this.fetch(link, FRAME_VALUES, { thread, frame: frame.frameID, slots }) : undefined;
     const seen: Value[] = [];
-    const thisObject = decoded<{ objectThis: Value }>(link, THIS_OBJECT, await self)?.objectThis;
+    const thisObject = self && decoded<{ objectThis: Value }>(link, THIS_OBJECT, await self)?.objectThis;
     if (thisObject?.value) seen.push(thisObject);
     seen.push(...((values && decoded<{ values: Value[] }>(link, FRAME_VALUES, await values)?.values) ?? []));
     await this.values(link, seen, budget, true);
@@ -116,18 +124,27 @@ export class FetchAhead {
     if (reply) await this.values(link, reply.values.filter((v) => v.tag === Tag.STRING), budget, false);
   }
 
-  /** A method's variable table, from the registry's per-symbol cache (read from the node and cached there the first time). */
-  private async variables(link: NodeLink, classID: bigint, methodID: bigint): Promise<Method_VariableTable_Reply | undefined> {
+  /** The virtual method of a frame's location, and its raw IDs. */
+  private async method(link: NodeLink, classID: bigint, methodID: bigint): Promise<VMethod | undefined> {
     const { registry } = this.cluster;
-    const vtype = await registry.resolve(link, classID);
-    if (!link.methods.has(methodID)) await registry.methodsOn(vtype, link);
-    const method = link.methods.get(methodID);
-    if (!method) return undefined;
+    if (!link.methods.has(methodID)) await registry.methodsOn(await registry.resolve(link, classID), link);
+    return link.methods.get(methodID);
+  }
+
+  /** A method's variable table, from the registry's per-symbol cache (read from the node and cached there the first time). */
+  private async variables(link: NodeLink, method: VMethod): Promise<Method_VariableTable_Reply | undefined> {
+    if (this.noTable.has(method)) return undefined;
+    const { registry } = this.cluster;
+    const { vtype } = method;
     const key = cachedReplyKey(vtype, VARIABLE_TABLE, VARIABLE_TABLE.out.encode(VIRTUAL_SIZES, { refType: vtype.vid, methodID: method.vid }));
     let bytes = registry.replyCache.get(key);
     if (!bytes) {
-      const reply = await link.client.raw(VARIABLE_TABLE.set.id, VARIABLE_TABLE.spec.id, VARIABLE_TABLE.out.encode(link.client.sizes, { refType: classID, methodID }), { name: link.name });
-      if (reply.errorCode !== 0) return undefined;
+      const out = { refType: vtype.members.get(link), methodID: method.raw.get(link) };
+      const reply = await link.client.raw(VARIABLE_TABLE.set.id, VARIABLE_TABLE.spec.id, VARIABLE_TABLE.out.encode(link.client.sizes, out), { name: link.name });
+      if (reply.errorCode !== 0) {
+        this.noTable.add(method);
+        return undefined;
+      }
       // Its reply carries no IDs: the node's bytes are the virtual reply.
       bytes = Buffer.from(reply.data);
       registry.replyCache.set(key, bytes);
