@@ -141,7 +141,7 @@ async function freshStops(vm: JdwpClient, type: bigint, reads: number[], cycles:
     let last = 0n;
     let requestID = -1;
     const on = (e: { events: Array<{ eventKind: number; requestID: number; thread?: ThreadID }> }) => {
-      const ev = e.events.find((x) => x.eventKind === K.BREAKPOINT && x.requestID === requestID);
+      const ev = e.events.find((x) => x.eventKind === K.BREAKPOINT);
       if (!ev) return;
       const thread = ev.thread!;
       const t0 = process.hrtime.bigint();
@@ -198,7 +198,7 @@ async function fetchAheadCost(jvm: Jvm, stops: number): Promise<string[]> {
         let seen = 0;
         let requestID = -1;
         const on = (e: { events: Array<{ eventKind: number; requestID: number; thread?: ThreadID }> }) => {
-          const ev = e.events.find((x) => x.eventKind === K.BREAKPOINT && x.requestID === requestID);
+          const ev = e.events.find((x) => x.eventKind === K.BREAKPOINT);
           if (!ev) return;
           if (++seen === stops) {
             client.removeListener('event', on);

@@ -23,6 +23,12 @@ const OBJECT_VALUES = commandByName('ObjectReference.GetValues');
 const STRING_VALUE = commandByName('StringReference.Value');
 const ARRAY_LENGTH = commandByName('ArrayReference.Length');
 
+/**
+ * After this many stops in a row at which the debugger read nothing the store kept (a debugger that only resumes,
+ * as a hit counter does), the fetch ahead waits for the debugger's first read at a stop, so a busy node's
+ * breakpoint cycle pays nothing for it; one stop whose reads the store answers makes it eager again.
+ */
+const EAGER_UNTIL_UNREAD = 2;
 /** The default of --prefetch: how many top frames of a stop are read ahead. */
 export const DEFAULT_PREFETCH_FRAMES = 3;
 /** Per frame read ahead, at most this many objects (`this` first) have their type (and fields, at a stop of the whole node) read... */
@@ -51,6 +57,8 @@ interface Budget {
  * them. Never invokes. How long each reply is kept is its command's reply life in the rules table.
  */
 export class FetchAhead {
+  /** Per node: the store's served count at its last stop, and how many stops in a row the debugger read nothing kept. */
+  private readonly use = new WeakMap<NodeLink, { served: number; unread: number }>();
   /** Methods without a variable table (compiled without -g, or abstract): not asked again at every stop. */
   private readonly noTable = new WeakSet<VMethod>();
 
@@ -62,8 +70,15 @@ export class FetchAhead {
     if (!depth || policy === P.NONE || link.down) return;
     const thread = link.ids.toRaw(vthread);
     if (thread === undefined) return;
-    if (policy === P.ALL) link.store.frozen = true;
-    this.stack(link, thread, depth).catch(() => undefined);
+    const { store } = link;
+    let use = this.use.get(link);
+    if (!use) this.use.set(link, (use = { served: -1, unread: 0 }));
+    use.unread = store.stats.served === use.served ? use.unread + 1 : 0;
+    use.served = store.stats.served;
+    if (policy === P.ALL) store.frozen = true;
+    const start = () => void this.stack(link, thread, depth).catch(() => undefined);
+    if (use.unread < EAGER_UNTIL_UNREAD) start();
+    else store.defer(thread, start);
   }
 
   private async stack(link: NodeLink, thread: bigint, depth: number): Promise<void> {

@@ -2,6 +2,7 @@ import type { JdwpConnection } from '../client/connection';
 import { offsetOf } from '../codec/offsets';
 import { decodePacket, encodeReply, type ReplyPacket } from '../codec/packet';
 import { primitiveWidth } from '../codec/tags';
+import { writeIdAt } from '../codec/writer';
 import type { IdSizes } from '../protocol/wire-types';
 import { allCommands, commandByName, type CommandInfo } from '../registry';
 import { COMMAND_RULES, type ReplyLife } from './rules';
@@ -57,6 +58,8 @@ export class ReplyStore {
   /** True while the whole node is known suspended (a stop of policy ALL, and nothing sent since that runs code). */
   frozen = false;
   readonly stats: StoreStats = { fetched: 0, served: 0, drops: 0 };
+  /** A fetch ahead that waits for the debugger's first read of a kept kind (a miss) at a stop of a thread (its ID bytes). */
+  private deferred: { thread: string; start(): void } | undefined;
   private readonly listAt = new Map<number, number>();
 
   constructor(
@@ -97,8 +100,16 @@ export class ReplyStore {
     return sent;
   }
 
+  /** Starts a fetch ahead at the debugger's first read that misses, unless the thread (node ID) resumes before. */
+  defer(thread: bigint, start: () => void): void {
+    const bytes = Buffer.alloc(this.sizes.objectIDSize);
+    writeIdAt(bytes, 0, bytes.length, thread);
+    this.deferred = { thread: bytes.toString('latin1'), start };
+  }
+
   /** Forgets every kept reply. */
   clear(): void {
+    this.deferred = undefined;
     this.kept.clear();
     this.bytes = 0;
     this.frozen = false;
@@ -133,7 +144,16 @@ export class ReplyStore {
       this.invalidate(key, data);
       return undefined;
     }
-    if (life === 'read' || !this.kept.size) return undefined;
+    if (life === 'read') return undefined;
+    const hit = this.kept.size ? this.lookup(key, data) : undefined;
+    if (hit || !this.deferred) return hit;
+    const { start } = this.deferred;
+    this.deferred = undefined;
+    start();
+    return this.lookup(key, data);
+  }
+
+  private lookup(key: number, data: Buffer): Promise<ReplyPacket> | undefined {
     const at = this.listAt.get(key);
     if (at === undefined) {
       const hit = this.whole(key, data);
@@ -167,13 +187,14 @@ export class ReplyStore {
 
   private invalidate(key: number, data: Buffer): void {
     this.frozen = false;
-    if (!this.kept.size) return;
-    this.stats.drops++;
     if (key !== THREAD_RESUME) {
+      if (this.kept.size) this.stats.drops++;
       this.clear();
       return;
     }
+    if (this.kept.size) this.stats.drops++;
     const thread = data.toString('latin1', 0, this.sizes.objectIDSize);
+    if (this.deferred?.thread === thread) this.deferred = undefined;
     for (const [k, e] of this.kept) {
       if (e.life === 'node' || (e.life === 'thread' && e.thread === thread)) {
         this.kept.delete(k);
