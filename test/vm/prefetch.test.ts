@@ -127,6 +127,26 @@ describe('fetch ahead', function () {
     await resumeStop(client, thread, P.EVENT_THREAD);
   });
 
+  it('after stops at which the debugger read nothing, waits for its first read, then reads ahead again', async () => {
+    const { stats } = proxy.vm.cluster.live()[0].store;
+    for (let n = 0; n < 3; n++) await resumeStop(client, await stopAt(client, P.EVENT_THREAD), P.EVENT_THREAD);
+    let fetched = stats.fetched;
+    const thread = await stopAt(client, P.EVENT_THREAD);
+    await sleep(300);
+    assert.equal(stats.fetched, fetched, 'nothing is fetched ahead before the debugger reads');
+    const served = stats.served;
+    const { frame, slots } = await visibleSlots(client, thread);
+    await client.StackFrame.GetValues(thread, frame, slots);
+    assert.ok(stats.fetched > fetched, 'its first read started the fetch ahead');
+    assert.ok(stats.served > served, 'and the store answered its reads');
+    await resumeStop(client, thread, P.EVENT_THREAD);
+    fetched = stats.fetched;
+    const next = await stopAt(client, P.EVENT_THREAD);
+    await sleep(300);
+    assert.ok(stats.fetched > fetched, 'the next stop is read ahead at once');
+    await resumeStop(client, next, P.EVENT_THREAD);
+  });
+
   it('at a stop of the whole node, answers heap values from the store and they hold still', async () => {
     const thread = await stopAt(client, P.ALL);
     const { frame, slots } = await visibleSlots(client, thread);
