@@ -6,7 +6,7 @@ import { commandByName, JDWP, type CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
 import { cachedReplyKey } from './handlers/route';
 import type { NodeLink } from './node-link';
-import type { VMethod } from './type-registry';
+import type { VMethod, VType } from './type-registry';
 import { VIRTUAL_SIZES } from './translate';
 
 const P = JDWP.SuspendPolicy;
@@ -40,6 +40,9 @@ interface Frame {
   frameID: bigint;
   location: { classID: bigint; methodID: bigint; index: bigint };
 }
+
+/** A value seen at a stop, with the type its slot declares when known. */
+type Seen = Value & { declared?: VType };
 
 /** What one stop may still fetch. */
 interface Budget {
@@ -97,22 +100,27 @@ export class FetchAhead {
     const self = method.modBits & ACC_STATIC ? undefined : this.fetch(link, THIS_OBJECT, { thread, frame: frame.frameID });
     const table = await this.variables(link, method);
     const at = frame.location.index;
-    const slots = (table?.slots ?? [])
-      .filter((v) => v.name !== 'this' && v.codeIndex <= at && at < v.codeIndex + BigInt(v.length))
-      .sort((a, b) => a.slot - b.slot)
-      .map((v) => ({ slot: v.slot, sigbyte: v.signature.charCodeAt(0) }));
+    const visible = (table?.slots ?? []).filter((v) => v.name !== 'this' && v.codeIndex <= at && at < v.codeIndex + BigInt(v.length)).sort((a, b) => a.slot - b.slot);
+    const slots = visible.map((v) => ({ slot: v.slot, sigbyte: v.signature.charCodeAt(0) }));
     const values = slots.length ? this.fetch(link, FRAME_VALUES, { thread, frame: frame.frameID, slots }) : undefined;
-    const seen: Value[] = [];
+    const seen: Seen[] = [];
     const thisObject = self && decoded<{ objectThis: Value }>(link, THIS_OBJECT, await self)?.objectThis;
-    if (thisObject?.value) seen.push(thisObject);
-    seen.push(...((values && decoded<{ values: Value[] }>(link, FRAME_VALUES, await values)?.values) ?? []));
+    if (thisObject?.value) seen.push({ ...thisObject, declared: method.vtype });
+    const locals = (values && decoded<{ values: Value[] }>(link, FRAME_VALUES, await values)?.values) ?? [];
+    locals.forEach((v, i) => seen.push({ ...v, declared: this.declared(link, visible[i].signature) }));
     await this.values(link, seen, budget, true);
   }
 
+  /** The one type of this signature that the node runs, if only one does (a local's declared type). */
+  private declared(link: NodeLink, signature: string): VType | undefined {
+    const types = this.cluster.registry.withSignature(signature).filter((t) => t.members.has(link));
+    return types.length === 1 ? types[0] : undefined;
+  }
+
   /** The objects among values: their type, their fields one level down (while the node is frozen); the strings' values, the arrays' lengths. */
-  private async values(link: NodeLink, values: Value[], budget: Budget, descend: boolean): Promise<void> {
+  private async values(link: NodeLink, values: Seen[], budget: Budget, descend: boolean): Promise<void> {
     const work: Promise<unknown>[] = [];
-    for (const { tag, value } of values) {
+    for (const { tag, value, declared } of values) {
       if (typeof value !== 'bigint' || value === 0n || budget.seen.has(value)) continue;
       if (tag === Tag.STRING) {
         if (budget.strings-- <= 0) continue;
@@ -121,18 +129,30 @@ export class FetchAhead {
       } else if (tag === Tag.ARRAY || tag === Tag.OBJECT) {
         if (budget.objects-- <= 0) continue;
         budget.seen.add(value);
-        work.push(tag === Tag.ARRAY ? this.fetch(link, ARRAY_LENGTH, { arrayObject: value }) : this.object(link, value, budget, descend));
+        work.push(tag === Tag.ARRAY ? this.fetch(link, ARRAY_LENGTH, { arrayObject: value }) : this.object(link, value, budget, descend ? declared : undefined, descend));
       }
     }
     await Promise.all(work.map((p) => p.catch(() => undefined)));
   }
 
-  private async object(link: NodeLink, object: bigint, budget: Budget, descend: boolean): Promise<void> {
+  /**
+   * An object's type and, while the node is frozen and `descend`, its fields: those its declared type declares at
+   * once (every object of that type has them), alongside the type, then those of its own type.
+   */
+  private async object(link: NodeLink, object: bigint, budget: Budget, declared: VType | undefined, descend: boolean): Promise<void> {
+    const early = declared && descend && link.store.frozen ? this.fields(link, object, declared, budget) : undefined;
+    early?.catch(() => undefined);
     const type = decoded<{ typeID: bigint }>(link, REFERENCE_TYPE, await this.fetch(link, REFERENCE_TYPE, { object }));
-    if (!type || !descend || !link.store.frozen) return;
-    const { registry } = this.cluster;
-    const vtype = await registry.resolve(link, type.typeID);
-    await registry.fieldsOn(vtype, link);
+    if (type && descend && link.store.frozen) {
+      const vtype = await this.cluster.registry.resolve(link, type.typeID);
+      if (vtype !== declared) await this.fields(link, object, vtype, budget);
+    }
+    await early;
+  }
+
+  /** The instance fields a type declares, of an object, and the strings among them. */
+  private async fields(link: NodeLink, object: bigint, vtype: VType, budget: Budget): Promise<void> {
+    await this.cluster.registry.fieldsOn(vtype, link);
     const fields = (vtype.fields ?? []).filter((f) => !(f.modBits & ACC_STATIC)).flatMap((f) => (f.raw.has(link) ? [{ fieldID: f.raw.get(link)! }] : []));
     if (!fields.length || !link.store.frozen) return;
     const reply = decoded<{ values: Value[] }>(link, OBJECT_VALUES, await this.fetch(link, OBJECT_VALUES, { object, fields }));
