@@ -18,7 +18,7 @@ for (const info of allCommands()) {
   const life = COMMAND_RULES[info.fullName]?.life;
   if (!life) continue;
   LIFE.set(info.key, life);
-  if (life === 'read') continue;
+  if (life === 'passive') continue;
   const out = info.spec.out ?? [];
   if (life === 'thread' && out[0]?.kind !== 'threadID') throw new Error(`${info.fullName}: a reply kept while its thread is suspended needs the thread first in its out data`);
   const reply = info.spec.reply ?? [];
@@ -82,7 +82,7 @@ export class ReplyStore {
   /** Sends a read to the node on behalf of the fetch ahead, keeping its reply for the debugger's commands. */
   fetch(info: CommandInfo, data: Buffer): Promise<ReplyPacket> {
     const life = LIFE.get(info.key);
-    if (!life || life === 'read' || (life === 'node' && !this.frozen)) throw new Error(`${info.fullName} is not kept now`);
+    if (!life || life === 'passive' || (life === 'node' && !this.frozen)) throw new Error(`${info.fullName} is not kept now`);
     const at = this.listAt.get(info.key);
     const known = at === undefined ? this.whole(info.key, data) : undefined;
     if (known) return known;
@@ -144,7 +144,7 @@ export class ReplyStore {
       this.invalidate(key, data);
       return undefined;
     }
-    if (life === 'read') return undefined;
+    if (life === 'passive') return undefined;
     const hit = this.kept.size ? this.lookup(key, data) : undefined;
     if (hit || !this.deferred) return hit;
     const { start } = this.deferred;

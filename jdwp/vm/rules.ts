@@ -29,10 +29,9 @@ export interface CommandRule {
   /** What the rule means for this command, for the rule table in the docs. */
   note: string;
   /**
-   * For a command that only reads, how long its reply from a node stays true (see ReplyLife); the fetch-ahead store
-   * keeps and answers the replies of 'thread', 'node' and 'object' reads. A command without one changes the node
-   * (its values, code or threads' run state): sent to a node, by the debugger or the proxy, it drops every reply
-   * kept for that node.
+   * How long the command's reply from a node stays true (see ReplyLife); the fetch-ahead store keeps and answers
+   * the replies of 'thread', 'node' and 'object' reads. A command without one changes the node (its values, code,
+   * or lets threads run): sent to a node, by the debugger or the proxy, it drops what it could make stale.
    */
   life?: ReplyLife;
 }
@@ -40,40 +39,41 @@ export interface CommandRule {
 /**
  * How long a read's reply stays true: 'thread' while its thread stays suspended (frames, locals); 'node' while the
  * whole node stays suspended (heap values); 'object' for the object's life (a string's value, an object's type);
- * 'read' a read whose reply the fetch-ahead store does not keep.
+ * 'passive' a command that makes no kept reply stale and whose own reply is not kept (a read, an event request, a
+ * suspend: a thread that stops more changes nothing a reply says).
  */
-export type ReplyLife = 'thread' | 'node' | 'object' | 'read';
+export type ReplyLife = 'thread' | 'node' | 'object' | 'passive';
 
-const route = (note = 'to the node of its object, thread or frame ID', handler?: string, life: ReplyLife = 'read'): CommandRule => (handler ? { rule: 'route', handler, note, life } : { rule: 'route', note, life });
-const cached = (note = 'to a node that runs the type; cached once per symbol'): CommandRule => ({ rule: 'route-cached', note, life: 'read' });
-const focus = (note: string): CommandRule => ({ rule: 'focus', note, life: 'read' });
+const route = (note = 'to the node of its object, thread or frame ID', handler?: string, life: ReplyLife = 'passive'): CommandRule => (handler ? { rule: 'route', handler, note, life } : { rule: 'route', note, life });
+const cached = (note = 'to a node that runs the type; cached once per symbol'): CommandRule => ({ rule: 'route-cached', note, life: 'passive' });
+const focus = (note: string): CommandRule => ({ rule: 'focus', note, life: 'passive' });
 
 /** The explicit rule of every command of the protocol and of the Fabric set. */
 export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
-  'VirtualMachine.Version': { rule: 'answer', handler: 'version', note: 'names the virtual VM and its node count; versions are the lowest of the nodes', life: 'read' },
-  'VirtualMachine.ClassesBySignature': { rule: 'merge', handler: 'classesBySignature', note: 'every node; one entry per (signature, symbol hash)', life: 'read' },
-  'VirtualMachine.AllClasses': { rule: 'merge', handler: 'allClasses', note: 'every node; one entry per (signature, symbol hash)', life: 'read' },
-  'VirtualMachine.AllThreads': { rule: 'merge', handler: 'allThreads', note: 'every node; the union of their threads', life: 'read' },
-  'VirtualMachine.TopLevelThreadGroups': { rule: 'answer', handler: 'topLevelThreadGroups', note: 'the "cluster" group, whose children are one group per node named after the node (--thread-groups per-node: the node groups)', life: 'read' },
+  'VirtualMachine.Version': { rule: 'answer', handler: 'version', note: 'names the virtual VM and its node count; versions are the lowest of the nodes', life: 'passive' },
+  'VirtualMachine.ClassesBySignature': { rule: 'merge', handler: 'classesBySignature', note: 'every node; one entry per (signature, symbol hash)', life: 'passive' },
+  'VirtualMachine.AllClasses': { rule: 'merge', handler: 'allClasses', note: 'every node; one entry per (signature, symbol hash)', life: 'passive' },
+  'VirtualMachine.AllThreads': { rule: 'merge', handler: 'allThreads', note: 'every node; the union of their threads', life: 'passive' },
+  'VirtualMachine.TopLevelThreadGroups': { rule: 'answer', handler: 'topLevelThreadGroups', note: 'the "cluster" group, whose children are one group per node named after the node (--thread-groups per-node: the node groups)', life: 'passive' },
   'VirtualMachine.Dispose': { rule: 'disconnect', handler: 'dispose', note: 'clears the debugger\'s requests and resumes what it suspended; nodes stay connected' },
-  'VirtualMachine.IDSizes': { rule: 'answer', handler: 'idSizes', note: 'every ID is 8 bytes', life: 'read' },
-  'VirtualMachine.Suspend': { rule: 'fanout', readOnly: true, handler: 'suspend', note: 'every node; refused under --read-only, since it stops the whole cluster (a read-only debugger suspends single threads, or is suspended by its breakpoints)' },
+  'VirtualMachine.IDSizes': { rule: 'answer', handler: 'idSizes', note: 'every ID is 8 bytes', life: 'passive' },
+  'VirtualMachine.Suspend': { rule: 'fanout', readOnly: true, handler: 'suspend', note: 'every node; refused under --read-only, since it stops the whole cluster (a read-only debugger suspends single threads, or is suspended by its breakpoints)', life: 'passive' },
   'VirtualMachine.Resume': { rule: 'fanout', handler: 'resume', note: 'the nodes of the oldest VM-wide suspension the debugger holds (an event set of policy ALL, or its Suspend), else every node; allowed under --read-only: a node resumes only what this debugger suspended' },
   'VirtualMachine.Exit': { rule: 'refuse', readOnly: true, handler: 'exit', note: 'NOT_IMPLEMENTED unless --allow-exit, which sends it to every node' },
   'VirtualMachine.CreateString': { rule: 'answer', handler: 'createString', note: 'a proxy string, created on the node where it is first used; allowed under --read-only, since every command that could store it or pass it to code is refused there' },
-  'VirtualMachine.Capabilities': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do (less under --read-only)', life: 'read' },
+  'VirtualMachine.Capabilities': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do (less under --read-only)', life: 'passive' },
   'VirtualMachine.ClassPaths': focus('from the focus node'),
   'VirtualMachine.DisposeObjects': { rule: 'route', handler: 'disposeObjects', note: 'each object to its own node, never with a count above the times the debugger was handed it' },
   'VirtualMachine.HoldEvents': { rule: 'fanout', handler: 'holdEvents', note: 'every node' },
   'VirtualMachine.ReleaseEvents': { rule: 'fanout', handler: 'releaseEvents', note: 'every node' },
-  'VirtualMachine.CapabilitiesNew': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do (less under --read-only)', life: 'read' },
+  'VirtualMachine.CapabilitiesNew': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do (less under --read-only)', life: 'passive' },
   'VirtualMachine.RedefineClasses': { rule: 'fanout', readOnly: true, handler: 'redefineClasses', note: 'to every node that runs the symbol: cluster-wide hot swap' },
   'VirtualMachine.SetDefaultStratum': { rule: 'fanout', readOnly: true, handler: 'fanoutEmpty', note: 'every node; refused under --read-only, since it changes what every node reports to every client' },
-  'VirtualMachine.AllClassesWithGeneric': { rule: 'merge', handler: 'allClassesWithGeneric', note: 'every node; one entry per (signature, symbol hash)', life: 'read' },
-  'VirtualMachine.InstanceCounts': { rule: 'merge', handler: 'instanceCounts', note: 'every node that runs each type; counts summed', life: 'read' },
-  'VirtualMachine.AllModules': { rule: 'merge', handler: 'allModules', note: 'every node; the union of their modules', life: 'read' },
+  'VirtualMachine.AllClassesWithGeneric': { rule: 'merge', handler: 'allClassesWithGeneric', note: 'every node; one entry per (signature, symbol hash)', life: 'passive' },
+  'VirtualMachine.InstanceCounts': { rule: 'merge', handler: 'instanceCounts', note: 'every node that runs each type; counts summed', life: 'passive' },
+  'VirtualMachine.AllModules': { rule: 'merge', handler: 'allModules', note: 'every node; the union of their modules', life: 'passive' },
 
-  'ReferenceType.Signature': { rule: 'answer', handler: 'signature', note: 'from the virtual type', life: 'read' },
+  'ReferenceType.Signature': { rule: 'answer', handler: 'signature', note: 'from the virtual type', life: 'passive' },
   'ReferenceType.ClassLoader': focus('per node: from the focus node if it runs the type'),
   'ReferenceType.Modifiers': cached(),
   'ReferenceType.Fields': cached(),
@@ -88,7 +88,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ReferenceType.SignatureWithGeneric': cached(),
   'ReferenceType.FieldsWithGeneric': cached(),
   'ReferenceType.MethodsWithGeneric': cached(),
-  'ReferenceType.Instances': { rule: 'merge', handler: 'instances', note: 'every node that runs the type; up to maxInstances in all', life: 'read' },
+  'ReferenceType.Instances': { rule: 'merge', handler: 'instances', note: 'every node that runs the type; up to maxInstances in all', life: 'passive' },
   'ReferenceType.ClassFileVersion': cached(),
   'ReferenceType.ConstantPool': cached(),
   'ReferenceType.Module': focus('per node: from the focus node if it runs the type'),
@@ -112,15 +112,15 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ObjectReference.MonitorInfo': route(),
   'ObjectReference.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the object (the thread must be there too)' },
   'ObjectReference.DisableCollection': route('to the node of the object; undone when the debugger leaves, so allowed under --read-only', 'disableCollection'),
-  'ObjectReference.EnableCollection': { rule: 'route', handler: 'enableCollection', note: 'to the node of the object' },
+  'ObjectReference.EnableCollection': { rule: 'route', handler: 'enableCollection', note: 'to the node of its object, thread or frame ID' },
   'ObjectReference.IsCollected': route(undefined, 'isCollected'),
   'ObjectReference.ReferringObjects': route(),
 
   'StringReference.Value': route('to the node of the string; proxy strings answer themselves', 'stringValue', 'object'),
 
   'ThreadReference.Name': route('to the node of the thread; the name is prefixed with "[node] "', 'threadName'),
-  'ThreadReference.Suspend': { rule: 'route', note: 'to the node of the thread; allowed under --read-only, as reading frames needs it and Resume or leaving undoes it' },
-  'ThreadReference.Resume': { rule: 'route', note: 'to the node of the thread' },
+  'ThreadReference.Suspend': route('to the node of the thread; allowed under --read-only, as reading frames needs it and Resume or leaving undoes it'),
+  'ThreadReference.Resume': { rule: 'route', note: 'to the node of its object, thread or frame ID' },
   'ThreadReference.Status': route(),
   'ThreadReference.ThreadGroup': route(),
   'ThreadReference.Frames': route('to the node of the thread; a thread serving an RPC call whose caller waits gets the caller\'s frames after its own, hop by hop (stitched stack; the callers stay suspended while it is stopped)', 'frames', 'thread'),
@@ -144,9 +144,9 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
 
   'ClassLoaderReference.VisibleClasses': route(),
 
-  'EventRequest.Set': { rule: 'requests', handler: 'set', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster; allowed under --read-only (breakpoints and tracepoints observe, and the debugger resumes what they suspend)', life: 'read' },
-  'EventRequest.Clear': { rule: 'requests', handler: 'clear', note: 'every node the request is bound on', life: 'read' },
-  'EventRequest.ClearAllBreakpoints': { rule: 'requests', handler: 'clearAllBreakpoints', note: 'every node', life: 'read' },
+  'EventRequest.Set': { rule: 'requests', handler: 'set', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster; allowed under --read-only (breakpoints and tracepoints observe, and the debugger resumes what they suspend)', life: 'passive' },
+  'EventRequest.Clear': { rule: 'requests', handler: 'clear', note: 'every node the request is bound on', life: 'passive' },
+  'EventRequest.ClearAllBreakpoints': { rule: 'requests', handler: 'clearAllBreakpoints', note: 'every node', life: 'passive' },
 
   'StackFrame.GetValues': route('to the node of the thread; a caller frame of a stitched stack to its own node and thread', 'onFrame', 'thread'),
   'StackFrame.SetValues': { rule: 'route', readOnly: true, handler: 'onFrame', note: 'to the node of the thread; a caller frame of a stitched stack to its own node and thread' },

@@ -1,5 +1,5 @@
 // Fetch ahead under a seeded random mix of what a debugger does at stops: reads (frames, locals in any order and
-// subset, `this` and an object's fields, strings), writes of locals and fields, invocations and resumes to the
+// subset, `this` and an object's fields, strings), writes of locals and fields, invocations, suspends and resumes to the
 // next stop of either policy. Every read through the proxy must equal the node's own answer read right after it.
 import * as assert from 'node:assert/strict';
 import type { JdwpClient } from '../../jdwp/client/client';
@@ -45,6 +45,8 @@ describe('fetch ahead, randomized', function () {
     const trail: string[] = [];
     let policy: number = pick([P.ALL, P.EVENT_THREAD]);
     let thread: ThreadID = await stopAt(client, policy);
+    /** Times the stopped thread was suspended again (its suspend count above the stop's). */
+    let suspended = 0;
     const compare = (what: string, proxied: unknown, own: unknown) => assert.deepEqual(proxied, own, `${what} differs from the node's answer at step ${trail.length} (seed ${SEED}, replay with PREFETCH_SEED=${SEED}); steps:\n${trail.slice(-20).join('\n')}`);
     // The objects whose fields only this program's main thread changes (the churn thread changes `common`'s).
     const objects = async () => {
@@ -55,7 +57,7 @@ describe('fetch ahead, randomized', function () {
     };
     try {
       for (let step = 0; step < STEPS; step++) {
-        const op = pick(['frames', 'frames', 'locals', 'locals', 'locals', 'fields', 'fields', 'string', 'setLocal', 'setField', 'invoke', 'resume', 'resume']);
+        const op = pick(['frames', 'frames', 'locals', 'locals', 'locals', 'fields', 'fields', 'string', 'setLocal', 'setField', 'invoke', 'suspend', 'resume', 'resume']);
         trail.push(`${step}: ${op} at a stop of policy ${policy}`);
         if (op === 'frames') {
           const depth = pick([1, 2, -1]);
@@ -86,18 +88,25 @@ describe('fetch ahead, randomized', function () {
           const object = pick((await objects()).objects);
           const count = (await instanceFields(client, object)).find((f) => f.name === 'count')!.fieldID as FieldID;
           await client.ObjectReference.SetValues(object, [{ fieldID: count, value: { tag: JDWP.Tag.INT, value: Math.floor(random() * 1e6) } }]);
-        } else if (op === 'invoke') {
+        } else if (op === 'invoke' && !suspended) {
           const object = pick((await objects()).objects);
           const { typeID } = await client.ObjectReference.ReferenceType(object);
           const bump = (await client.ReferenceType.Methods(typeID)).declared.find((m) => m.name === 'bump')!;
           await client.ObjectReference.InvokeMethod(object, thread, typeID as never, bump.methodID, [{ tag: JDWP.Tag.INT, value: 1 + Math.floor(random() * 9) }], INVOKE_SINGLE_THREADED);
+        } else if (op === 'invoke') {
+          trail.push('  (no invocation: a thread suspended more than its stop did would not run it)');
+        } else if (op === 'suspend') {
+          await client.ThreadReference.Suspend(thread);
+          suspended++;
         } else {
+          for (; suspended > 0; suspended--) await client.ThreadReference.Resume(thread);
           await resumeStop(client, thread, policy);
           policy = pick([P.ALL, P.EVENT_THREAD]);
           thread = await stopAt(client, policy);
         }
       }
     } finally {
+      for (; suspended > 0; suspended--) await client.ThreadReference.Resume(thread).catch(() => undefined);
       await resumeStop(client, thread, policy).catch(() => undefined);
     }
     const stats = storeStats(proxy.vm);
