@@ -74,11 +74,6 @@ export class ReplyStore {
     connection.on('close', () => this.clear());
   }
 
-  /** Replies kept (whole or per element), answered or still waiting. */
-  get size(): number {
-    return this.kept.size;
-  }
-
   /** Sends a read to the node on behalf of the fetch ahead, keeping its reply for the debugger's commands. */
   fetch(info: CommandInfo, data: Buffer): Promise<ReplyPacket> {
     const life = LIFE.get(info.key);
