@@ -113,12 +113,14 @@ export class ReplyStore {
   private keep(key: string, life: ReplyLife, thread: string | undefined, reply: Promise<Buffer | undefined>): void {
     if (this.kept.has(key)) return;
     const entry: Kept = { life, thread, bytes: undefined, waiting: undefined };
+    // A command that waits on this reply was sent after the fetch and before anything that dropped it: the reply
+    // answers it even when it is no longer kept.
     entry.waiting = reply.then(
       (bytes) => {
-        const still = this.kept.get(key) === entry;
-        if (!still || !bytes || this.bytes + bytes.length > STORE_MAX_BYTES) {
-          if (still) this.kept.delete(key);
-          return undefined;
+        if (this.kept.get(key) !== entry) return bytes;
+        if (!bytes || this.bytes + bytes.length > STORE_MAX_BYTES) {
+          this.kept.delete(key);
+          return bytes;
         }
         entry.bytes = Buffer.from(bytes);
         entry.waiting = undefined;
@@ -182,6 +184,7 @@ export class ReplyStore {
 
   private invalidate(key: number, data: Buffer): void {
     this.frozen = false;
+    if (!this.kept.size && !this.deferred) return;
     if (key !== THREAD_RESUME) {
       if (this.kept.size) this.stats.drops++;
       this.clear();
