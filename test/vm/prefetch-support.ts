@@ -2,6 +2,7 @@
 // a stop, and a fresh read of the node that the proxy's store cannot answer.
 import type { JdwpClient } from '../../jdwp/client/client';
 import type { Jvm } from '../../jdwp/launch/java';
+import type { Event_Composite_Event } from '../../jdwp/protocol/spec-types';
 import type { FrameID, ObjectID, ThreadID, Value } from '../../jdwp/protocol/wire-types';
 import { commandByName, JDWP } from '../../jdwp/registry';
 import type { StoreStats } from '../../jdwp/vm/reply-store';
@@ -9,8 +10,7 @@ import type { VirtualVm } from '../../jdwp/vm/server';
 import { VIRTUAL_SIZES } from '../../jdwp/vm/translate';
 import { lineOf, startFixture } from '../support/fixtures';
 import { lineLocation } from '../support/locations';
-import { nextEvent } from './chain-support';
-import { printed } from './support';
+import { printed, sleep } from './support';
 
 const K = JDWP.EventKind;
 
@@ -24,9 +24,22 @@ export async function startAhead(jvms: Jvm[]): Promise<Jvm> {
 /** Stops the next thread that reaches STOP_LINE (a one-shot breakpoint of the given suspend policy); resolves with it. */
 export async function stopAt(client: JdwpClient, policy: number): Promise<ThreadID> {
   const loc = await lineLocation(client, 'aheadfix.Ahead', lineOf('aheadfix/Ahead.java', 'STOP_LINE'));
-  const { requestID } = await client.EventRequest.Set(K.BREAKPOINT, policy, [{ modKind: 7, loc }, { modKind: 1, count: 1 }]);
-  const hit = nextEvent(client, K.BREAKPOINT, requestID);
-  return (await hit).thread;
+  // Listening before the Set: its reply and the event may arrive in one read.
+  const hits: Array<{ requestID: number; thread: ThreadID }> = [];
+  const keep = (e: Event_Composite_Event) => {
+    for (const ev of e.events) if (ev.eventKind === K.BREAKPOINT) hits.push(ev as { requestID: number; thread: ThreadID });
+  };
+  client.on('event', keep);
+  try {
+    const { requestID } = await client.EventRequest.Set(K.BREAKPOINT, policy, [{ modKind: 7, loc }, { modKind: 1, count: 1 }]);
+    for (let waited = 0; !hits.some((h) => h.requestID === requestID); waited += 10) {
+      if (waited > 20_000) throw new Error('no stop at STOP_LINE within 20 s');
+      await sleep(10);
+    }
+    return hits.find((h) => h.requestID === requestID)!.thread;
+  } finally {
+    client.off('event', keep);
+  }
 }
 
 /** Resumes what a stop of the given policy suspended. */
