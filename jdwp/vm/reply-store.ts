@@ -1,8 +1,8 @@
 import type { JdwpConnection } from '../client/connection';
 import { offsetOf } from '../codec/offsets';
 import { decodePacket, encodeReply, type ReplyPacket } from '../codec/packet';
+import { readIdAt } from '../codec/reader';
 import { primitiveWidth } from '../codec/tags';
-import { writeIdAt } from '../codec/writer';
 import type { IdSizes } from '../protocol/wire-types';
 import { allCommands, commandByName, type CommandInfo } from '../registry';
 import { COMMAND_RULES, type ReplyLife } from './rules';
@@ -58,8 +58,8 @@ export class ReplyStore {
   /** True while the whole node is known suspended (a stop of policy ALL, and nothing sent since that runs code). */
   frozen = false;
   readonly stats: StoreStats = { fetched: 0, served: 0, drops: 0 };
-  /** A fetch ahead that waits for the debugger's first read of a kept kind (a miss) at a stop of a thread (its ID bytes). */
-  private deferred: { thread: string; start(): void } | undefined;
+  /** A fetch ahead that waits for the debugger's first read of a kept kind (a miss) at a stop of a thread (node ID). */
+  private deferred: { thread: bigint; start(): void } | undefined;
   private readonly listAt = new Map<number, number>();
 
   constructor(
@@ -97,9 +97,7 @@ export class ReplyStore {
 
   /** Starts a fetch ahead at the debugger's first read that misses, unless the thread (node ID) resumes before. */
   defer(thread: bigint, start: () => void): void {
-    const bytes = Buffer.alloc(this.sizes.objectIDSize);
-    writeIdAt(bytes, 0, bytes.length, thread);
-    this.deferred = { thread: bytes.toString('latin1'), start };
+    this.deferred = { thread, start };
   }
 
   /** Forgets every kept reply. */
@@ -184,15 +182,15 @@ export class ReplyStore {
 
   private invalidate(key: number, data: Buffer): void {
     this.frozen = false;
-    if (!this.kept.size && !this.deferred) return;
     if (key !== THREAD_RESUME) {
       if (this.kept.size) this.stats.drops++;
       this.clear();
       return;
     }
-    if (this.kept.size) this.stats.drops++;
+    if (this.deferred && data.length >= this.sizes.objectIDSize && readIdAt(data, 0, this.sizes.objectIDSize) === this.deferred.thread) this.deferred = undefined;
+    if (!this.kept.size) return;
+    this.stats.drops++;
     const thread = data.toString('latin1', 0, this.sizes.objectIDSize);
-    if (this.deferred?.thread === thread) this.deferred = undefined;
     for (const [k, e] of this.kept) {
       if (e.life === 'node' || (e.life === 'thread' && e.thread === thread)) {
         this.kept.delete(k);
