@@ -1,6 +1,6 @@
 import type { ReplyPacket } from '../codec/packet';
 import { Tag } from '../codec/tags';
-import type { Method_VariableTable_Reply } from '../protocol/spec-types';
+import type { Method_VariableTable_Reply, ThreadReference_Frames_Reply } from '../protocol/spec-types';
 import type { Value } from '../protocol/wire-types';
 import { commandByName, JDWP, type CommandInfo } from '../registry';
 import type { Cluster } from './cluster';
@@ -36,10 +36,7 @@ const OBJECTS_PER_FRAME = 4;
 /** ... and at most this many strings their value. */
 const STRINGS_PER_FRAME = 8;
 
-interface Frame {
-  frameID: bigint;
-  location: { classID: bigint; methodID: bigint; index: bigint };
-}
+type Frame = ThreadReference_Frames_Reply['frames'][number];
 
 /** A value seen at a stop, with the type its slot declares when known. */
 type Seen = Value & { declared?: VType };
