@@ -191,10 +191,10 @@ export interface Target {
 
 /**
  * The three targets over one JVM: direct, through a TCP pipe process, through a proxy process (`jdwp-fabric
- * proxy`, as it runs in production). A JVM listening on port 0 listens on a new port after each debugger
+ * proxy`, as it runs in production, with `proxyArgs`). A JVM listening on port 0 listens on a new port after each debugger
  * leaves, so the port is read at each connect.
  */
-export function targets(jvm: Jvm): Target[] {
+export function targets(jvm: Jvm, proxyArgs: string[] = []): Target[] {
   const relisten = async (close: () => Promise<void>) => {
     const since = jvm.output.length;
     await close();
@@ -226,7 +226,7 @@ export function targets(jvm: Jvm): Target[] {
     through('pipe', () => [path.join(ROOT, 'out', 'bench', 'tcp-pipe.js'), String(jvm.port)], (out) => portIn(/listening (\d+)/, out)),
     through(
       'proxy',
-      () => [path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', '--node', `bench=127.0.0.1:${jvm.port}`],
+      () => [path.join(ROOT, 'bin', 'jdwp-fabric.js'), 'proxy', '--listen', '127.0.0.1:0', '--node', `bench=127.0.0.1:${jvm.port}`, ...proxyArgs],
       (out) => (out.includes('node bench joined') ? portIn(/virtual VM listening on [^:]+:(\d+)/, out) : undefined),
     ),
   ];

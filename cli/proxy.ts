@@ -7,6 +7,7 @@ import { readServerFiles } from '../jdwp/guard/tls';
 import { TokenStore } from '../jdwp/guard/tokens';
 import { AuditLog } from '../jdwp/guard/audit';
 import { DEFAULT_DNS_MAX_TTL_S } from '../jdwp/discovery/dns';
+import { DEFAULT_PREFETCH_FRAMES } from '../jdwp/vm/prefetch';
 import { list, num, parseArgs, str, usageOf, UsageError, type CommandDecl } from './args';
 import { TOKEN_ENV } from '../jdwp/client/connect';
 import { ExitCode } from './exit-codes';
@@ -58,6 +59,7 @@ export const PROXY: CommandDecl = {
     { name: 'follow-timeout', value: 'MS', help: ['how long a Step Into a remote call waits for a node to serve it (default 10000)'] },
     { name: 'request-scope', value: 'SPEC', help: ['every debugger\'s breakpoints stop only threads serving requests marked so:', 'header:NAME=VALUE, baggage:KEY=VALUE, trace:TRACE-ID or expr:EXPRESSION'] },
     { name: 'scope-budget', value: 'PERCENT', help: ['the share of a core a scope\'s entry checks may hold requests for, per node,', 'before they are switched off there (default 1)'] },
+    { name: 'prefetch', value: 'N|off', help: ['at each stop, read the top N frames ahead (default 3): their locals, `this`, the', 'type and fields of the objects they hold and the strings\' values, kept until the', 'thread resumes; off reads nothing ahead'] },
     { name: 'help', help: ['this text'] },
   ],
 };
@@ -135,6 +137,7 @@ export async function proxy(argv: string[]): Promise<number> {
       followTimeoutMs: num(args, 'follow-timeout', 10_000, 1),
       requestScope: requestScope === undefined ? undefined : parseRequestScope(requestScope).text,
       scopeBudget: num(args, 'scope-budget', 1, 0.001) / 100,
+      prefetch: str(args, 'prefetch') === 'off' ? 0 : num(args, 'prefetch', DEFAULT_PREFETCH_FRAMES, 1, 64),
     });
     const open = (await resolveLoopback(vm.address.host)).loopback ? '' : ' (plain TCP, unauthenticated: anyone who reaches it debugs every node)';
     console.error(

@@ -26,7 +26,12 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** A name for the request in error messages. */
   name?: string;
+  /** False: the connection's tap neither sees nor answers it (the tap's own requests). */
+  tap?: false;
 }
+
+/** Sees each command before it is written, and may answer it instead of the peer (see ReplyStore). */
+export type ConnectionTap = (commandSet: number, command: number, data: Buffer) => Promise<ReplyPacket> | undefined;
 
 interface Pending {
   resolve(reply: ReplyPacket): void;
@@ -58,6 +63,8 @@ export class JdwpConnection extends EventEmitter {
   private readonly requestTimeoutMs: number;
   /** A name for this connection in error messages; it may change once the peer is known. */
   label: string;
+  /** Sees every command sent, and may answer it (a node link's fetch-ahead store). */
+  tap: ConnectionTap | undefined;
 
   constructor(
     readonly stream: Duplex,
@@ -121,6 +128,8 @@ export class JdwpConnection extends EventEmitter {
   /** Sends a command and resolves with its reply, error replies included. Many may be outstanding. */
   request(commandSet: number, command: number, data: Buffer, options: RequestOptions = {}): Promise<ReplyPacket> {
     if (this.closeReason) return Promise.reject(this.closedError(options.name));
+    const served = options.tap === false ? undefined : this.tap?.(commandSet, command, data);
+    if (served) return served;
     const id = this.allocateId();
     return new Promise<ReplyPacket>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
@@ -138,6 +147,11 @@ export class JdwpConnection extends EventEmitter {
   requestWith(commandSet: number, command: number, data: Buffer, timeoutMs: number, done: (err: Error | undefined, reply?: ReplyPacket) => void): void {
     if (this.closeReason) {
       done(this.closedError());
+      return;
+    }
+    const served = this.tap?.(commandSet, command, data);
+    if (served) {
+      served.then((r) => done(undefined, r), done);
       return;
     }
     const id = this.allocateId();

@@ -5,6 +5,7 @@ import { ProxyObjects } from './proxy-objects';
 import type { NodeLink } from './node-link';
 import { SlotPool } from './slots';
 import { framesThroughTranslator, StitchBook } from './stitching';
+import { DEFAULT_PREFETCH_FRAMES, FetchAhead } from './prefetch';
 import { RemoteSteps } from './remote-steps';
 import { OwnRequests } from './own-requests';
 import { Translator } from './translate';
@@ -41,6 +42,8 @@ export interface ClusterOptions {
   requestScope?: string;
   /** The share of one core a request scope's entry checks may hold requests for, per node, before they are switched off there. */
   scopeBudget: number;
+  /** How many top frames of a stop are fetched ahead, with their locals, `this` and the objects and strings they see (0: off). */
+  prefetch: number;
   log: Logger;
 }
 
@@ -58,6 +61,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   callerSearchMs: 2_000,
   followTimeoutMs: 10_000,
   scopeBudget: 0.01,
+  prefetch: DEFAULT_PREFETCH_FRAMES,
   log: (line) => console.error(line),
 };
 
@@ -93,6 +97,8 @@ export class Cluster extends EventEmitter {
   readonly stitches: StitchBook = new StitchBook(this, framesThroughTranslator(this));
   /** Requests the proxy places on nodes for itself. */
   readonly own = new OwnRequests(() => this.options.log);
+  /** Reads a stopped thread's node ahead of the debugger. */
+  readonly fetchAhead: FetchAhead = new FetchAhead(this);
   /** Debugger steps followed across RPC edges. */
   readonly remoteSteps: RemoteSteps = new RemoteSteps(this);
   /** Entries of dial-in nodes that left, oldest first. */

@@ -174,6 +174,7 @@ export class EventRouter {
     out.writeInt32BE(req.id, AT.requestID);
     this.announce(out);
     if (req.suspendPolicy !== P.NONE) this.cluster.focus = link;
+    this.cluster.fetchAhead.stopped(link, readIdAt(out, AT.thread, VIRTUAL_SIZES.objectIDSize), req.suspendPolicy);
     sink.sendEvent(out);
     if (req.suspendPolicy === P.ALL) await this.suspendedAll(sink, link);
     return true;
@@ -254,6 +255,7 @@ export class EventRouter {
     if (thread !== undefined && policy !== P.NONE) this.cluster.focus = link;
     const out = COMPOSITE.out.encode(VIRTUAL_SIZES, { suspendPolicy: policy, events: forward });
     this.announce(out);
+    if (thread !== undefined) this.cluster.fetchAhead.stopped(link, thread, policy);
     sink.sendEvent(out);
     if (policy === P.ALL) await this.suspendedAll(sink, link);
   }

@@ -9,6 +9,7 @@ import { FabricError, FabricErrorCode } from '../errors';
 import { NodeIdSpace } from './ids';
 import { ClassMirror, type ClassRow } from './class-mirror';
 import { INVOCATION_KEYS } from './invocations';
+import { ReplyStore } from './reply-store';
 import type { VField, VMethod, VType } from './type-registry';
 
 /** How long a node has to complete the JDWP handshake and answer the commands that open a link. */
@@ -49,6 +50,8 @@ export class NodeLink {
   joined = false;
   /** Set once the link's slot went back to the pool. */
   slotReleased = false;
+  /** Replies fetched ahead at a stop; every command to the node passes it, and a kept read is answered from it. */
+  readonly store: ReplyStore;
 
   private constructor(
     readonly slot: number,
@@ -60,6 +63,7 @@ export class NodeLink {
   ) {
     this.ids = new NodeIdSpace(slot);
     this.build = `${version.vmName}|${version.vmVersion}|${version.description}`;
+    this.store = new ReplyStore(client.connection, client.sizes);
   }
 
   /**

@@ -28,43 +28,57 @@ export interface CommandRule {
   handler?: string;
   /** What the rule means for this command, for the rule table in the docs. */
   note: string;
+  /**
+   * How long the command's reply from a node stays true (see ReplyLife); the fetch-ahead store keeps and answers
+   * the replies of 'thread', 'node' and 'object' reads. A command without one changes the node (its values, code,
+   * or lets threads run): sent to a node, by the debugger or the proxy, it drops what it could make stale.
+   */
+  life?: ReplyLife;
 }
 
-const route = (note = 'to the node of its object, thread or frame ID', handler?: string): CommandRule => (handler ? { rule: 'route', handler, note } : { rule: 'route', note });
-const cached = (note = 'to a node that runs the type; cached once per symbol'): CommandRule => ({ rule: 'route-cached', note });
-const focus = (note: string): CommandRule => ({ rule: 'focus', note });
+/**
+ * How long a read's reply stays true: 'thread' while its thread stays suspended (frames, locals); 'node' while the
+ * whole node stays suspended (heap values); 'object' for the object's life (a string's value, an object's type);
+ * 'passive' a command that makes no kept reply stale and whose own reply is not kept (a read, an event request, a
+ * suspend: a thread that stops more changes nothing a reply says).
+ */
+export type ReplyLife = 'thread' | 'node' | 'object' | 'passive';
+
+const route = (note = 'to the node of its object, thread or frame ID', handler?: string, life: ReplyLife = 'passive'): CommandRule => (handler ? { rule: 'route', handler, note, life } : { rule: 'route', note, life });
+const cached = (note = 'to a node that runs the type; cached once per symbol'): CommandRule => ({ rule: 'route-cached', note, life: 'passive' });
+const focus = (note: string): CommandRule => ({ rule: 'focus', note, life: 'passive' });
 
 /** The explicit rule of every command of the protocol and of the Fabric set. */
 export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
-  'VirtualMachine.Version': { rule: 'answer', handler: 'version', note: 'names the virtual VM and its node count; versions are the lowest of the nodes' },
-  'VirtualMachine.ClassesBySignature': { rule: 'merge', handler: 'classesBySignature', note: 'every node, from its class mirror where that knows the signature and every status is final; one entry per (signature, symbol hash)' },
-  'VirtualMachine.AllClasses': { rule: 'merge', handler: 'allClasses', note: 'every node; one entry per (signature, symbol hash)' },
-  'VirtualMachine.AllThreads': { rule: 'merge', handler: 'allThreads', note: 'the union of every node\'s threads, from the proxy\'s thread mirror (a node that lists virtual threads is asked)' },
-  'VirtualMachine.TopLevelThreadGroups': { rule: 'answer', handler: 'topLevelThreadGroups', note: 'the "cluster" group, whose children are one group per node named after the node (--thread-groups per-node: the node groups)' },
+  'VirtualMachine.Version': { rule: 'answer', handler: 'version', note: 'names the virtual VM and its node count; versions are the lowest of the nodes', life: 'passive' },
+  'VirtualMachine.ClassesBySignature': { rule: 'merge', handler: 'classesBySignature', note: 'every node, from its class mirror where that knows the signature and every status is final; one entry per (signature, symbol hash)', life: 'passive' },
+  'VirtualMachine.AllClasses': { rule: 'merge', handler: 'allClasses', note: 'every node; one entry per (signature, symbol hash)', life: 'passive' },
+  'VirtualMachine.AllThreads': { rule: 'merge', handler: 'allThreads', note: 'the union of every node\'s threads, from the proxy\'s thread mirror (a node that lists virtual threads is asked)', life: 'passive' },
+  'VirtualMachine.TopLevelThreadGroups': { rule: 'answer', handler: 'topLevelThreadGroups', note: 'the "cluster" group, whose children are one group per node named after the node (--thread-groups per-node: the node groups)', life: 'passive' },
   'VirtualMachine.Dispose': { rule: 'disconnect', handler: 'dispose', note: 'clears the debugger\'s requests and resumes what it suspended; nodes stay connected' },
-  'VirtualMachine.IDSizes': { rule: 'answer', handler: 'idSizes', note: 'every ID is 8 bytes' },
-  'VirtualMachine.Suspend': { rule: 'fanout', readOnly: true, handler: 'suspend', note: 'every node; refused under --read-only, since it stops the whole cluster (a read-only debugger suspends single threads, or is suspended by its breakpoints)' },
+  'VirtualMachine.IDSizes': { rule: 'answer', handler: 'idSizes', note: 'every ID is 8 bytes', life: 'passive' },
+  'VirtualMachine.Suspend': { rule: 'fanout', readOnly: true, handler: 'suspend', note: 'every node; refused under --read-only, since it stops the whole cluster (a read-only debugger suspends single threads, or is suspended by its breakpoints)', life: 'passive' },
   'VirtualMachine.Resume': { rule: 'fanout', handler: 'resume', note: 'the nodes of the oldest VM-wide suspension the debugger holds (an event set of policy ALL, or its Suspend), else every node; allowed under --read-only: a node resumes only what this debugger suspended' },
   'VirtualMachine.Exit': { rule: 'refuse', readOnly: true, handler: 'exit', note: 'NOT_IMPLEMENTED unless --allow-exit, which sends it to every node' },
   'VirtualMachine.CreateString': { rule: 'answer', handler: 'createString', note: 'a proxy string, created on the node where it is first used; allowed under --read-only, since every command that could store it or pass it to code is refused there' },
-  'VirtualMachine.Capabilities': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do, as each answered when it joined (less under --read-only)' },
+  'VirtualMachine.Capabilities': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do, as each answered when it joined (less under --read-only)', life: 'passive' },
   'VirtualMachine.ClassPaths': focus('from the focus node'),
   'VirtualMachine.DisposeObjects': { rule: 'route', handler: 'disposeObjects', note: 'each object to its own node, never with a count above the times the debugger was handed it' },
   'VirtualMachine.HoldEvents': { rule: 'fanout', handler: 'holdEvents', note: 'every node' },
   'VirtualMachine.ReleaseEvents': { rule: 'fanout', handler: 'releaseEvents', note: 'every node' },
-  'VirtualMachine.CapabilitiesNew': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do, as each answered when it joined (less under --read-only)' },
+  'VirtualMachine.CapabilitiesNew': { rule: 'intersect', handler: 'capabilities', note: 'what every node can do, as each answered when it joined (less under --read-only)', life: 'passive' },
   'VirtualMachine.RedefineClasses': { rule: 'fanout', readOnly: true, handler: 'redefineClasses', note: 'to every node that runs the symbol: cluster-wide hot swap' },
   'VirtualMachine.SetDefaultStratum': { rule: 'fanout', readOnly: true, handler: 'fanoutEmpty', note: 'every node; refused under --read-only, since it changes what every node reports to every client' },
-  'VirtualMachine.AllClassesWithGeneric': { rule: 'merge', handler: 'allClassesWithGeneric', note: 'every node; one entry per (signature, symbol hash)' },
-  'VirtualMachine.InstanceCounts': { rule: 'merge', handler: 'instanceCounts', note: 'every node that runs each type; counts summed' },
-  'VirtualMachine.AllModules': { rule: 'merge', handler: 'allModules', note: 'every node; the union of their modules' },
+  'VirtualMachine.AllClassesWithGeneric': { rule: 'merge', handler: 'allClassesWithGeneric', note: 'every node; one entry per (signature, symbol hash)', life: 'passive' },
+  'VirtualMachine.InstanceCounts': { rule: 'merge', handler: 'instanceCounts', note: 'every node that runs each type; counts summed', life: 'passive' },
+  'VirtualMachine.AllModules': { rule: 'merge', handler: 'allModules', note: 'every node; the union of their modules', life: 'passive' },
 
-  'ReferenceType.Signature': { rule: 'answer', handler: 'signature', note: 'from the virtual type' },
+  'ReferenceType.Signature': { rule: 'answer', handler: 'signature', note: 'from the virtual type', life: 'passive' },
   'ReferenceType.ClassLoader': focus('per node: from the focus node if it runs the type'),
   'ReferenceType.Modifiers': cached(),
   'ReferenceType.Fields': cached(),
   'ReferenceType.Methods': cached(),
-  'ReferenceType.GetValues': focus('static values are per node: from the focus node if it runs the type'),
+  'ReferenceType.GetValues': { ...focus('static values are per node: from the focus node if it runs the type'), life: 'node' },
   'ReferenceType.SourceFile': cached(),
   'ReferenceType.NestedTypes': focus('from the focus node if it runs the type'),
   'ReferenceType.Status': focus('per node: from the focus node if it runs the type'),
@@ -74,7 +88,7 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ReferenceType.SignatureWithGeneric': cached(),
   'ReferenceType.FieldsWithGeneric': cached(),
   'ReferenceType.MethodsWithGeneric': cached(),
-  'ReferenceType.Instances': { rule: 'merge', handler: 'instances', note: 'every node that runs the type; up to maxInstances in all' },
+  'ReferenceType.Instances': { rule: 'merge', handler: 'instances', note: 'every node that runs the type; up to maxInstances in all', life: 'passive' },
   'ReferenceType.ClassFileVersion': cached(),
   'ReferenceType.ConstantPool': cached(),
   'ReferenceType.Module': focus('per node: from the focus node if it runs the type'),
@@ -92,25 +106,25 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'Method.IsObsolete': focus('from the focus node if it runs the type'),
   'Method.VariableTableWithGeneric': cached(),
 
-  'ObjectReference.ReferenceType': route(undefined, 'objectReferenceType'),
-  'ObjectReference.GetValues': route(),
+  'ObjectReference.ReferenceType': route(undefined, 'objectReferenceType', 'object'),
+  'ObjectReference.GetValues': route(undefined, undefined, 'node'),
   'ObjectReference.SetValues': { rule: 'route', readOnly: true, note: 'to the node of the object' },
   'ObjectReference.MonitorInfo': route(),
   'ObjectReference.InvokeMethod': { rule: 'route', readOnly: true, note: 'to the node of the object (the thread must be there too)' },
   'ObjectReference.DisableCollection': route('to the node of the object; undone when the debugger leaves, so allowed under --read-only', 'disableCollection'),
-  'ObjectReference.EnableCollection': route(undefined, 'enableCollection'),
+  'ObjectReference.EnableCollection': { rule: 'route', handler: 'enableCollection', note: 'to the node of its object, thread or frame ID' },
   'ObjectReference.IsCollected': route(undefined, 'isCollected'),
   'ObjectReference.ReferringObjects': route(),
 
-  'StringReference.Value': route('to the node of the string; proxy strings answer themselves', 'stringValue'),
+  'StringReference.Value': route('to the node of the string; proxy strings answer themselves', 'stringValue', 'object'),
 
   'ThreadReference.Name': route('to the node of the thread; the name is prefixed with "[node] "', 'threadName'),
   'ThreadReference.Suspend': route('to the node of the thread; allowed under --read-only, as reading frames needs it and Resume or leaving undoes it'),
-  'ThreadReference.Resume': route(),
+  'ThreadReference.Resume': { rule: 'route', note: 'to the node of its object, thread or frame ID' },
   'ThreadReference.Status': route(),
   'ThreadReference.ThreadGroup': route(),
-  'ThreadReference.Frames': route('to the node of the thread; a thread serving an RPC call whose caller waits gets the caller\'s frames after its own, hop by hop (stitched stack; the callers stay suspended while it is stopped)', 'frames'),
-  'ThreadReference.FrameCount': route('to the node of the thread; counts the stitched stack', 'frameCount'),
+  'ThreadReference.Frames': route('to the node of the thread; a thread serving an RPC call whose caller waits gets the caller\'s frames after its own, hop by hop (stitched stack; the callers stay suspended while it is stopped)', 'frames', 'thread'),
+  'ThreadReference.FrameCount': route('to the node of the thread; counts the stitched stack', 'frameCount', 'thread'),
   'ThreadReference.OwnedMonitors': route(),
   'ThreadReference.CurrentContendedMonitor': route(),
   'ThreadReference.Stop': { rule: 'route', readOnly: true, note: 'to the node of the thread; the throwable must be an object of that node' },
@@ -124,19 +138,19 @@ export const COMMAND_RULES: Readonly<Record<string, CommandRule>> = {
   'ThreadGroupReference.Parent': route('a node\'s own top-level groups have the node group as parent; node groups the "cluster" group', 'groupParent'),
   'ThreadGroupReference.Children': route('the root\'s children are the node groups; a node group\'s are the node\'s top-level groups', 'groupChildren'),
 
-  'ArrayReference.Length': route(),
-  'ArrayReference.GetValues': route(),
+  'ArrayReference.Length': route(undefined, undefined, 'object'),
+  'ArrayReference.GetValues': route(undefined, undefined, 'node'),
   'ArrayReference.SetValues': { rule: 'route', readOnly: true, handler: 'arraySetValues', note: 'to the node of the array' },
 
   'ClassLoaderReference.VisibleClasses': route(),
 
-  'EventRequest.Set': { rule: 'requests', handler: 'set', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster; allowed under --read-only (breakpoints and tracepoints observe, and the debugger resumes what they suspend)' },
-  'EventRequest.Clear': { rule: 'requests', handler: 'clear', note: 'every node the request is bound on' },
-  'EventRequest.ClearAllBreakpoints': { rule: 'requests', handler: 'clearAllBreakpoints', note: 'every node' },
+  'EventRequest.Set': { rule: 'requests', handler: 'set', note: 'every node that could match, narrowed by its modifiers; replicated to nodes that join or load the type later; Count counts across the cluster; allowed under --read-only (breakpoints and tracepoints observe, and the debugger resumes what they suspend)', life: 'passive' },
+  'EventRequest.Clear': { rule: 'requests', handler: 'clear', note: 'every node the request is bound on', life: 'passive' },
+  'EventRequest.ClearAllBreakpoints': { rule: 'requests', handler: 'clearAllBreakpoints', note: 'every node', life: 'passive' },
 
-  'StackFrame.GetValues': route('to the node of the thread; a caller frame of a stitched stack to its own node and thread', 'onFrame'),
+  'StackFrame.GetValues': route('to the node of the thread; a caller frame of a stitched stack to its own node and thread', 'onFrame', 'thread'),
   'StackFrame.SetValues': { rule: 'route', readOnly: true, handler: 'onFrame', note: 'to the node of the thread; a caller frame of a stitched stack to its own node and thread' },
-  'StackFrame.ThisObject': route('to the node of the thread; a caller frame of a stitched stack to its own node and thread', 'onFrame'),
+  'StackFrame.ThisObject': route('to the node of the thread; a caller frame of a stitched stack to its own node and thread', 'onFrame', 'thread'),
   'StackFrame.PopFrames': { rule: 'route', readOnly: true, handler: 'onFrame', note: 'to the node of the thread; OPAQUE_FRAME for a caller frame of a stitched stack' },
 
   'ClassObjectReference.ReflectedType': route(),
