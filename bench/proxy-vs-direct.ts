@@ -67,6 +67,14 @@ async function measure(vm: JdwpClient, out: Samples, n: number): Promise<void> {
       ]),
     );
     await time(add('ObjectReference.GetValues (5 fields)'), n, () => vm.ObjectReference.GetValues(holder, holderFields));
+    // Answered by the proxy without its node: its live mirror, what it read as the node joined, its per-symbol cache.
+    await time(add('VirtualMachine.ClassesBySignature'), n, () => vm.VirtualMachine.ClassesBySignature('Lbenchfix/BenchLoop;'));
+    await time(add('VirtualMachine.IDSizes'), n, () => vm.VirtualMachine.IDSizes());
+    await time(add('VirtualMachine.Version'), n, () => vm.VirtualMachine.Version());
+    await time(add('VirtualMachine.CapabilitiesNew'), n, () => vm.VirtualMachine.CapabilitiesNew());
+    await time(add('ReferenceType.MethodsWithGeneric'), n, () => vm.ReferenceType.MethodsWithGeneric(type));
+    await time(add('Method.LineTable'), n, () => vm.Method.LineTable(type, deep));
+    await time(add('VirtualMachine.AllClasses (asked of the node)'), Math.max(20, Math.floor(n / 10)), () => vm.VirtualMachine.AllClasses());
   } finally {
     await vm.ThreadReference.Resume(parked);
   }
