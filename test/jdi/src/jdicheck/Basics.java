@@ -237,7 +237,10 @@ final class Basics {
     private void watchpoint() throws Exception {
         Report.require(vm.canWatchFieldModification(), "the virtual VM cannot watch field modification");
         ModificationWatchpointRequest request = vm.eventRequestManager().createModificationWatchpointRequest(fixture.fieldByName("counter"));
-        request.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
+        // SUSPEND_ALL: the nodes' event sets then reach the debugger one at a time, so the focus node (which answers
+        // the static read of valueCurrent) is the event's own until it resumes. With one-thread events from three
+        // nodes in flight, the focus is the node of whichever event came last.
+        request.setSuspendPolicy(EventRequest.SUSPEND_ALL);
         request.enable();
         try {
             Map<String, ModificationWatchpointEvent> seen = new TreeMap<>();
