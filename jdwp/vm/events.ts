@@ -295,6 +295,7 @@ export class EventRouter {
     if (raw !== undefined) {
       if (ev.eventKind === K.THREAD_START) link.threads.add(raw);
       else link.threads.delete(raw);
+      link.threadsVersion++;
     }
     return true;
   }

@@ -38,6 +38,8 @@ export class NodeLink {
   trackUnloadId = -1;
   /** Raw IDs of the node's live platform threads, kept by the proxy's own ThreadStart/ThreadDeath requests. */
   readonly threads = new Set<bigint>();
+  /** Counts the changes of `threads`, so an answer built from them knows when it is out of date. */
+  threadsVersion = 0;
   /** Set when the node lists virtual threads in VirtualMachine.AllThreads (includevirtualthreads=y): the mirror then does not answer it. */
   listsVirtualThreads = false;
   /** The node's classes by signature, kept live by the proxy's own class requests. */

@@ -366,6 +366,7 @@ export class VirtualVm {
     const virtual = platformOnly.length ? await Promise.all(threads.map((t) => client.ThreadReference.IsVirtual(t).then((r) => r.isVirtual, () => false))) : [];
     link.listsVirtualThreads = virtual.includes(true);
     threads.forEach((t, i) => virtual[i] || link.threads.add(t));
+    link.threadsVersion++;
     this.log(`[fabric] node ${link.name} joined (${link.address}, slot ${link.slot}): ${link.version.vmName} ${link.version.vmVersion}, ${threads.length} threads`);
     this.router.nodeJoined(link);
     link.joined = true;

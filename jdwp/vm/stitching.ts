@@ -53,20 +53,28 @@ interface Stitch {
 export interface StitchedStack {
   frames: VFrame[];
   hops: Hop[];
+  /** The thread's own ThreadReference.Frames reply, in virtual IDs, when the stack is all its own and was just read. */
+  reply?: Buffer;
+}
+
+/** A thread's own stack as its node answered it: the frames, and the reply they were decoded from (virtual IDs). */
+export interface OwnFrames {
+  frames: VFrame[];
+  reply: Buffer;
 }
 
 /** Reads a thread's whole stack (virtual) from its node. */
-export type FrameReader = (link: NodeLink, vthread: bigint) => Promise<VFrame[]>;
+export type FrameReader = (link: NodeLink, vthread: bigint) => Promise<OwnFrames>;
 
 /** Reads a stack through the translator, so frames and locations carry virtual IDs. */
 export function framesThroughTranslator(cluster: Cluster): FrameReader {
   return async (link, vthread) => {
     const raw = link.ids.toRaw(vthread);
-    if (raw === undefined) return [];
+    if (raw === undefined) return { frames: [], reply: FRAMES.reply!.encode(VIRTUAL_SIZES, { frames: [] }) };
     const reply = await link.client.raw(FRAMES.set.id, FRAMES.spec.id, FRAMES.out.encode(link.client.sizes, { thread: raw, startFrame: 0, length: -1 }), { name: link.name });
     if (reply.errorCode !== 0) throw Object.assign(new Error(`${link.name}: ThreadReference.Frames answered ${reply.errorCode}`), { errorCode: reply.errorCode });
     const data = await cluster.translator.packetToVirtual(link, FRAMES.reply!, reply.data, { announce: true });
-    return (FRAMES.reply!.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as { frames: VFrame[] }).frames;
+    return { frames: (FRAMES.reply!.decode(data, 0, data.length, VIRTUAL_SIZES) as unknown as { frames: VFrame[] }).frames, reply: data };
   };
 }
 
@@ -117,23 +125,23 @@ export class StitchBook {
 
   /** The stack of a stopped thread, stitched across the RPC edges it serves when stitching is on. */
   async stack(link: NodeLink, vthread: bigint): Promise<StitchedStack> {
-    const own = await this.readFrames(link, vthread);
-    if (!this.cluster.options.stitch || !own.length) return { frames: own, hops: [] };
+    const { frames: own, reply } = await this.readFrames(link, vthread);
+    if (!this.cluster.options.stitch || !own.length) return { frames: own, hops: [], reply };
     const key = `${vthread}:${own[0].frameID}`;
     let p = this.searching.get(key);
     if (!p) {
-      p = this.stitch(link, vthread, own).finally(() => this.searching.delete(key));
+      p = this.stitch(link, vthread, own, reply).finally(() => this.searching.delete(key));
       this.searching.set(key, p);
     }
     return p;
   }
 
-  private async stitch(link: NodeLink, vthread: bigint, own: VFrame[]): Promise<StitchedStack> {
+  private async stitch(link: NodeLink, vthread: bigint, own: VFrame[], reply: Buffer): Promise<StitchedStack> {
     const known = this.stitches.get(vthread);
     if (known && known.top === own[0].frameID) return known;
     if (known) this.forget(vthread, true);
     const server = this.deepestServer(own, 0);
-    if (!server) return { frames: own, hops: [] };
+    if (!server) return { frames: own, hops: [], reply };
     const stitched = await this.follow(link, vthread, own, server);
     this.stats.searches++;
     // Kept also when no caller was found, so a server thread without one is searched once per stop.
@@ -157,7 +165,7 @@ export class StitchBook {
       const callerV = caller.link.ids.toVirtual(caller.thread);
       let callerFrames: VFrame[];
       try {
-        callerFrames = await this.readFrames(caller.link, callerV);
+        callerFrames = (await this.readFrames(caller.link, callerV)).frames;
       } catch {
         break;
       }

@@ -24,6 +24,7 @@ const frames: Handler = async (ctx, info, data) => {
   const { thread, startFrame, length } = decodeOut<{ thread: bigint; startFrame: number; length: number }>(info, data);
   const stack = await stackOf(ctx, thread);
   if (!stack.hops.length && (startFrame !== 0 || length !== -1)) return routeCommand(ctx, info, data);
+  if (stack.reply) return stack.reply;
   const count = stack.frames.length;
   if (startFrame < 0 || startFrame > count) throw new ProxyError(E.INVALID_INDEX, `frame ${startFrame} of ${count}`);
   const n = length === -1 ? count - startFrame : length;

@@ -155,6 +155,9 @@ const capabilities: Handler = async (ctx, info) => {
 const allThreads: Handler = async (ctx, info, data) => {
   const links = ctx.cluster.live();
   const asked = links.filter((l) => !l.joined || l.listsVirtualThreads);
+  const versions = links.map((l) => l.threadsVersion);
+  const last = lastAllThreads.get(ctx.cluster);
+  if (!asked.length && last && sameLinks(last, links, versions)) return last.reply;
   const replies = new Map<NodeLink, bigint[]>();
   if (asked.length) {
     const parts = await ctx.cluster.fanout(info.fullName, (link) => forward(ctx, link, info, Buffer.from(data)), asked);
@@ -174,8 +177,17 @@ const allThreads: Handler = async (ctx, info, data) => {
       }
     }
   }
-  return encodeReply(info, { threads });
+  const reply = encodeReply(info, { threads });
+  if (!asked.length) lastAllThreads.set(ctx.cluster, { links, versions, reply });
+  return reply;
 };
+
+/** The last AllThreads answer built from the mirror alone, with the links and thread-set versions it was built from. */
+const lastAllThreads = new WeakMap<Ctx['cluster'], { links: NodeLink[]; versions: number[]; reply: Buffer }>();
+
+function sameLinks(last: { links: NodeLink[]; versions: number[] }, links: NodeLink[], versions: number[]): boolean {
+  return last.links.length === links.length && links.every((l, i) => last.links[i] === l && last.versions[i] === versions[i]);
+}
 
 const disposeObjects: Handler = async (ctx, info, data) => {
   const { requests } = decodeOut<{ requests: Array<{ object: bigint; refCnt: number }> }>(info, data);
