@@ -72,9 +72,4 @@ export class ClassMirror {
     this.known.delete(signature);
     if (this.asking.has(signature)) this.asking.set(signature, null);
   }
-
-  /** How many signatures are known. */
-  get size(): number {
-    return this.known.size;
-  }
 }
