@@ -185,7 +185,11 @@ export class FetchAhead {
   }
 
   private fetch(link: NodeLink, info: CommandInfo, out: Record<string, unknown>): Promise<ReplyPacket> {
-    return link.store.fetch(info, info.out.encode(link.client.sizes, out));
+    const reply = link.store.fetch(info, info.out.encode(link.client.sizes, out));
+    // Some are awaited only after others (or not at all once one failed): a node that leaves fails them all, and
+    // none of those failures may go unhandled.
+    reply.catch(() => undefined);
+    return reply;
   }
 }
 

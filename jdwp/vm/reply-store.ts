@@ -91,6 +91,7 @@ export class ReplyStore {
     const elements = this.elements(at, data);
     if (!elements) return sent;
     const values = sent.then((r) => (r.errorCode === 0 ? this.values(r.data, elements.keys.length) : undefined));
+    values.catch(() => undefined);
     elements.keys.forEach((k, i) => this.keep(`${info.key}|${elements.subject}|${k}`, life, thread, values.then((v) => v?.[i])));
     return sent;
   }

@@ -96,6 +96,8 @@ export async function computeSymbol(
   if (isJdkSignature(signature)) return { hash: hashParts(['jdk-build', node.build, signature]), basis: 'jdk-build' };
   const type = raw as ReferenceTypeID;
   const pool = rawData(node, CONSTANT_POOL, { refType: type });
+  // Awaited below; if the rows or bytecodes fail first (the node left), its failure must not go unhandled.
+  pool.catch(() => undefined);
   // Without the rows, ask for them beside the pool; if the node refused them, ask again so that its error surfaces.
   const rows = (await (methods ?? methodRows(node, type))) ?? (await node.client.ReferenceType.Methods(type)).declared;
   const codes = await Promise.all(rows.map((m) => rawData(node, BYTECODES, { refType: type, methodID: m.methodID })));
