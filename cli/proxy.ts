@@ -139,6 +139,9 @@ export async function proxy(argv: string[]): Promise<number> {
       scopeBudget: num(args, 'scope-budget', 1, 0.001) / 100,
       prefetch: str(args, 'prefetch') === 'off' ? 0 : num(args, 'prefetch', DEFAULT_PREFETCH_FRAMES, 1, 64),
     });
+    // A failure no code path handled is a bug; the proxy must not take every debugger session and the nodes'
+    // cleanup down with it (tests run with unhandled rejections fatal, so they still fail on it).
+    process.on('unhandledRejection', (err) => console.error(`[fabric] error ${FabricErrorCode.UNHANDLED_FAILURE}: a failure no code path handled: ${(err as Error)?.stack ?? String(err)}`));
     const open = (await resolveLoopback(vm.address.host)).loopback ? '' : ' (plain TCP, unauthenticated: anyone who reaches it debugs every node)';
     console.error(
       `[fabric] virtual VM listening on ${formatAddress(vm.address)}${open}${vm.wsUrl ? ` and ${vm.wsUrl}` : ''}${vm.acceptAddress ? `; nodes may dial in at ${formatAddress(vm.acceptAddress)}` : ''}`,

@@ -54,6 +54,8 @@ export const FabricErrorCode = {
   SCOPE_INVALID: 1071,
   /** An edge's mark field does not resolve on a node (no such String field in its class); the node checks entries instead. */
   MARK_FIELD_UNBOUND: 1072,
+  /** A failure no code path handled (a bug): a running proxy logs it and serves on. */
+  UNHANDLED_FAILURE: 1090,
 } as const;
 
 /** The numbered code of a FabricError. */
