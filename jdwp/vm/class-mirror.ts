@@ -1,9 +1,10 @@
+import type { ReferenceTypeID } from '../protocol/wire-types';
 import { JDWP } from '../registry';
 
 /** One loaded class of a node, in the node's own IDs, as VirtualMachine.ClassesBySignature lists it. */
 export interface ClassRow {
   refTypeTag: number;
-  typeID: bigint;
+  typeID: ReferenceTypeID;
   status: number;
 }
 

@@ -3,7 +3,7 @@
  * read in a frame there. Looked up lazily per node and kept; a side whose class is not loaded yet is looked up
  * again after a short while, so an edge binds on a node once the node loads its class.
  */
-import type { ClassID, Location, MethodID, ObjectID, ReferenceTypeID, ThreadID } from '../protocol/wire-types';
+import type { ClassID, Location, MethodID, ObjectID, ThreadID } from '../protocol/wire-types';
 import { evaluate, evaluateCondition, interpolate, type EvalContext } from '../eval/index';
 import type { EdgeSide, RpcEdge } from '../flow/edges';
 import { targetOf } from '../flow/edges';
@@ -42,17 +42,11 @@ export function nodeMirror(link: NodeLink): VmMirror {
 async function lookUp(link: NodeLink, edges: readonly RpcEdge[]): Promise<NodeSites> {
   const byMethod = new Map<bigint, EdgeSite[]>();
   let complete = true;
-  const classes = new Map<string, Promise<Array<{ typeID: ReferenceTypeID; refTypeTag: number }>>>();
-  const classesOf = (signature: string) => {
-    let p = classes.get(signature);
-    if (!p) classes.set(signature, (p = link.client.VirtualMachine.ClassesBySignature(signature).then((r) => r.classes)));
-    return p;
-  };
   await Promise.all(
     edges.flatMap((edge) =>
       (['client', 'server'] as const).map(async (side) => {
         const target = targetOf(edge[side]);
-        const found = await classesOf(target.classSignature);
+        const found = await link.classesBySignature(target.classSignature);
         if (!found.length) complete = false;
         for (const c of found) {
           const { declared } = await link.client.ReferenceType.Methods(c.typeID);

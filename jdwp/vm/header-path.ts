@@ -52,7 +52,7 @@ export function readsJdkServer(side: EdgeSide): boolean {
 async function resolve(link: NodeLink): Promise<PathFields | undefined> {
   const found = await Promise.all(
     [...Object.entries(PATH_FIELDS), [WRAPPER, ['list']] as const].map(async ([signature, names]) => {
-      const { classes } = await link.client.VirtualMachine.ClassesBySignature(signature);
+      const classes = await link.classesBySignature(signature);
       if (classes.length !== 1) return undefined;
       const { declared } = await link.client.ReferenceType.Fields(classes[0].typeID as ReferenceTypeID);
       const fields = (names as readonly string[]).map((n) => declared.find((f) => f.name === n && (f.modBits & 0x8) === 0));

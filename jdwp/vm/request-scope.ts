@@ -199,7 +199,7 @@ export class RequestScope {
       const dot = mark.field.lastIndexOf('.');
       const className = mark.field.slice(0, dot);
       p = (async () => {
-        const { classes } = await link.client.VirtualMachine.ClassesBySignature(nameToSignature(className));
+        const classes = await link.classesBySignature(nameToSignature(className));
         if (!classes.length) {
           await this.keep(n, await this.cluster.own.place(link, K.CLASS_PREPARE, [{ modKind: M.ClassMatch, classPattern: className }] as never, async (l, ev) => {
             // The event comes with the virtual type: the field is looked up in the node's own.

@@ -232,7 +232,7 @@ export class RequestManager {
     if (req.scope.kind === 'symbol') {
       const scope = req.scope;
       const thread = link.ids.toRaw(vthread);
-      const { classes } = await link.client.VirtualMachine.ClassesBySignature(scope.signature);
+      const classes = await link.classesBySignature(scope.signature);
       for (const c of classes) {
         const vtype = await this.cluster.registry.resolve(link, c.typeID, { signature: scope.signature, tag: c.refTypeTag });
         if (thread === undefined || (scope.hash && vtype.symbolHash !== scope.hash)) continue;
@@ -391,7 +391,7 @@ export class RequestManager {
 
   private async bindSymbol(req: VRequest, link: NodeLink, scope: Extract<Scope, { kind: 'symbol' }>): Promise<void> {
     await this.watch(link, scope.signature);
-    const { classes } = await link.client.VirtualMachine.ClassesBySignature(scope.signature);
+    const classes = await link.classesBySignature(scope.signature);
     for (const c of classes) {
       const vtype = await this.cluster.registry.resolve(link, c.typeID, { signature: scope.signature, tag: c.refTypeTag });
       if (scope.hash && vtype.symbolHash !== scope.hash) continue;

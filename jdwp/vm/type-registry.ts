@@ -144,7 +144,7 @@ export class TypeRegistry {
       raw,
       signature,
       async (elementSig) => {
-        const { classes } = await node.client.VirtualMachine.ClassesBySignature(elementSig);
+        const classes = await node.classesBySignature(elementSig);
         if (classes.length !== 1) return undefined;
         return (await this.resolve(node, classes[0].typeID, { signature: elementSig, tag: classes[0].refTypeTag })).symbolHash;
       },
@@ -224,7 +224,7 @@ export class TypeRegistry {
   async ensureOn(vtype: VType, node: NodeLink): Promise<bigint | undefined> {
     const known = vtype.members.get(node);
     if (known !== undefined || node.down) return known;
-    const { classes } = await node.client.VirtualMachine.ClassesBySignature(vtype.signature);
+    const classes = await node.classesBySignature(vtype.signature);
     await Promise.all(classes.map((c) => this.resolve(node, c.typeID, { signature: vtype.signature, tag: c.refTypeTag })));
     return vtype.members.get(node);
   }
