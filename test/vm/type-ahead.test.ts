@@ -84,10 +84,13 @@ describe('types met in a reply: their immutable data fetched ahead', function ()
     vid.writeBigUInt64BE(id);
     assert.equal(registry.errorCache.get(replyKey(id, commandByName('ReferenceType.SourceDebugExtension'), vid)), JDWP.Error.ABSENT_INFORMATION, 'the absent debug extension is known');
 
+    // The two JVMs' main threads are suspended wherever each happens to be (one may be spinning a lambda class in
+    // the JDK): the types both stacks hold are compared, and the fixture's own class is always among them.
     const beside = await mainFrameTypes(direct);
+    assert.ok(beside.get('Lfixture/Fixture;'), "fixture.Fixture is on the direct JVM's main stack too");
     for (const [signature, type] of viaProxy) {
       const mine = beside.get(signature);
-      assert.ok(mine, `${signature} is on the direct JVM's main stack too`);
+      if (!mine) continue;
       assert.deepEqual(await typeFacts(through, type), await typeFacts(direct, mine), `${signature}: the proxy answers as the node does`);
     }
   });
