@@ -3,6 +3,7 @@ package jdicheck;
 import com.sun.jdi.ClassType;
 import com.sun.jdi.LocalVariable;
 import com.sun.jdi.Method;
+import com.sun.jdi.ObjectCollectedException;
 import com.sun.jdi.ObjectReference;
 import com.sun.jdi.StringReference;
 import com.sun.jdi.ThreadReference;
@@ -39,8 +40,16 @@ final class Scope {
         Method getHeaders = ((ClassType) exchange.referenceType()).concreteMethodByName("getRequestHeaders", "()Lcom/sun/net/httpserver/Headers;");
         ObjectReference headers = (ObjectReference) exchange.invokeMethod(thread, getHeaders, List.of(), ObjectReference.INVOKE_SINGLE_THREADED);
         Method getFirst = ((ClassType) headers.referenceType()).concreteMethodByName("getFirst", "(Ljava/lang/String;)Ljava/lang/String;");
-        Value v = headers.invokeMethod(thread, getFirst, List.of(thread.virtualMachine().mirrorOf("X-Debug-Session")), ObjectReference.INVOKE_SINGLE_THREADED);
-        return v == null ? null : ((StringReference) v).value();
+        // A mirrorOf string, and a method's result, are only weakly held: the node may collect either before it is
+        // used (JDI's ObjectCollectedException), as other threads run. Asked again then, as IDEs do.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Value v = headers.invokeMethod(thread, getFirst, List.of(thread.virtualMachine().mirrorOf("X-Debug-Session")), ObjectReference.INVOKE_SINGLE_THREADED);
+                return v == null ? null : ((StringReference) v).value();
+            } catch (ObjectCollectedException e) {
+                if (attempt == 3) throw e;
+            }
+        }
     }
 
     void run() {
